@@ -1,0 +1,51 @@
+//! The api-shim binary against the test cluster: it starts from KUBECONFIG, checks the CRDs,
+//! serves health and metrics apart from the API port, and stops cleanly on SIGTERM.
+
+use smelter_test_support::{self as support, process};
+use std::{path::Path, time::Duration};
+
+#[tokio::test]
+async fn serves_health_and_metrics_then_stops_on_sigterm() {
+    let client = support::client().await;
+    support::install_crds(&client).await;
+    let (api, health) = (process::free_port(), process::free_port());
+    let mut shim = process::Running::start(
+        Path::new(env!("CARGO_BIN_EXE_api-shim")),
+        &[
+            ("SMELTER_LISTEN_ADDR", api.to_string()),
+            ("SMELTER_HEALTH_ADDR", health.to_string()),
+            ("SMELTER_LOG_JSON", "true".to_owned()),
+        ],
+    );
+    support::wait_for("api-shim /readyz", Duration::from_secs(30), || {
+        let exited = shim.exited();
+        async move {
+            assert!(exited.is_none(), "api-shim exited early with {exited:?}");
+            process::get(health, "/readyz")
+                .await
+                .is_some_and(|(s, _)| s == 200)
+        }
+    })
+    .await;
+    assert_eq!(
+        process::get(health, "/healthz").await.map(|r| r.0),
+        Some(200)
+    );
+    let (status, metrics) = process::get(health, "/metrics")
+        .await
+        .expect("metrics answer");
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains(r#"smelter_build_info{component="api-shim""#),
+        "metrics:\n{metrics}"
+    );
+    // Health and metrics stay off the public API port.
+    assert_eq!(process::get(api, "/metrics").await.map(|r| r.0), Some(404));
+
+    let exit = shim.terminate(Duration::from_secs(10));
+    assert!(exit.success(), "api-shim exited with {exit} after SIGTERM");
+    assert!(
+        process::get(api, "/").await.is_none(),
+        "API port still served after exit"
+    );
+}
