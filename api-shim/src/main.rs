@@ -23,14 +23,53 @@ struct Args {
     /// Log one JSON object per line instead of text.
     #[arg(long, env = "SMELTER_LOG_JSON")]
     log_json: bool,
+    /// Namespace of Orgs, shared Domains, admin Buildpacks, the users and signing-key Secrets.
+    #[arg(long, env = "SMELTER_ROOT_NAMESPACE", default_value = "cf")]
+    root_namespace: String,
+    /// Secret (in the root namespace) that lists the CF users.
+    #[arg(long, env = "SMELTER_USERS_SECRET", default_value = "smelter-users")]
+    users_secret: String,
+    /// Secret (in the root namespace) with the token signing key; created when absent.
+    #[arg(
+        long,
+        env = "SMELTER_SIGNING_KEY_SECRET",
+        default_value = "smelter-uaa-signing-key"
+    )]
+    signing_key_secret: String,
+    /// The default shared domain for app routes.
+    #[arg(long, env = "SMELTER_APPS_DOMAIN", default_value = "apps.smelter.test")]
+    apps_domain: String,
+    /// The URL clients use to reach the API; default: taken from each request's Host header.
+    #[arg(long, env = "SMELTER_EXTERNAL_URL")]
+    external_url: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Print the users-Secret entry (JSON, bcrypt-hashed) for a password read from stdin:
+    /// `echo -n PW | api-shim user-entry --admin | kubectl create secret generic smelter-users --from-file=NAME=/dev/stdin`.
+    UserEntry {
+        /// Make the user a CF admin.
+        #[arg(long)]
+        admin: bool,
+        /// The user's GUID; default: a new one.
+        #[arg(long)]
+        guid: Option<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
 enum Error {
     #[error("failed to build a Kubernetes client from KUBECONFIG or the in-cluster config")]
     Client(#[source] kube::Error),
+    #[error("failed to load the Kubernetes client configuration")]
+    Config(#[source] kube::config::InferConfigError),
     #[error(transparent)]
     Crds(#[from] crd_check::CrdCheckError),
+    #[error(transparent)]
+    Start(#[from] smelter_api_shim::StartError),
     #[error("failed to serve {what}")]
     Serve {
         what: &'static str,
@@ -42,6 +81,9 @@ enum Error {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::UserEntry { admin, guid }) = args.command {
+        return user_entry(admin, guid);
+    }
     telemetry::init(args.log_json);
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,12 +96,28 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Error> {
-    let client = kube::Client::try_default().await.map_err(Error::Client)?;
+    let kube_config = kube::Config::infer().await.map_err(Error::Config)?;
+    let client = kube::Client::try_from(kube_config.clone()).map_err(Error::Client)?;
     crd_check::ensure_installed(&client).await?;
     let health = health::Health::new(health::registry_with_build_info("api-shim"));
-    // The CF API routes arrive with the api-shim issue; the server and its shutdown are in place.
-    let api = axum::Router::new();
-    health.set_ready(true);
+    let config = smelter_api_shim::Config {
+        root_namespace: args.root_namespace,
+        users_secret: args.users_secret,
+        signing_key_secret: args.signing_key_secret,
+        external_url: args.external_url,
+        apps_domain: args.apps_domain,
+        ..Default::default()
+    };
+    let state = smelter_api_shim::build_state(kube_config, config).await?;
+    let api = smelter_api_shim::router(state.clone());
+    // Ready once every watch cache holds its first list: before that, reads would be wrong.
+    let ready = health.clone();
+    tokio::spawn(async move {
+        if state.caches.wait_until_ready().await.is_ok() {
+            tracing::info!("watch caches synced");
+            ready.set_ready(true);
+        }
+    });
     let (api_result, health_result) = tokio::join!(
         health::serve(args.listen_addr, api),
         health::serve(args.health_addr, health.router()),
@@ -74,4 +132,26 @@ async fn run(args: Args) -> Result<(), Error> {
     })?;
     tracing::info!("api-shim stopped cleanly");
     Ok(())
+}
+
+fn user_entry(admin: bool, guid: Option<String>) -> ExitCode {
+    let mut password = String::new();
+    if std::io::Read::read_to_string(&mut std::io::stdin(), &mut password).is_err()
+        || password.is_empty()
+    {
+        eprintln!("api-shim user-entry: give the password on stdin");
+        return ExitCode::FAILURE;
+    }
+    let password = password.strip_suffix('\n').unwrap_or(&password);
+    let guid = guid.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    match smelter_api_shim::auth::users::entry_json(&guid, password, admin, bcrypt::DEFAULT_COST) {
+        Ok(entry) => {
+            print!("{entry}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("api-shim user-entry: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

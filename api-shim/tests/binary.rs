@@ -8,6 +8,8 @@ use std::{path::Path, time::Duration};
 async fn serves_health_and_metrics_then_stops_on_sigterm() {
     let client = support::client().await;
     support::install_crds(&client).await;
+    // The root namespace holds the users and signing-key Secrets; the shim creates the key.
+    let root = support::namespace(&client, "shim-bin").await;
     let (api, health) = (process::free_port(), process::free_port());
     let mut shim = process::Running::start(
         Path::new(env!("CARGO_BIN_EXE_api-shim")),
@@ -15,6 +17,7 @@ async fn serves_health_and_metrics_then_stops_on_sigterm() {
             ("SMELTER_LISTEN_ADDR", api.to_string()),
             ("SMELTER_HEALTH_ADDR", health.to_string()),
             ("SMELTER_LOG_JSON", "true".to_owned()),
+            ("SMELTER_ROOT_NAMESPACE", root),
         ],
     );
     support::wait_for("api-shim /readyz", Duration::from_secs(30), || {

@@ -1,7 +1,7 @@
 //! `App`: a CF app in its space's namespace. The operator turns its desired state and current
 //! droplet into one `LRP` per process type.
 
-use crate::common::{Conditions, Lifecycle};
+use crate::common::{Conditions, HealthCheck, Lifecycle};
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,52 @@ pub struct AppSpec {
     /// The Secret (in this namespace) that holds the app's user-provided environment variables.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment_variables_secret: Option<String>,
+    /// The app's processes (CF's process resources): how each process type runs and scales,
+    /// kept here so it survives while no droplet runs. The operator makes one LRP of each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
+    #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
+    pub processes: Vec<Process>,
+}
+
+/// One CF process of an app: a process type and how it runs.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Process {
+    /// The process type, such as `web` or `worker`.
+    #[serde(rename = "type")]
+    #[schemars(length(max = 63))]
+    #[x_kube(validation = Rule::new("self.matches('^[A-Za-z0-9_-]+$')").message("process type must be 1 to 63 letters, digits, '-' or '_'"))]
+    pub type_: String,
+    /// The process's GUID (the web process of an app shares the app's GUID, as in CF).
+    #[schemars(length(max = 36))]
+    pub guid: String,
+    /// The start command; absent means the droplet's detected command for this type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// How many instances run while the app is STARTED.
+    #[schemars(range(min = 0))]
+    pub instances: i32,
+    /// Memory limit of each instance in MB.
+    #[schemars(range(min = 1))]
+    pub memory_in_mb: i64,
+    /// Disk limit of each instance in MB.
+    #[schemars(range(min = 1))]
+    pub disk_in_mb: i64,
+    /// Log rate limit of each instance in bytes per second; -1 is unlimited.
+    #[serde(default = "unlimited")]
+    #[schemars(range(min = -1))]
+    pub log_rate_limit_in_bytes_per_second: i64,
+    /// The liveness health check.
+    #[serde(default)]
+    pub health_check: HealthCheck,
+    /// The readiness health check; absent means readiness follows the liveness check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_health_check: Option<HealthCheck>,
+}
+
+fn unlimited() -> i64 {
+    -1
 }
 
 /// CF's app states.

@@ -89,6 +89,7 @@ pub struct HealthCheck {
     pub type_: HealthCheckType,
     /// The path an `http` health check requests, such as `/health`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1024))]
     pub endpoint: Option<String>,
     /// Seconds an instance may take to become healthy after it starts (CF's `timeout`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,7 +19,7 @@ pub mod service;
 pub mod space;
 pub mod task;
 
-pub use app::{App, AppSpec, AppStatus};
+pub use app::{App, AppSpec, AppStatus, DesiredState, Process};
 pub use build::{Build, BuildSpec, BuildStatus};
 pub use buildpack::{Buildpack, BuildpackSpec, BuildpackStatus};
 pub use common::*;

@@ -1,9 +1,11 @@
-//! The Smelter operator: Diego on Kubernetes. It reconciles Smelter's custom resources into
-//! staging Jobs, workloads, Services and Ingresses.
+//! The Smelter operator binary: flags, logging, the CRD check, the health server, and the
+//! controllers of [`smelter_operator`] until SIGTERM.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use smelter_common::{crd_check, health, telemetry};
+use futures::{FutureExt, TryFutureExt};
+use smelter_common::{crd_check, health, shutdown, telemetry};
+use smelter_operator::{Config, Metrics};
 use std::{net::SocketAddr, process::ExitCode};
 
 /// Command-line flags; each also reads an environment variable, for the chart.
@@ -17,6 +19,9 @@ struct Args {
     /// Address serving /healthz, /readyz and /metrics.
     #[arg(long, env = "SMELTER_HEALTH_ADDR", default_value = "0.0.0.0:8081")]
     health_addr: SocketAddr,
+    /// Smelter's own namespace, where Orgs live.
+    #[arg(long, env = "SMELTER_ROOT_NAMESPACE", default_value = "cf")]
+    root_namespace: String,
     /// Log one JSON object per line instead of text.
     #[arg(long, env = "SMELTER_LOG_JSON")]
     log_json: bool,
@@ -49,13 +54,19 @@ async fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), Error> {
     let client = kube::Client::try_default().await.map_err(Error::Client)?;
     crd_check::ensure_installed(&client).await?;
-    let health = health::Health::new(health::registry_with_build_info("operator"));
-    // The controllers arrive with the operator issue; until then the operator is ready as soon
-    // as the resources it will watch exist.
-    health.set_ready(true);
-    health::serve(args.health_addr, health.router())
-        .await
-        .map_err(Error::Serve)?;
+    let mut registry = health::registry_with_build_info("operator");
+    let metrics = Metrics::register(&mut registry);
+    let health = health::Health::new(registry);
+    let serve = health::serve(args.health_addr, health.router()).map_err(Error::Serve);
+    let controllers = smelter_operator::run(
+        client,
+        Config::new(args.root_namespace),
+        metrics,
+        health.clone(),
+        shutdown::signal_received(),
+    );
+    // Both stop on SIGTERM; a health server that cannot even bind stops everything at once.
+    futures::future::try_join(serve, controllers.map(Ok)).await?;
     tracing::info!("operator stopped cleanly");
     Ok(())
 }

@@ -147,3 +147,37 @@ pub fn kubectl() -> std::process::Command {
     cmd.arg("--kubeconfig").arg(kubeconfig_path());
     cmd
 }
+
+/// The test cluster's admin client configuration (for code that builds its own clients, such
+/// as the api-shim's impersonating ones).
+pub async fn kube_config() -> Config {
+    let path = kubeconfig_path();
+    let kubeconfig = Kubeconfig::read_from(&path)
+        .unwrap_or_else(|e| panic!("cannot read test kubeconfig {}: {e}", path.display()));
+    Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("bad test kubeconfig {}: {e}", path.display()))
+}
+
+static CF_ROLES: OnceCell<()> = OnceCell::const_new();
+
+/// Applies the chart's CF role ClusterRoles (charts/smelter/templates/cf-roles.yaml), once per
+/// test process, with the test cluster's kubectl.
+pub async fn install_cf_roles() {
+    CF_ROLES
+        .get_or_init(|| async {
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../charts/smelter/templates/cf-roles.yaml");
+            let out = kubectl()
+                .args(["apply", "--server-side", "--force-conflicts", "-f"])
+                .arg(&file)
+                .output()
+                .expect("run kubectl");
+            assert!(
+                out.status.success(),
+                "kubectl apply cf-roles.yaml: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        })
+        .await;
+}

@@ -1,0 +1,74 @@
+//! The `Caller` extractor: the verified bearer of a CF API request.
+
+use crate::{errors::ApiError, state::AppState};
+use axum::{extract::FromRequestParts, http::request::Parts};
+use std::sync::Arc;
+
+/// The Kubernetes group every CF user is impersonated with.
+pub const USERS_GROUP: &str = "cf:users";
+/// The Kubernetes group CF admins are impersonated with; the chart binds it to the admin role.
+pub const ADMINS_GROUP: &str = "cf:admins";
+
+/// Who is calling, from a verified access token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub claims: super::Claims,
+}
+
+impl Caller {
+    pub fn guid(&self) -> &str {
+        &self.claims.user_id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.claims.is_admin()
+    }
+
+    /// The Kubernetes user a write is made as: `cf:<user name>`, so RBAC subjects read well in
+    /// `kubectl get rolebindings` and cannot collide with the cluster's own users.
+    pub fn kube_user(&self) -> String {
+        kube_user(&self.claims.user_name)
+    }
+
+    /// The Kubernetes groups a write is made with.
+    pub fn kube_groups(&self) -> Vec<String> {
+        let mut groups = vec![USERS_GROUP.to_owned(), "system:authenticated".to_owned()];
+        if self.is_admin() {
+            groups.push(ADMINS_GROUP.to_owned());
+        }
+        groups
+    }
+}
+
+/// The Kubernetes user name of a CF user.
+pub fn kube_user(user_name: &str) -> String {
+    format!("cf:{user_name}")
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(ApiError::not_authenticated)?;
+        let value = header
+            .to_str()
+            .map_err(|_| ApiError::invalid_auth_token())?;
+        // The CLI sends `bearer`; other clients `Bearer`.
+        let token = value
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .ok_or_else(ApiError::invalid_auth_token)?;
+        let claims = state
+            .tokens
+            .verify(token, "access")
+            .map_err(|_| ApiError::invalid_auth_token())?;
+        Ok(Caller { claims })
+    }
+}

@@ -1,0 +1,10 @@
+//! Authentication: UAA-compatible JWTs issued by the api-shim itself, users from a Secret, and
+//! the `Caller` extractor every CF endpoint uses.
+
+pub mod caller;
+pub mod tokens;
+pub mod users;
+
+pub use caller::Caller;
+pub use tokens::{Claims, TokenIssuer};
+pub use users::{User, Users};

@@ -1,0 +1,118 @@
+//! Watch caches (reflectors) of everything the API reads, so a GET never calls the API server:
+//! the same data CC would read from its database, kept current by watches.
+
+use futures::StreamExt;
+use k8s_openapi::api::{core::v1::Secret, rbac::v1::RoleBinding};
+use kube::{
+    Api, Client, Resource,
+    runtime::{
+        WatchStreamExt,
+        reflector::{self, Store},
+        watcher,
+    },
+};
+use serde::de::DeserializeOwned;
+use smelter_crds::{App, Build, Buildpack, Domain, Lrp, Org, Package, Route, Space};
+use std::{fmt::Debug, hash::Hash};
+
+/// The label every CF role binding carries (its value is the CF role type).
+pub const ROLE_TYPE_LABEL: &str = "cf.smelter.dev/role-type";
+
+/// One reflector store per kind the API serves.
+#[derive(Clone)]
+pub struct Caches {
+    pub orgs: Store<Org>,
+    pub spaces: Store<Space>,
+    pub apps: Store<App>,
+    pub packages: Store<Package>,
+    pub builds: Store<Build>,
+    pub lrps: Store<Lrp>,
+    pub routes: Store<Route>,
+    pub domains: Store<Domain>,
+    pub buildpacks: Store<Buildpack>,
+    pub role_bindings: Store<RoleBinding>,
+    pub root_secrets: Store<Secret>,
+}
+
+impl Caches {
+    /// Starts every watch on `client` and returns the stores; they fill in the background.
+    /// `users_secret` in `root_namespace` is the only Secret cached.
+    pub fn start(client: &Client, root_namespace: &str, users_secret: &str) -> Self {
+        let all = watcher::Config::default();
+        Self {
+            orgs: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
+            spaces: spawn(Api::all(client.clone()), all.clone()),
+            apps: spawn(Api::all(client.clone()), all.clone()),
+            packages: spawn(Api::all(client.clone()), all.clone()),
+            builds: spawn(Api::all(client.clone()), all.clone()),
+            lrps: spawn(Api::all(client.clone()), all.clone()),
+            routes: spawn(Api::all(client.clone()), all.clone()),
+            domains: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
+            buildpacks: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
+            role_bindings: spawn(
+                Api::all(client.clone()),
+                all.clone().labels(ROLE_TYPE_LABEL),
+            ),
+            root_secrets: spawn(
+                Api::namespaced(client.clone(), root_namespace),
+                all.fields(&format!("metadata.name={users_secret}")),
+            ),
+        }
+    }
+
+    /// Resolves once every store has its first full list.
+    pub async fn wait_until_ready(&self) -> Result<(), reflector::store::WriterDropped> {
+        self.orgs.wait_until_ready().await?;
+        self.spaces.wait_until_ready().await?;
+        self.apps.wait_until_ready().await?;
+        self.packages.wait_until_ready().await?;
+        self.builds.wait_until_ready().await?;
+        self.lrps.wait_until_ready().await?;
+        self.routes.wait_until_ready().await?;
+        self.domains.wait_until_ready().await?;
+        self.buildpacks.wait_until_ready().await?;
+        self.role_bindings.wait_until_ready().await?;
+        self.root_secrets.wait_until_ready().await
+    }
+}
+
+fn spawn<K>(api: Api<K>, config: watcher::Config) -> Store<K>
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + Hash + Clone,
+{
+    let (reader, writer) = reflector::store();
+    let stream = reflector::reflector(writer, watcher(api, config))
+        .default_backoff()
+        .touched_objects();
+    tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(event) = stream.next().await {
+            if let Err(e) = event {
+                // The watcher retries with backoff; the store keeps serving the last state.
+                tracing::warn!(kind = %K::kind(&Default::default()), error = %e, "watch error");
+            }
+        }
+    });
+    reader
+}
+
+/// Waits until `check` holds on the store's contents, e.g. until a write made through the API
+/// server is visible in the cache, so a read right after a write sees it (CC is read-your-writes).
+pub async fn until<K, F>(store: &Store<K>, timeout: std::time::Duration, check: F) -> bool
+where
+    K: Resource + Clone + 'static,
+    K::DynamicType: Eq + Hash + Clone,
+    F: Fn(&Store<K>) -> bool,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check(store) {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

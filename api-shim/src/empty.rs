@@ -1,0 +1,78 @@
+//! Lists the cf CLI reads on the push, app and route paths for features Smelter does not have
+//! yet (deployments without `--strategy`, route services): they are truthfully empty, in CC's
+//! list shape, and their filters are validated like any other list.
+
+use crate::{
+    auth::Caller,
+    errors::ApiResult,
+    links::BaseUrl,
+    present,
+    query::{Accepts, ListQuery},
+    state::AppState,
+};
+use axum::{
+    Json, Router,
+    extract::{OriginalUri, RawQuery},
+    routing::get,
+};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v3/deployments", get(deployments))
+        .route("/v3/service_route_bindings", get(service_route_bindings))
+}
+
+fn empty(query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
+    let none: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> = Vec::new();
+    present::paginate(
+        none,
+        query,
+        base,
+        path,
+        |m| m,
+        |_, _| String::new(),
+        |_| Value::Null,
+    )
+}
+
+async fn deployments(
+    _caller: Caller,
+    base: BaseUrl,
+    uri: OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(
+        raw.as_deref(),
+        &Accepts {
+            filters: &[
+                "app_guids",
+                "states",
+                "status_reasons",
+                "status_values",
+                "guids",
+            ],
+            order_by: &[],
+            include: &[],
+        },
+    )?;
+    Ok(Json(empty(&query, &base, uri.path())))
+}
+
+async fn service_route_bindings(
+    _caller: Caller,
+    base: BaseUrl,
+    uri: OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(
+        raw.as_deref(),
+        &Accepts {
+            filters: &["route_guids", "service_instance_guids", "guids"],
+            order_by: &[],
+            include: &["service_instance", "route"],
+        },
+    )?;
+    Ok(Json(empty(&query, &base, uri.path())))
+}

@@ -1,0 +1,181 @@
+//! The Smelter api-shim: a Cloud Foundry v3 API (plus the UAA and log-cache endpoints the cf CLI
+//! uses) whose state is Smelter's custom resources. Each CF resource has its own module with its
+//! request types, handlers and presenter; errors, queries, pagination and auth live in one place
+//! each. Reads come from watch caches; writes go to the API server as the caller.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod app_env;
+pub mod apps;
+pub mod auth;
+pub mod body;
+pub mod cache;
+pub mod config;
+pub mod domains;
+pub mod droplets;
+pub mod empty;
+pub mod errors;
+pub mod jobs;
+pub mod labels;
+pub mod links;
+pub mod orgs;
+pub mod packages;
+pub mod present;
+pub mod processes;
+pub mod query;
+pub mod roles;
+pub mod root;
+pub mod routes;
+pub mod spaces;
+pub mod state;
+pub mod uaa;
+pub mod users;
+
+use axum::{Router, extract::Request, middleware::Next, response::Response};
+use k8s_openapi::{ByteString, api::core::v1::Secret};
+use kube::{Api, Client, api::PostParams};
+use std::sync::Arc;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Why the api-shim could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(
+        "failed to read or create the signing key Secret {namespace}/{name} (does the root namespace exist?)"
+    )]
+    SigningKey {
+        namespace: String,
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("the signing key Secret {0} holds no usable P-256 key under key.pem")]
+    BadSigningKey(String),
+    #[error("failed to create the default shared domain")]
+    DefaultDomain(#[source] kube::Error),
+    #[error("failed to build the impersonating client")]
+    Client(#[source] kube::Error),
+}
+
+const SIGNING_KEY_FIELD: &str = "key.pem";
+
+/// Reads the token signing key, creating it on first start. Creation is "create if absent":
+/// when two replicas race, the loser reads the winner's key.
+async fn signing_key(client: &Client, namespace: &str, name: &str) -> Result<String, StartError> {
+    let err = |source| StartError::SigningKey {
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+        source,
+    };
+    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let read = |secret: Secret| {
+        secret
+            .data
+            .and_then(|d| d.get(SIGNING_KEY_FIELD).cloned())
+            .and_then(|b| String::from_utf8(b.0).ok())
+            .ok_or_else(|| StartError::BadSigningKey(name.to_owned()))
+    };
+    if let Some(secret) = api.get_opt(name).await.map_err(err)? {
+        return read(secret);
+    }
+    let pem =
+        auth::tokens::generate_key_pem().map_err(|_| StartError::BadSigningKey(name.to_owned()))?;
+    let secret = Secret {
+        metadata: kube::api::ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(
+                [(
+                    smelter_crds::labels::MANAGED_BY.to_owned(),
+                    "smelter".to_owned(),
+                )]
+                .into(),
+            ),
+            ..Default::default()
+        },
+        data: Some(
+            [(
+                SIGNING_KEY_FIELD.to_owned(),
+                ByteString(pem.clone().into_bytes()),
+            )]
+            .into(),
+        ),
+        ..Default::default()
+    };
+    match api.create(&PostParams::default(), &secret).await {
+        Ok(_) => Ok(pem),
+        Err(kube::Error::Api(s)) if s.code == 409 => read(api.get(name).await.map_err(err)?),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Builds the shared state: starts the watch caches and loads (or creates) the signing key.
+/// The caches fill in the background; see [`cache::Caches::wait_until_ready`].
+pub async fn build_state(
+    kube_config: kube::Config,
+    config: Config,
+) -> Result<Arc<AppState>, StartError> {
+    let client = Client::try_from(kube_config.clone()).map_err(StartError::Client)?;
+    let pem = signing_key(&client, &config.root_namespace, &config.signing_key_secret).await?;
+    // The issuer names the token endpoint; the CLI does not check it, and Smelter only checks
+    // that it is its own, so a fixed value keeps tokens valid across URLs of the same install.
+    let tokens = auth::TokenIssuer::new(
+        &pem,
+        "smelter/oauth/token".to_owned(),
+        config.access_token_ttl,
+        config.refresh_token_ttl,
+    )
+    .map_err(|_| StartError::BadSigningKey(config.signing_key_secret.clone()))?;
+    domains::ensure_default(&client, &config.root_namespace, &config.apps_domain)
+        .await
+        .map_err(StartError::DefaultDomain)?;
+    let caches = cache::Caches::start(&client, &config.root_namespace, &config.users_secret);
+    let users = auth::Users::new(caches.root_secrets.clone(), config.users_secret.clone());
+    Ok(Arc::new(AppState {
+        config,
+        caches,
+        tokens,
+        users,
+        kube: state::KubeClients::new(kube_config, client),
+    }))
+}
+
+/// The CF API router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let external = state
+        .config
+        .external_url
+        .clone()
+        .map(|u| links::ExternalUrl(u.trim_end_matches('/').to_owned()));
+    Router::new()
+        .merge(root::routes())
+        .merge(uaa::routes())
+        .merge(orgs::routes())
+        .merge(apps::routes())
+        .merge(app_env::routes())
+        .merge(processes::routes())
+        .merge(domains::routes())
+        .merge(routes::routes())
+        .merge(packages::routes())
+        .merge(spaces::routes())
+        .merge(roles::routes())
+        .merge(jobs::routes())
+        .merge(users::routes())
+        .merge(empty::routes())
+        .fallback(|| async { errors::ApiError::unknown_request() })
+        .with_state(state)
+        .layer(axum::middleware::from_fn(
+            move |mut req: Request, next: Next| {
+                let external = external.clone();
+                async move {
+                    if let Some(e) = external {
+                        req.extensions_mut().insert(e);
+                    }
+                    let response: Response = next.run(req).await;
+                    response
+                }
+            },
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}

@@ -1,0 +1,209 @@
+//! `/v3/packages`: app bits (a zip in the blobstore) or a Docker image reference, as `Package`
+//! objects in the app's space namespace.
+
+use crate::{
+    access::Access,
+    apps,
+    auth::Caller,
+    errors::{ApiError, ApiResult},
+    links::BaseUrl,
+    present,
+    query::{Accepts, ListQuery},
+    state::AppState,
+};
+use axum::{
+    Json, Router,
+    extract::{Path, RawQuery, State},
+    routing::get,
+};
+use serde_json::{Value, json};
+use smelter_crds::{
+    Package, labels,
+    package::{PackageState, PackageType},
+};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v3/packages", get(list))
+        .route("/v3/packages/{guid}", get(show))
+        .route("/v3/apps/{guid}/packages", get(list_for_app))
+}
+
+/// CC's package state names.
+pub fn state_name(s: &PackageState) -> &'static str {
+    match s {
+        PackageState::AwaitingUpload => "AWAITING_UPLOAD",
+        PackageState::ProcessingUpload => "PROCESSING_UPLOAD",
+        PackageState::Ready => "READY",
+        PackageState::Failed => "FAILED",
+        PackageState::Copying => "COPYING",
+        PackageState::Expired => "EXPIRED",
+    }
+}
+
+fn state_of(p: &Package) -> PackageState {
+    p.status
+        .as_ref()
+        .map(|s| s.state.clone())
+        .unwrap_or_default()
+}
+
+/// CC's package JSON.
+pub fn present(p: &Package, base: &BaseUrl) -> Value {
+    let guid = p.metadata.name.clone().unwrap_or_default();
+    let status = p.status.clone().unwrap_or_default();
+    let mut m = present::base(&p.metadata);
+    let (type_, data) = match p.spec.type_ {
+        PackageType::Bits => (
+            "bits",
+            json!({
+                "checksum": { "type": "sha256", "value": status.checksum.as_ref().map(|c| c.value.clone()) },
+                "error": status.error,
+            }),
+        ),
+        PackageType::Docker => (
+            "docker",
+            json!({ "image": p.spec.image, "username": null, "password": null }),
+        ),
+    };
+    m.insert("type".into(), json!(type_));
+    m.insert("data".into(), data);
+    m.insert("state".into(), json!(state_name(&status.state)));
+    m.insert(
+        "relationships".into(),
+        json!({ "app": { "data": { "guid": p.spec.app_guid } } }),
+    );
+    m.insert("metadata".into(), present::metadata(&p.metadata));
+    m.insert(
+        "links".into(),
+        json!({
+            "self": base.link(&format!("/v3/packages/{guid}")),
+            "upload": { "href": base.join(&format!("/v3/packages/{guid}/upload")), "method": "POST" },
+            "download": { "href": base.join(&format!("/v3/packages/{guid}/download")), "method": "GET" },
+            "app": base.link(&format!("/v3/apps/{}", p.spec.app_guid)),
+        }),
+    );
+    Value::Object(m)
+}
+
+fn space_of(p: &Package) -> &str {
+    p.metadata.namespace.as_deref().unwrap_or_default()
+}
+
+/// The package with `guid` if the caller may see its space.
+pub fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<Package>> {
+    state
+        .caches
+        .packages
+        .state()
+        .into_iter()
+        .find(|p| p.metadata.name.as_deref() == Some(guid) && access.sees_space(space_of(p)))
+        .ok_or_else(|| ApiError::not_found("Package"))
+}
+
+const LIST: Accepts<'static> = Accepts {
+    filters: &[
+        "guids",
+        "app_guids",
+        "space_guids",
+        "organization_guids",
+        "states",
+        "types",
+    ],
+    order_by: &[],
+    include: &[],
+};
+
+fn filtered(
+    state: &AppState,
+    access: &Access,
+    query: &ListQuery,
+    app: Option<&str>,
+) -> Vec<Arc<Package>> {
+    state
+        .caches
+        .packages
+        .state()
+        .into_iter()
+        .filter(|p| {
+            access.sees_space(space_of(p))
+                && app.is_none_or(|a| p.spec.app_guid == a)
+                && query.allows("guids", p.metadata.name.as_deref().unwrap_or_default())
+                && query.allows("app_guids", &p.spec.app_guid)
+                && query.allows("space_guids", space_of(p))
+                && query.allows_any(
+                    "organization_guids",
+                    p.metadata
+                        .labels
+                        .iter()
+                        .flatten()
+                        .filter(|(k, _)| *k == labels::ORG_GUID)
+                        .map(|(_, v)| v.as_str()),
+                )
+                && query.allows("states", state_name(&state_of(p)))
+                && query.allows(
+                    "types",
+                    if p.spec.type_ == PackageType::Docker {
+                        "docker"
+                    } else {
+                        "bits"
+                    },
+                )
+        })
+        .collect()
+}
+
+async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw.as_deref(), &LIST)?;
+    let access = Access::of(&caller, &state.caches);
+    let items = filtered(&state, &access, &query, None);
+    Ok(Json(present::paginate(
+        items,
+        &query,
+        &base,
+        "/v3/packages",
+        |p| &p.metadata,
+        |_, _| String::new(),
+        |p| present(p, &base),
+    )))
+}
+
+async fn list_for_app(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(app): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw.as_deref(), &LIST)?;
+    let access = Access::of(&caller, &state.caches);
+    apps::visible(&state, &access, &app)?;
+    let items = filtered(&state, &access, &query, Some(&app));
+    let path = format!("/v3/apps/{app}/packages");
+    Ok(Json(present::paginate(
+        items,
+        &query,
+        &base,
+        &path,
+        |p| &p.metadata,
+        |_, _| String::new(),
+        |p| present(p, &base),
+    )))
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let p = visible(&state, &access, &guid)?;
+    Ok(Json(present(&p, &base)))
+}

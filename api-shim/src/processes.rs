@@ -1,0 +1,582 @@
+//! `/v3/processes` and `/v3/apps/:guid/processes`: an app's process types, their scale and
+//! health checks (kept in the App's spec), and their instances' stats (read from the LRP's
+//! ActualLRP status, which the operator keeps current).
+
+use crate::{
+    access::Access,
+    apps::{self, space_guid},
+    auth::Caller,
+    body,
+    errors::{ApiError, ApiResult},
+    links::BaseUrl,
+    present,
+    query::{Accepts, ListQuery},
+    state::AppState,
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, RawQuery, State},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use smelter_crds::{
+    App, DesiredState, HealthCheck, Process, common::HealthCheckType, lrp::InstanceState,
+};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v3/processes", get(list))
+        .route("/v3/processes/{guid}", get(show).patch(update))
+        .route("/v3/processes/{guid}/actions/scale", post(scale))
+        .route("/v3/processes/{guid}/stats", get(stats))
+        .route("/v3/processes/{guid}/sidecars", get(sidecars))
+        .route("/v3/apps/{guid}/processes", get(list_for_app))
+        .route("/v3/apps/{guid}/processes/{type}", get(show_for_app))
+        .route(
+            "/v3/apps/{guid}/processes/{type}/actions/scale",
+            post(scale_for_app),
+        )
+        .route("/v3/apps/{guid}/processes/{type}/stats", get(stats_for_app))
+}
+
+fn type_name(t: &HealthCheckType) -> &'static str {
+    match t {
+        HealthCheckType::Port => "port",
+        HealthCheckType::Http => "http",
+        HealthCheckType::Process => "process",
+    }
+}
+
+fn present_health_check(h: &HealthCheck) -> Value {
+    let mut data = json!({ "timeout": h.timeout, "invocation_timeout": h.invocation_timeout });
+    if h.type_ == HealthCheckType::Http {
+        data["endpoint"] = json!(h.endpoint);
+    }
+    json!({ "type": type_name(&h.type_), "data": data })
+}
+
+/// CC's process JSON.
+pub fn present(app: &App, p: &Process, base: &BaseUrl) -> Value {
+    let app_guid = app.metadata.name.clone().unwrap_or_default();
+    let mut m = present::base(&app.metadata);
+    m.insert("guid".into(), json!(p.guid));
+    m.insert("type".into(), json!(p.type_));
+    m.insert("command".into(), json!(p.command));
+    m.insert("instances".into(), json!(p.instances));
+    m.insert("memory_in_mb".into(), json!(p.memory_in_mb));
+    m.insert("disk_in_mb".into(), json!(p.disk_in_mb));
+    m.insert(
+        "log_rate_limit_in_bytes_per_second".into(),
+        json!(p.log_rate_limit_in_bytes_per_second),
+    );
+    m.insert("health_check".into(), present_health_check(&p.health_check));
+    let readiness = p.readiness_health_check.clone().unwrap_or(HealthCheck {
+        type_: HealthCheckType::Process,
+        ..Default::default()
+    });
+    m.insert(
+        "readiness_health_check".into(),
+        present_health_check(&readiness),
+    );
+    m.insert(
+        "relationships".into(),
+        json!({ "app": { "data": { "guid": app_guid } }, "revision": { "data": null } }),
+    );
+    m.insert(
+        "metadata".into(),
+        json!({ "labels": {}, "annotations": {} }),
+    );
+    m.insert(
+        "links".into(),
+        json!({
+            "self": base.link(&format!("/v3/processes/{}", p.guid)),
+            "scale": { "href": base.join(&format!("/v3/processes/{}/actions/scale", p.guid)), "method": "POST" },
+            "app": base.link(&format!("/v3/apps/{app_guid}")),
+            "space": base.link(&format!("/v3/spaces/{}", space_guid(app))),
+            "stats": base.link(&format!("/v3/processes/{}/stats", p.guid)),
+        }),
+    );
+    Value::Object(m)
+}
+
+/// The app and process with process GUID `guid`, if visible.
+fn find(state: &AppState, access: &Access, guid: &str) -> ApiResult<(Arc<App>, Process)> {
+    apps::all_visible(state, access)
+        .into_iter()
+        .find_map(|a| {
+            a.spec
+                .processes
+                .iter()
+                .find(|p| p.guid == guid)
+                .cloned()
+                .map(|p| (a.clone(), p))
+        })
+        .ok_or_else(|| ApiError::not_found("Process"))
+}
+
+fn find_for_app(
+    state: &AppState,
+    access: &Access,
+    app: &str,
+    type_: &str,
+) -> ApiResult<(Arc<App>, Process)> {
+    let app = apps::visible(state, access, app)?;
+    let p = app
+        .spec
+        .processes
+        .iter()
+        .find(|p| p.type_ == type_)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("Process"))?;
+    Ok((app, p))
+}
+
+const LIST: Accepts<'static> = Accepts {
+    filters: &[
+        "guids",
+        "types",
+        "app_guids",
+        "space_guids",
+        "organization_guids",
+    ],
+    order_by: &[],
+    include: &[],
+};
+
+fn page(items: Vec<(Arc<App>, Process)>, query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
+    present::paginate(
+        items,
+        query,
+        base,
+        path,
+        |(a, _)| &a.metadata,
+        |(_, p), _| p.type_.clone(),
+        |(a, p)| present(a, p, base),
+    )
+}
+
+async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw.as_deref(), &LIST)?;
+    let access = Access::of(&caller, &state.caches);
+    let items: Vec<(Arc<App>, Process)> = apps::all_visible(&state, &access)
+        .into_iter()
+        .filter(|a| {
+            query.allows("app_guids", a.metadata.name.as_deref().unwrap_or_default())
+                && query.allows("space_guids", space_guid(a))
+                && query.allows_any(
+                    "organization_guids",
+                    a.metadata
+                        .labels
+                        .iter()
+                        .flatten()
+                        .filter(|(k, _)| *k == smelter_crds::labels::ORG_GUID)
+                        .map(|(_, v)| v.as_str()),
+                )
+        })
+        .flat_map(|a| {
+            a.spec
+                .processes
+                .clone()
+                .into_iter()
+                .map(move |p| (a.clone(), p))
+        })
+        .filter(|(_, p)| query.allows("guids", &p.guid) && query.allows("types", &p.type_))
+        .collect();
+    Ok(Json(page(items, &query, &base, "/v3/processes")))
+}
+
+async fn list_for_app(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(
+        raw.as_deref(),
+        &Accepts {
+            filters: &["guids", "types"],
+            order_by: &[],
+            include: &[],
+        },
+    )?;
+    let access = Access::of(&caller, &state.caches);
+    let app = apps::visible(&state, &access, &guid)?;
+    let items: Vec<(Arc<App>, Process)> = app
+        .spec
+        .processes
+        .iter()
+        .filter(|p| query.allows("guids", &p.guid) && query.allows("types", &p.type_))
+        .map(|p| (app.clone(), p.clone()))
+        .collect();
+    Ok(Json(page(
+        items,
+        &query,
+        &base,
+        &format!("/v3/apps/{guid}/processes"),
+    )))
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let (app, p) = find(&state, &access, &guid)?;
+    Ok(Json(present(&app, &p, &base)))
+}
+
+async fn show_for_app(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path((guid, type_)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let (app, p) = find_for_app(&state, &access, &guid, &type_)?;
+    Ok(Json(present(&app, &p, &base)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScaleRequest {
+    instances: Option<i32>,
+    memory_in_mb: Option<i64>,
+    disk_in_mb: Option<i64>,
+    log_rate_limit_in_bytes_per_second: Option<i64>,
+}
+
+const SCALE_FIELDS: &[&str] = &[
+    "instances",
+    "memory_in_mb",
+    "disk_in_mb",
+    "log_rate_limit_in_bytes_per_second",
+];
+
+/// Applies a scale request to a process (pure; the limits are CC's).
+fn apply_scale(p: &mut Process, req: &ScaleRequest) -> ApiResult<()> {
+    if let Some(i) = req.instances {
+        if i < 0 {
+            return Err(ApiError::unprocessable(
+                "Instances must be greater than or equal to 0",
+            ));
+        }
+        p.instances = i;
+    }
+    if let Some(m) = req.memory_in_mb {
+        if m < 1 {
+            return Err(ApiError::unprocessable(
+                "Memory in mb must be greater than 0",
+            ));
+        }
+        p.memory_in_mb = m;
+    }
+    if let Some(d) = req.disk_in_mb {
+        if d < 1 {
+            return Err(ApiError::unprocessable("Disk in mb must be greater than 0"));
+        }
+        p.disk_in_mb = d;
+    }
+    if let Some(l) = req.log_rate_limit_in_bytes_per_second {
+        if l < -1 {
+            return Err(ApiError::unprocessable(
+                "Log rate limit in bytes per second must be greater than or equal to -1",
+            ));
+        }
+        p.log_rate_limit_in_bytes_per_second = l;
+    }
+    Ok(())
+}
+
+/// Writes `p` into its app, as the caller.
+async fn save(
+    state: &AppState,
+    caller: &Caller,
+    app: &App,
+    p: Process,
+) -> ApiResult<(App, Process)> {
+    let mut app = app.clone();
+    if let Some(slot) = app.spec.processes.iter_mut().find(|x| x.guid == p.guid) {
+        *slot = p.clone();
+    }
+    Ok((apps::replace(state, caller, app).await?, p))
+}
+
+async fn scale(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
+    let access = Access::of(&caller, &state.caches);
+    let (app, mut p) = find(&state, &access, &guid)?;
+    apply_scale(&mut p, &req)?;
+    let (app, p) = save(&state, &caller, &app, p).await?;
+    Ok(Json(present(&app, &p, &base)))
+}
+
+async fn scale_for_app(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path((guid, type_)): Path<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
+    let access = Access::of(&caller, &state.caches);
+    let (app, mut p) = find_for_app(&state, &access, &guid, &type_)?;
+    apply_scale(&mut p, &req)?;
+    let (app, p) = save(&state, &caller, &app, p).await?;
+    Ok(Json(present(&app, &p, &base)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HealthCheckData {
+    timeout: Option<i32>,
+    invocation_timeout: Option<i32>,
+    endpoint: Option<String>,
+    #[allow(dead_code)]
+    interval: Option<i32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HealthCheckRequest {
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    data: Option<HealthCheckData>,
+}
+
+#[derive(Deserialize)]
+struct UpdateProcess {
+    command: Option<Option<String>>,
+    health_check: Option<HealthCheckRequest>,
+    readiness_health_check: Option<HealthCheckRequest>,
+    #[allow(dead_code)]
+    metadata: Option<body::MetadataRequest>,
+}
+
+fn merge_health_check(current: &HealthCheck, req: HealthCheckRequest) -> ApiResult<HealthCheck> {
+    let mut h = current.clone();
+    if let Some(t) = req.type_ {
+        h.type_ = match t.as_str() {
+            "port" => HealthCheckType::Port,
+            "http" => HealthCheckType::Http,
+            "process" | "none" => HealthCheckType::Process,
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "Health check type must be \"port\", \"process\", or \"http\"",
+                ));
+            }
+        };
+    }
+    if let Some(d) = req.data {
+        if d.timeout.is_some_and(|t| t < 1) || d.invocation_timeout.is_some_and(|t| t < 1) {
+            return Err(ApiError::unprocessable(
+                "Timeout must be greater than or equal to 1",
+            ));
+        }
+        h.timeout = d.timeout.or(h.timeout);
+        h.invocation_timeout = d.invocation_timeout.or(h.invocation_timeout);
+        if d.endpoint.is_some() {
+            h.endpoint = d.endpoint;
+        }
+    }
+    if h.type_ == HealthCheckType::Http
+        && !h.endpoint.as_deref().is_some_and(|e| e.starts_with('/'))
+    {
+        if h.endpoint.is_none() {
+            h.endpoint = Some("/".into());
+        } else {
+            return Err(ApiError::unprocessable(
+                "Health check endpoint must be a valid URI path",
+            ));
+        }
+    }
+    Ok(h)
+}
+
+async fn update(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let req: UpdateProcess = body::parse(
+        &bytes,
+        &[
+            "command",
+            "health_check",
+            "readiness_health_check",
+            "metadata",
+        ],
+    )?;
+    let access = Access::of(&caller, &state.caches);
+    let (app, mut p) = find(&state, &access, &guid)?;
+    if let Some(command) = req.command {
+        p.command = command.filter(|c| !c.is_empty());
+    }
+    if let Some(h) = req.health_check {
+        p.health_check = merge_health_check(&p.health_check, h)?;
+    }
+    if let Some(h) = req.readiness_health_check {
+        let current = p.readiness_health_check.clone().unwrap_or(HealthCheck {
+            type_: HealthCheckType::Process,
+            ..Default::default()
+        });
+        p.readiness_health_check = Some(merge_health_check(&current, h)?);
+    }
+    let (app, p) = save(&state, &caller, &app, p).await?;
+    Ok(Json(present(&app, &p, &base)))
+}
+
+fn state_name(s: &InstanceState) -> &'static str {
+    match s {
+        InstanceState::Down => "DOWN",
+        InstanceState::Starting => "STARTING",
+        InstanceState::Running => "RUNNING",
+        InstanceState::Crashed => "CRASHED",
+    }
+}
+
+/// CC's process stats: one entry per desired instance. A stopped app's instances are DOWN; a
+/// started one's come from the LRP's ActualLRP status.
+fn stats_of(state: &AppState, app: &App, p: &Process) -> Value {
+    let lrp = state.caches.lrps.state().into_iter().find(|l| {
+        l.metadata.name.as_deref() == Some(p.guid.as_str())
+            && l.metadata.namespace.as_deref() == Some(space_guid(app))
+    });
+    let running = app.spec.desired_state == DesiredState::Started;
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let resources: Vec<Value> = (0..p.instances.max(0))
+        .map(|index| {
+            let actual = lrp
+                .as_ref()
+                .filter(|_| running)
+                .and_then(|l| l.status.as_ref())
+                .and_then(|s| s.instances.iter().find(|i| i.index == index));
+            let state_str = actual.map(|a| state_name(&a.state)).unwrap_or("DOWN");
+            let uptime = actual
+                .filter(|a| a.state == InstanceState::Running)
+                .and_then(|a| a.since.as_ref())
+                .map(|t| now.as_second().saturating_sub(t.0.as_second()).max(0))
+                .unwrap_or(0);
+            json!({
+                "type": p.type_,
+                "index": index,
+                "state": state_str,
+                "host": actual.and_then(|a| a.address.clone()).unwrap_or_default(),
+                "uptime": uptime,
+                "mem_quota": p.memory_in_mb * 1024 * 1024,
+                "disk_quota": p.disk_in_mb * 1024 * 1024,
+                "log_rate_limit": p.log_rate_limit_in_bytes_per_second,
+                "fds_quota": 16384,
+                "isolation_segment": null,
+                "details": actual.and_then(|a| a.crash_reason.clone()),
+                "instance_ports": [],
+                "usage": {},
+                "routable": actual.map(|a| a.state == InstanceState::Running),
+            })
+        })
+        .collect();
+    json!({ "resources": resources })
+}
+
+async fn stats(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(guid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let (app, p) = find(&state, &access, &guid)?;
+    Ok(Json(stats_of(&state, &app, &p)))
+}
+
+async fn stats_for_app(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((guid, type_)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let (app, p) = find_for_app(&state, &access, &guid, &type_)?;
+    Ok(Json(stats_of(&state, &app, &p)))
+}
+
+/// Sidecars are not supported; the CLI lists them for `cf app`, so the list is empty.
+async fn sidecars(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    find(&state, &access, &guid)?;
+    Ok(Json(json!({
+        "pagination": { "total_results": 0, "total_pages": 1, "first": base.link(&format!("/v3/processes/{guid}/sidecars?page=1")), "last": base.link(&format!("/v3/processes/{guid}/sidecars?page=1")), "next": null, "previous": null },
+        "resources": [],
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_applies_cc_limits() {
+        let mut p = crate::apps::web_process("a");
+        let req = |i, m| ScaleRequest {
+            instances: i,
+            memory_in_mb: m,
+            disk_in_mb: None,
+            log_rate_limit_in_bytes_per_second: None,
+        };
+        apply_scale(&mut p, &req(Some(3), Some(64))).unwrap();
+        assert_eq!((p.instances, p.memory_in_mb), (3, 64));
+        assert!(apply_scale(&mut p, &req(Some(-1), None)).is_err());
+        assert!(apply_scale(&mut p, &req(None, Some(0))).is_err());
+        assert_eq!(p.instances, 3, "a refused scale changed the process");
+    }
+
+    #[test]
+    fn http_health_checks_need_a_path() {
+        let port = HealthCheck::default();
+        let http = |e: Option<&str>| HealthCheckRequest {
+            type_: Some("http".into()),
+            data: Some(HealthCheckData {
+                timeout: None,
+                invocation_timeout: None,
+                endpoint: e.map(Into::into),
+                interval: None,
+            }),
+        };
+        assert_eq!(
+            merge_health_check(&port, http(Some("/health")))
+                .unwrap()
+                .endpoint
+                .as_deref(),
+            Some("/health")
+        );
+        assert_eq!(
+            merge_health_check(&port, http(None))
+                .unwrap()
+                .endpoint
+                .as_deref(),
+            Some("/")
+        );
+        assert!(merge_health_check(&port, http(Some("health"))).is_err());
+    }
+}

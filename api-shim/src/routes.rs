@@ -1,0 +1,686 @@
+//! `/v3/routes`: CF routes (host + domain + path) in their space's namespace, and their
+//! destinations (app processes). The operator turns them into Ingresses.
+
+use crate::{
+    access::Access,
+    apps,
+    auth::Caller,
+    body::{self, MetadataRequest, ToOne},
+    domains,
+    errors::{ApiError, ApiResult},
+    jobs,
+    links::BaseUrl,
+    orgs::FIELD_MANAGER,
+    present,
+    query::{Accepts, ListQuery},
+    spaces,
+    state::AppState,
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, RawQuery, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{delete as delete_method, get},
+};
+use kube::{Api, api::PostParams};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use smelter_crds::{Route, RouteSpec, labels, route::Destination};
+use std::{sync::Arc, time::Duration};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v3/routes", get(list).post(create))
+        .route("/v3/routes/{guid}", get(show).patch(update).delete(delete))
+        .route(
+            "/v3/routes/{guid}/destinations",
+            get(list_destinations)
+                .post(add_destinations)
+                .patch(replace_destinations),
+        )
+        .route(
+            "/v3/routes/{guid}/destinations/{dest}",
+            delete_method(remove_destination),
+        )
+        .route("/v3/apps/{guid}/routes", get(list_for_app))
+}
+
+fn space_of(r: &Route) -> &str {
+    r.metadata.namespace.as_deref().unwrap_or_default()
+}
+
+/// `host.domain/path`, CC's route URL.
+pub fn url(host: &str, domain: &str, path: &str) -> String {
+    let fqdn = if host.is_empty() {
+        domain.to_owned()
+    } else {
+        format!("{host}.{domain}")
+    };
+    format!("{fqdn}{path}")
+}
+
+fn domain_name(state: &AppState, r: &Route) -> String {
+    state
+        .caches
+        .domains
+        .state()
+        .iter()
+        .find(|d| d.metadata.name.as_deref() == Some(r.spec.domain_guid.as_str()))
+        .map(|d| d.spec.name.clone())
+        .unwrap_or_default()
+}
+
+fn present_destination(d: &Destination) -> Value {
+    json!({
+        "guid": d.guid,
+        "app": { "guid": d.app_guid, "process": { "type": d.process_type } },
+        "weight": d.weight,
+        "port": d.port.unwrap_or(8080),
+        "protocol": d.protocol.clone().unwrap_or_else(|| "http1".into()),
+    })
+}
+
+/// CC's route JSON.
+pub fn present(state: &AppState, r: &Route, base: &BaseUrl) -> Value {
+    let guid = r.metadata.name.clone().unwrap_or_default();
+    let domain = domain_name(state, r);
+    let mut m = present::base(&r.metadata);
+    m.insert("protocol".into(), json!("http"));
+    m.insert("port".into(), Value::Null);
+    m.insert("host".into(), json!(r.spec.host));
+    m.insert("path".into(), json!(r.spec.path));
+    m.insert(
+        "url".into(),
+        json!(url(&r.spec.host, &domain, &r.spec.path)),
+    );
+    m.insert(
+        "destinations".into(),
+        json!(
+            r.spec
+                .destinations
+                .iter()
+                .map(present_destination)
+                .collect::<Vec<_>>()
+        ),
+    );
+    m.insert("options".into(), json!({}));
+    m.insert(
+        "relationships".into(),
+        json!({ "space": { "data": { "guid": space_of(r) } }, "domain": { "data": { "guid": r.spec.domain_guid } } }),
+    );
+    m.insert("metadata".into(), present::metadata(&r.metadata));
+    m.insert(
+        "links".into(),
+        json!({
+            "self": base.link(&format!("/v3/routes/{guid}")),
+            "space": base.link(&format!("/v3/spaces/{}", space_of(r))),
+            "domain": base.link(&format!("/v3/domains/{}", r.spec.domain_guid)),
+            "destinations": base.link(&format!("/v3/routes/{guid}/destinations")),
+        }),
+    );
+    Value::Object(m)
+}
+
+fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<Route>> {
+    state
+        .caches
+        .routes
+        .state()
+        .into_iter()
+        .find(|r| r.metadata.name.as_deref() == Some(guid) && access.sees_space(space_of(r)))
+        .ok_or_else(|| ApiError::not_found("Route"))
+}
+
+const LIST: Accepts<'static> = Accepts {
+    filters: &[
+        "guids",
+        "app_guids",
+        "space_guids",
+        "organization_guids",
+        "domain_guids",
+        "hosts",
+        "paths",
+        "ports",
+    ],
+    order_by: &[],
+    include: &["domain", "space", "space.organization"],
+};
+
+fn page(
+    state: &AppState,
+    routes: Vec<Arc<Route>>,
+    query: &ListQuery,
+    base: &BaseUrl,
+    path: &str,
+) -> Value {
+    let mut page = present::paginate(
+        routes.clone(),
+        query,
+        base,
+        path,
+        |r| &r.metadata,
+        |r, _| r.spec.host.clone(),
+        |r| present(state, r, base),
+    );
+    if query.include.iter().any(|i| i == "domain") {
+        let ds: Vec<Value> = state
+            .caches
+            .domains
+            .state()
+            .iter()
+            .filter(|d| {
+                routes
+                    .iter()
+                    .any(|r| d.metadata.name.as_deref() == Some(r.spec.domain_guid.as_str()))
+            })
+            .map(|d| domains::present(d, base))
+            .collect();
+        page["included"]["domains"] = json!(ds);
+    }
+    if query.include.iter().any(|i| i.starts_with("space")) {
+        let ss: Vec<Value> = state
+            .caches
+            .spaces
+            .state()
+            .iter()
+            .filter(|s| {
+                routes
+                    .iter()
+                    .any(|r| s.metadata.name.as_deref() == Some(space_of(r)))
+            })
+            .map(|s| spaces::present(s, base))
+            .collect();
+        page["included"]["spaces"] = json!(ss);
+    }
+    page
+}
+
+fn filtered(state: &AppState, access: &Access, query: &ListQuery) -> Vec<Arc<Route>> {
+    state
+        .caches
+        .routes
+        .state()
+        .into_iter()
+        .filter(|r| {
+            access.sees_space(space_of(r))
+                && query.allows("guids", r.metadata.name.as_deref().unwrap_or_default())
+                && query.allows("space_guids", space_of(r))
+                && query.allows_any(
+                    "organization_guids",
+                    r.metadata
+                        .labels
+                        .iter()
+                        .flatten()
+                        .filter(|(k, _)| *k == labels::ORG_GUID)
+                        .map(|(_, v)| v.as_str()),
+                )
+                && query.allows("domain_guids", &r.spec.domain_guid)
+                && query.allows("hosts", &r.spec.host)
+                && query.allows("paths", &r.spec.path)
+                && query.filter("ports").is_none()
+                && (query.filter("app_guids").is_none()
+                    || query.allows_any(
+                        "app_guids",
+                        r.spec.destinations.iter().map(|d| d.app_guid.as_str()),
+                    ))
+                && query
+                    .label_selector
+                    .as_ref()
+                    .is_none_or(|s| s.matches(&present::user_labels(&r.metadata)))
+        })
+        .collect()
+}
+
+async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw.as_deref(), &LIST)?;
+    let access = Access::of(&caller, &state.caches);
+    let routes = filtered(&state, &access, &query);
+    Ok(Json(page(&state, routes, &query, &base, "/v3/routes")))
+}
+
+async fn list_for_app(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(app): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw.as_deref(), &LIST)?;
+    let access = Access::of(&caller, &state.caches);
+    apps::visible(&state, &access, &app)?;
+    let routes: Vec<Arc<Route>> = filtered(&state, &access, &query)
+        .into_iter()
+        .filter(|r| r.spec.destinations.iter().any(|d| d.app_guid == app))
+        .collect();
+    Ok(Json(page(
+        &state,
+        routes,
+        &query,
+        &base,
+        &format!("/v3/apps/{app}/routes"),
+    )))
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let r = visible(&state, &access, &guid)?;
+    Ok(Json(present(&state, &r, &base)))
+}
+
+#[derive(Deserialize)]
+struct RouteRelationships {
+    space: ToOne,
+    domain: ToOne,
+}
+
+#[derive(Deserialize)]
+struct CreateRoute {
+    #[serde(default)]
+    host: String,
+    #[serde(default)]
+    path: String,
+    relationships: RouteRelationships,
+    #[serde(default)]
+    metadata: MetadataRequest,
+}
+
+/// CC's duplicate-route message (the CLI looks for "Route already exists").
+fn already_exists(host: &str, domain: &str, path: &str) -> ApiError {
+    let detail = match (host.is_empty(), path.is_empty()) {
+        (false, true) => format!("Route already exists with host '{host}' for domain '{domain}'."),
+        (false, false) => format!(
+            "Route already exists with host '{host}' and path '{path}' for domain '{domain}'."
+        ),
+        (true, true) => format!("Route already exists for domain '{domain}'."),
+        (true, false) => format!("Route already exists with path '{path}' for domain '{domain}'."),
+    };
+    ApiError::uniqueness(detail)
+}
+
+/// CC's host rule, checked before the API server's CEL rule so the message is CC's.
+fn check_host(host: &str) -> ApiResult<()> {
+    let ok = host.is_empty()
+        || host == "*"
+        || (host.len() <= 63
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(
+            "Host must be either \"*\" or contain only alphanumeric characters, \"_\", or \"-\"",
+        ))
+    }
+}
+
+/// Creates a route as the caller; shared with apply_manifest.
+pub async fn create_route(
+    state: &AppState,
+    caller: &Caller,
+    space: &str,
+    domain_guid: &str,
+    host: String,
+    path: String,
+    metadata: &MetadataRequest,
+) -> ApiResult<Arc<Route>> {
+    let access = Access::of(caller, &state.caches);
+    let s = spaces::visible(state, &access, space).map_err(|_| {
+        ApiError::unprocessable(
+            "Invalid space. Ensure that the space exists and you have access to it.",
+        )
+    })?;
+    let domain = domains::visible(state, &access, domain_guid).ok_or_else(|| {
+        ApiError::unprocessable(
+            "Invalid domain. Ensure that the domain exists and you have access to it.",
+        )
+    })?;
+    check_host(&host)?;
+    if !path.is_empty() && (!path.starts_with('/') || path == "/" || path.contains('?')) {
+        return Err(ApiError::unprocessable(
+            "Path must begin with a '/', cannot be exactly '/', and cannot contain '?'",
+        ));
+    }
+    if state
+        .caches
+        .routes
+        .state()
+        .iter()
+        .any(|r| r.spec.domain_guid == domain_guid && r.spec.host == host && r.spec.path == path)
+    {
+        return Err(already_exists(&host, &domain.spec.name, &path));
+    }
+    let guid = uuid::Uuid::new_v4().to_string();
+    let mut route = Route::new(
+        &guid,
+        RouteSpec {
+            host,
+            path,
+            domain_guid: domain_guid.to_owned(),
+            destinations: vec![],
+        },
+    );
+    route.metadata.labels = Some(
+        [
+            (labels::SPACE_GUID.to_owned(), space.to_owned()),
+            (labels::ORG_GUID.to_owned(), spaces::org_guid(&s).to_owned()),
+            (labels::DOMAIN_GUID.to_owned(), domain_guid.to_owned()),
+        ]
+        .into(),
+    );
+    body::apply_metadata(&mut route.metadata, metadata);
+    let api: Api<Route> = Api::namespaced(
+        state.kube.as_caller(caller).map_err(ApiError::from_kube)?,
+        space,
+    );
+    let created = api
+        .create(
+            &PostParams {
+                field_manager: Some(FIELD_MANAGER.into()),
+                ..Default::default()
+            },
+            &route,
+        )
+        .await
+        .map_err(ApiError::from_kube)?;
+    crate::cache::until(&state.caches.routes, Duration::from_secs(10), |c| {
+        c.state()
+            .iter()
+            .any(|r| r.metadata.name.as_deref() == Some(guid.as_str()))
+    })
+    .await;
+    Ok(Arc::new(created))
+}
+
+async fn create(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    bytes: Bytes,
+) -> ApiResult<Response> {
+    let req: CreateRoute = body::parse(
+        &bytes,
+        &[
+            "host",
+            "path",
+            "relationships",
+            "metadata",
+            "port",
+            "options",
+        ],
+    )?;
+    let route = create_route(
+        &state,
+        &caller,
+        &req.relationships.space.data.guid,
+        &req.relationships.domain.data.guid,
+        req.host,
+        req.path,
+        &req.metadata,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(present(&state, &route, &base))).into_response())
+}
+
+/// Writes a changed route back as the caller and waits until the cache has it.
+async fn replace(state: &AppState, caller: &Caller, mut route: Route) -> ApiResult<Route> {
+    let guid = route.metadata.name.clone().unwrap_or_default();
+    route.metadata.managed_fields = None;
+    let api: Api<Route> = Api::namespaced(
+        state.kube.as_caller(caller).map_err(ApiError::from_kube)?,
+        space_of(&route),
+    );
+    let updated = api
+        .replace(
+            &guid,
+            &PostParams {
+                field_manager: Some(FIELD_MANAGER.into()),
+                ..Default::default()
+            },
+            &route,
+        )
+        .await
+        .map_err(ApiError::from_kube)?;
+    let version = updated.metadata.resource_version.clone();
+    crate::cache::until(&state.caches.routes, Duration::from_secs(10), |c| {
+        c.state().iter().any(|r| {
+            r.metadata.name.as_deref() == Some(guid.as_str())
+                && r.metadata.resource_version == version
+        })
+    })
+    .await;
+    Ok(updated)
+}
+
+#[derive(Deserialize)]
+struct UpdateRoute {
+    #[serde(default)]
+    metadata: MetadataRequest,
+}
+
+async fn update(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let req: UpdateRoute = body::parse(&bytes, &["metadata", "options"])?;
+    let access = Access::of(&caller, &state.caches);
+    let mut route = (*visible(&state, &access, &guid)?).clone();
+    body::apply_metadata(&mut route.metadata, &req.metadata);
+    let updated = replace(&state, &caller, route).await?;
+    Ok(Json(present(&state, &updated, &base)))
+}
+
+async fn delete(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+) -> ApiResult<Response> {
+    let access = Access::of(&caller, &state.caches);
+    let r = visible(&state, &access, &guid)?;
+    let api: Api<Route> = Api::namespaced(
+        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        space_of(&r),
+    );
+    api.delete(&guid, &Default::default())
+        .await
+        .map_err(ApiError::from_kube)?;
+    Ok(jobs::accepted(&base, jobs::Operation::RouteDelete, &guid))
+}
+
+fn present_destinations(r: &Route, base: &BaseUrl) -> Value {
+    let guid = r.metadata.name.clone().unwrap_or_default();
+    json!({
+        "destinations": r.spec.destinations.iter().map(present_destination).collect::<Vec<_>>(),
+        "links": { "self": base.link(&format!("/v3/routes/{guid}/destinations")), "route": base.link(&format!("/v3/routes/{guid}")) },
+    })
+}
+
+async fn list_destinations(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let r = visible(&state, &access, &guid)?;
+    Ok(Json(present_destinations(&r, &base)))
+}
+
+#[derive(Deserialize)]
+struct ProcessRef {
+    #[serde(rename = "type")]
+    type_: String,
+}
+
+#[derive(Deserialize)]
+struct AppRef {
+    guid: String,
+    process: Option<ProcessRef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DestinationRequest {
+    app: AppRef,
+    port: Option<i32>,
+    weight: Option<i32>,
+    protocol: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DestinationsRequest {
+    destinations: Vec<DestinationRequest>,
+}
+
+/// Turns requested destinations into stored ones, checking each app is in the route's space.
+fn destinations_from(
+    state: &AppState,
+    access: &Access,
+    route: &Route,
+    reqs: Vec<DestinationRequest>,
+) -> ApiResult<Vec<Destination>> {
+    reqs.into_iter()
+        .map(|d| {
+            let app = apps::visible(state, access, &d.app.guid).map_err(|_| {
+                ApiError::unprocessable(format!(
+                    "App with guid '{}' does not exist or you do not have access to it.",
+                    d.app.guid
+                ))
+            })?;
+            if apps::space_guid(&app) != space_of(route) {
+                return Err(ApiError::unprocessable(
+                    "Routes cannot be mapped to destinations in different spaces.",
+                ));
+            }
+            if d.protocol
+                .as_deref()
+                .is_some_and(|p| p != "http1" && p != "http2")
+            {
+                return Err(ApiError::unprocessable(
+                    "Destinations[0]: protocol must be 'http1' or 'http2'.",
+                ));
+            }
+            Ok(Destination {
+                guid: uuid::Uuid::new_v4().to_string(),
+                app_guid: d.app.guid,
+                process_type: d
+                    .app
+                    .process
+                    .map(|p| p.type_)
+                    .unwrap_or_else(|| "web".into()),
+                port: d.port,
+                weight: d.weight,
+                protocol: d.protocol,
+            })
+        })
+        .collect()
+}
+
+/// Adds destinations to a route; ones already there (same app, process and port) are kept as
+/// they are, as CC does. Shared with apply_manifest.
+pub async fn add(
+    state: &AppState,
+    caller: &Caller,
+    route: &Route,
+    new: Vec<Destination>,
+) -> ApiResult<Route> {
+    let mut r = route.clone();
+    for d in new {
+        let same = |x: &Destination| {
+            x.app_guid == d.app_guid
+                && x.process_type == d.process_type
+                && x.port.unwrap_or(8080) == d.port.unwrap_or(8080)
+        };
+        if !r.spec.destinations.iter().any(same) {
+            r.spec.destinations.push(d);
+        }
+    }
+    replace(state, caller, r).await
+}
+
+async fn add_destinations(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
+    let access = Access::of(&caller, &state.caches);
+    let route = visible(&state, &access, &guid)?;
+    let new = destinations_from(&state, &access, &route, req.destinations)?;
+    let updated = add(&state, &caller, &route, new).await?;
+    Ok(Json(present_destinations(&updated, &base)))
+}
+
+async fn replace_destinations(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
+    let access = Access::of(&caller, &state.caches);
+    let route = visible(&state, &access, &guid)?;
+    let mut r = (*route).clone();
+    r.spec.destinations = destinations_from(&state, &access, &route, req.destinations)?;
+    let updated = replace(&state, &caller, r).await?;
+    Ok(Json(present_destinations(&updated, &base)))
+}
+
+async fn remove_destination(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((guid, dest)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let access = Access::of(&caller, &state.caches);
+    let route = visible(&state, &access, &guid)?;
+    let mut r = (*route).clone();
+    let before = r.spec.destinations.len();
+    r.spec.destinations.retain(|d| d.guid != dest);
+    if r.spec.destinations.len() == before {
+        return Err(ApiError::unprocessable(
+            "Unable to unmap route from destination. Ensure the route has a destination with this guid.",
+        ));
+    }
+    replace(&state, &caller, r).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_duplicate_messages_follow_cc() {
+        assert_eq!(url("dora", "apps.example.com", ""), "dora.apps.example.com");
+        assert_eq!(url("", "apps.example.com", "/api"), "apps.example.com/api");
+        assert_eq!(
+            already_exists("h", "d.io", "").detail,
+            "Route already exists with host 'h' for domain 'd.io'."
+        );
+        assert_eq!(
+            already_exists("", "d.io", "").detail,
+            "Route already exists for domain 'd.io'."
+        );
+        assert!(check_host("my_app-1").is_ok() && check_host("*").is_ok());
+        assert!(check_host("bad host").is_err() && check_host(&"a".repeat(64)).is_err());
+    }
+}

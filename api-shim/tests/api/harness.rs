@@ -1,0 +1,267 @@
+//! A real api-shim (in-process, on a loopback port) and the operator's controllers, against the
+//! test Kubernetes, with a private root namespace per test so tests run side by side.
+
+use k8s_openapi::{ByteString, api::core::v1::Secret};
+use kube::{Api, api::PostParams};
+use reqwest::Method;
+use serde_json::Value;
+use smelter_test_support as support;
+use std::collections::BTreeMap;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct Shim {
+    pub url: String,
+    pub root: String,
+    pub client: kube::Client,
+    pub users: BTreeMap<String, String>,
+    http: reqwest::Client,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A response: status, JSON body (Null when empty) and headers.
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The CF error detail, for error replies.
+    pub fn detail(&self) -> &str {
+        self.body["errors"][0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+    }
+
+    pub fn title(&self) -> &str {
+        self.body["errors"][0]["title"].as_str().unwrap_or_default()
+    }
+}
+
+impl Shim {
+    /// Starts everything with users `admin` (CF admin) and `names` (no roles).
+    pub async fn start(names: &[&str]) -> Shim {
+        let client = support::client().await;
+        support::install_crds(&client).await;
+        support::install_cf_roles().await;
+        let root = support::namespace(&client, "cf-root").await;
+
+        let mut users = BTreeMap::new();
+        let mut data = BTreeMap::new();
+        for (name, admin) in
+            std::iter::once(("admin", true)).chain(names.iter().map(|n| (*n, false)))
+        {
+            let guid = support::guid();
+            // Cost 4, bcrypt's minimum, keeps test logins fast; the chart uses the default.
+            let entry =
+                smelter_api_shim::auth::users::entry_json(&guid, PASSWORD, admin, 4).expect("hash");
+            data.insert(name.to_owned(), ByteString(entry.into_bytes()));
+            users.insert(name.to_owned(), guid);
+        }
+        let secret = Secret {
+            metadata: kube::api::ObjectMeta {
+                name: Some("smelter-users".into()),
+                ..Default::default()
+            },
+            data: Some(data),
+            ..Default::default()
+        };
+        Api::<Secret>::namespaced(client.clone(), &root)
+            .create(&PostParams::default(), &secret)
+            .await
+            .expect("users secret");
+
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let operator_shutdown = async move {
+            let _ = stopped.await;
+        };
+        tokio::spawn(smelter_operator::run(
+            client.clone(),
+            smelter_operator::Config::new(root.clone()),
+            smelter_operator::metrics::Metrics::default(),
+            smelter_common::health::Health::new(Default::default()),
+            operator_shutdown,
+        ));
+
+        let config = smelter_api_shim::Config {
+            root_namespace: root.clone(),
+            ..Default::default()
+        };
+        let state = smelter_api_shim::build_state(support::kube_config().await, config)
+            .await
+            .expect("api-shim state");
+        state.caches.wait_until_ready().await.expect("caches sync");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, smelter_api_shim::router(state)).await });
+        // Wait for the users Secret to reach the cache.
+        let shim = Shim {
+            url,
+            root,
+            client,
+            users,
+            http: reqwest::Client::new(),
+            _stop: stop,
+        };
+        support::wait_for(
+            "users in cache",
+            std::time::Duration::from_secs(10),
+            || async { shim.password_grant("admin", PASSWORD).await.status == 200 },
+        )
+        .await;
+        shim
+    }
+
+    pub async fn password_grant(&self, user: &str, password: &str) -> Reply {
+        let form = format!(
+            "grant_type=password&username={}&password={}",
+            urlencode(user),
+            urlencode(password)
+        );
+        self.raw(
+            Method::POST,
+            "/oauth/token",
+            None,
+            Some(("application/x-www-form-urlencoded", form.into_bytes())),
+            true,
+        )
+        .await
+    }
+
+    /// An access token for `user`.
+    pub async fn token(&self, user: &str) -> String {
+        let reply = self.password_grant(user, PASSWORD).await;
+        assert_eq!(reply.status, 200, "login {user}: {}", reply.body);
+        reply.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// A JSON request as `token`'s bearer.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let body = body.map(|b| ("application/json", serde_json::to_vec(&b).expect("json")));
+        self.raw(method, path, Some(token), body, false).await
+    }
+
+    /// Any request; `path` may also be an absolute URL (as pagination and Location give).
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+        basic_cf: bool,
+    ) -> Reply {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.url)
+        };
+        let mut req = self.http.request(method, url);
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("bearer {t}"));
+        }
+        if basic_cf {
+            req = req.header("Authorization", "Basic Y2Y6");
+        }
+        if let Some((content_type, bytes)) = body {
+            req = req.header("Content-Type", content_type).body(bytes);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        assert!(
+            status < 500,
+            "server error {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// Polls a job `Location` until COMPLETE.
+    pub async fn wait_job(&self, location: &str, token: &str) {
+        for _ in 0..300 {
+            let job = self.call(Method::GET, location, token, None).await;
+            assert_eq!(job.status, 200, "job: {}", job.body);
+            match job.body["state"].as_str() {
+                Some("COMPLETE") => return,
+                Some("FAILED") => panic!("job failed: {}", job.body),
+                _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        panic!("job {location} did not complete in 30 s");
+    }
+
+    /// Creates an org as admin and returns its GUID.
+    pub async fn org(&self, admin: &str, name: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/v3/organizations",
+                admin,
+                Some(serde_json::json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(r.status, 201, "create org: {}", r.body);
+        r.body["guid"].as_str().expect("guid").to_owned()
+    }
+
+    /// Creates a space as admin and returns its GUID.
+    pub async fn space(&self, admin: &str, org: &str, name: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/v3/spaces",
+                admin,
+                Some(serde_json::json!({ "name": name, "relationships": { "organization": { "data": { "guid": org } } } })),
+            )
+            .await;
+        assert_eq!(r.status, 201, "create space: {}", r.body);
+        r.body["guid"].as_str().expect("guid").to_owned()
+    }
+
+    /// Gives `user` a role (org or space) as admin.
+    pub async fn role(
+        &self,
+        admin: &str,
+        role_type: &str,
+        user: &str,
+        target: (&str, &str),
+    ) -> Reply {
+        let (kind, guid) = target;
+        self.call(
+            Method::POST,
+            "/v3/roles",
+            admin,
+            Some(serde_json::json!({
+                "type": role_type,
+                "relationships": { "user": { "data": { "guid": self.users[user] } }, kind: { "data": { "guid": guid } } },
+            })),
+        )
+        .await
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

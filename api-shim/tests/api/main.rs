@@ -1,0 +1,8 @@
+//! The CF API of the api-shim against the real test Kubernetes, with the operator's
+//! controllers running: every request goes over HTTP, every write through the API server.
+
+mod apps;
+mod harness;
+mod login;
+mod orgs_spaces;
+mod roles;

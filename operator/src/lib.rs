@@ -1,0 +1,136 @@
+//! The Smelter operator: Diego on Kubernetes. Its controllers reconcile Smelter's custom
+//! resources into namespaces, staging Jobs, workloads, Services and Ingresses.
+//!
+//! So far: tenancy. Every `Org` (in the root namespace) and every `Space` (in its org's
+//! namespace) owns a namespace named by its GUID; see [`tenancy`].
+//!
+//! # RBAC
+//!
+//! What the operator's ClusterRole must allow (the chart's RBAC is written from this list):
+//!
+//! | API group | resources | verbs |
+//! |---|---|---|
+//! | `cf.smelter.dev` | `orgs`, `spaces` | get, list, watch, patch (finalizers) |
+//! | `cf.smelter.dev` | `orgs/status`, `spaces/status` | patch |
+//! | `""` | `namespaces` | get, list, watch, create, patch, delete |
+//! | `events.k8s.io` | `events` | create, patch |
+//! | `apiextensions.k8s.io` | `customresourcedefinitions` | get (the start-up check) |
+//!
+//! `create` on namespaces because a server-side apply of an absent object creates it.
+#![forbid(unsafe_code)]
+
+mod context;
+mod error;
+pub mod metrics;
+mod orgs;
+mod spaces;
+pub mod tenancy;
+
+pub use context::FIELD_MANAGER;
+pub use error::Error;
+pub use metrics::Metrics;
+
+use futures::{FutureExt, Stream, StreamExt};
+use kube::{
+    Client, Resource,
+    runtime::{
+        controller::{self, Action},
+        reflector::ObjectRef,
+        watcher,
+    },
+};
+use smelter_common::health::Health;
+use std::{fmt::Debug, future::Future, sync::Arc};
+
+/// What the operator is told at start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Smelter's own namespace: where `Org`s (and later shared domains and admin buildpacks)
+    /// live. It need not exist when the operator starts.
+    pub root_namespace: String,
+}
+
+impl Config {
+    pub fn new(root_namespace: impl Into<String>) -> Self {
+        Self {
+            root_namespace: root_namespace.into(),
+        }
+    }
+}
+
+/// Runs every controller until `shutdown` resolves, then lets running reconciles finish and
+/// returns. Marks `health` ready once every controller's cache holds its first full list.
+pub async fn run(
+    client: Client,
+    config: Config,
+    metrics: Metrics,
+    health: Health,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    // Each controller needs its own handle on the one shutdown signal.
+    let shutdown = shutdown.boxed().shared();
+    let ctx = Arc::new(context::Context::new(client, config, metrics));
+
+    let orgs = orgs::controller(&ctx);
+    let spaces = spaces::controller(&ctx);
+    let (org_cache, space_cache) = (orgs.store(), spaces.store());
+    let synced = async move {
+        org_cache.wait_until_ready().await.is_ok() && space_cache.wait_until_ready().await.is_ok()
+    };
+    let readiness = async {
+        tokio::select! {
+            synced = synced => if synced {
+                tracing::info!("controllers' caches synced; ready");
+                health.set_ready(true);
+            },
+            () = shutdown.clone() => {}
+        }
+    };
+
+    let orgs = drain(
+        "org",
+        orgs.graceful_shutdown_on(shutdown.clone()).run(
+            orgs::reconcile,
+            orgs::error_policy,
+            ctx.clone(),
+        ),
+    );
+    let spaces = drain(
+        "space",
+        spaces.graceful_shutdown_on(shutdown.clone()).run(
+            spaces::reconcile,
+            spaces::error_policy,
+            ctx.clone(),
+        ),
+    );
+    tracing::info!(root_namespace = %ctx.config.root_namespace, "controllers starting");
+    futures::join!(orgs, spaces, readiness);
+    health.set_ready(false);
+    tracing::info!("controllers stopped");
+}
+
+/// Drives a controller's stream to its end. Failed reconciles were already logged by the
+/// error policy; what is left to say is about the watches.
+async fn drain<K>(
+    controller: &'static str,
+    results: impl Stream<
+        Item = Result<(ObjectRef<K>, Action), controller::Error<Error, watcher::Error>>,
+    >,
+) where
+    K: Resource,
+    K::DynamicType: Debug,
+{
+    results
+        .for_each(|result| async move {
+            match result {
+                Ok(_) | Err(controller::Error::ReconcilerFailed(..)) => {}
+                // A trigger for an object not (or no longer) in the cache, such as the
+                // namespace of another installation's org: nothing to do.
+                Err(controller::Error::ObjectNotFound(object)) => {
+                    tracing::debug!(controller, %object, "no such object; ignoring trigger");
+                }
+                Err(e) => tracing::warn!(controller, error = %e, "controller error"),
+            }
+        })
+        .await;
+}

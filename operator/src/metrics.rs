@@ -1,0 +1,135 @@
+//! The reconcilers' Prometheus metrics, served on the binary's `/metrics`.
+
+use crate::Error;
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    registry::Registry,
+};
+use std::time::Duration;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ControllerLabels {
+    controller: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FailureLabels {
+    controller: &'static str,
+    error: &'static str,
+}
+
+type DurationFamily = Family<ControllerLabels, Histogram, fn() -> Histogram>;
+
+/// Counts reconciles and their failures per controller. Clones share the same counters.
+#[derive(Clone)]
+pub struct Metrics {
+    reconciles: Family<ControllerLabels, Counter>,
+    failures: Family<FailureLabels, Counter>,
+    duration: DurationFamily,
+}
+
+impl Default for Metrics {
+    /// Metrics that are counted but not registered anywhere (for tests and embedding).
+    fn default() -> Self {
+        Self {
+            reconciles: Family::default(),
+            failures: Family::default(),
+            duration: Family::new_with_constructor(duration_histogram),
+        }
+    }
+}
+
+fn duration_histogram() -> Histogram {
+    // 1 ms to ~16 s: a reconcile is a handful of API calls.
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        0.001, 2.0, 15,
+    ))
+}
+
+impl Metrics {
+    /// Creates the metrics and registers them as `<prefix>_operator_reconciles_total`,
+    /// `<prefix>_operator_reconcile_failures_total` and
+    /// `<prefix>_operator_reconcile_duration_seconds`.
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register(
+            "operator_reconciles",
+            "Reconciles started, by controller",
+            metrics.reconciles.clone(),
+        );
+        registry.register(
+            "operator_reconcile_failures",
+            "Reconciles that failed, by controller and error",
+            metrics.failures.clone(),
+        );
+        registry.register(
+            "operator_reconcile_duration_seconds",
+            "How long reconciles take, by controller",
+            metrics.duration.clone(),
+        );
+        metrics
+    }
+
+    /// Records one finished reconcile. A wait for the cluster (see [`Error::waiting`]) is not
+    /// a failure.
+    pub(crate) fn reconciled(
+        &self,
+        controller: &'static str,
+        took: Duration,
+        error: Option<&Error>,
+    ) {
+        let labels = ControllerLabels { controller };
+        self.reconciles.get_or_create(&labels).inc();
+        self.duration
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+        if let Some(error) = error.filter(|e| e.waiting().is_none()) {
+            self.failures
+                .get_or_create(&FailureLabels {
+                    controller,
+                    error: error.metric_label(),
+                })
+                .inc();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prometheus_client::encoding::text::encode;
+
+    #[test]
+    fn counts_reconciles_and_real_failures() {
+        let mut registry = Registry::with_prefix("smelter");
+        let metrics = Metrics::register(&mut registry);
+        metrics.reconciled("org", Duration::from_millis(3), None);
+        metrics.reconciled(
+            "org",
+            Duration::from_millis(3),
+            Some(&Error::NamespaceTerminating { name: "n".into() }),
+        );
+        metrics.reconciled(
+            "space",
+            Duration::from_millis(3),
+            Some(&Error::NoNamespace {
+                kind: "Space",
+                name: "s".into(),
+            }),
+        );
+        let mut text = String::new();
+        encode(&mut text, &registry).expect("encode");
+        assert!(
+            text.contains(r#"smelter_operator_reconciles_total{controller="org"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"smelter_operator_reconcile_failures_total{controller="space",error="no_namespace"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("namespace_terminating"), "{text}");
+    }
+}

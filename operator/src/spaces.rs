@@ -1,0 +1,148 @@
+//! The Space controller: every `Space` in an org's namespace owns the namespace named by its
+//! GUID. A space's org is the one whose namespace it lives in.
+
+use crate::{
+    Error,
+    context::Context,
+    tenancy::{
+        self, NamespaceOwner, RESYNC,
+        build::{Tenant, TenantKind},
+    },
+};
+use k8s_openapi::{api::core::v1::Namespace, apimachinery::pkg::apis::meta::v1::Condition};
+use kube::{
+    Api, Resource, ResourceExt,
+    runtime::{Controller, controller::Action, reflector::ObjectRef, watcher},
+};
+use smelter_crds::{Org, Space, labels};
+use std::sync::Arc;
+
+impl NamespaceOwner for Space {
+    const CONTROLLER: &'static str = "space";
+
+    fn tenant(&self) -> Result<Tenant, Error> {
+        // An org's namespace is named by the org's GUID.
+        let org_guid = self.namespace().ok_or_else(|| Error::NoNamespace {
+            kind: Self::CONTROLLER,
+            name: self.name_any(),
+        })?;
+        Ok(Tenant {
+            kind: TenantKind::Space,
+            guid: self.name_any(),
+            org_guid,
+            name: self.spec.name.clone(),
+        })
+    }
+
+    fn status_parts(&self) -> (Option<i64>, &[Condition]) {
+        self.status
+            .as_ref()
+            .map_or((None, &[]), |s| (s.observed_generation, &s.conditions))
+    }
+}
+
+/// The controller of the Spaces in every namespace (spaces live in their orgs' namespaces,
+/// which come and go). It also watches space namespaces, so one deleted or relabelled by hand
+/// is put back.
+pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
+    let spaces: Api<Space> = Api::all(ctx.client.clone());
+    let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
+    let selector = TenantKind::Space.namespace_selector();
+    Controller::new(spaces, watcher::Config::default()).watches(
+        namespaces,
+        watcher::Config::default().labels(&selector),
+        |ns| space_of_namespace(&ns),
+    )
+}
+
+/// The Space a space namespace belongs to: named like the namespace, in its org's namespace.
+fn space_of_namespace(ns: &Namespace) -> Option<ObjectRef<Space>> {
+    let org = ns.labels().get(labels::ORG_GUID)?;
+    Some(ObjectRef::new(ns.metadata.name.as_deref()?).within(org))
+}
+
+pub(crate) async fn reconcile(space: Arc<Space>, ctx: Arc<Context>) -> Result<Action, Error> {
+    ctx.observe(
+        Space::CONTROLLER,
+        &*space,
+        reconcile_space(space.clone(), &ctx),
+    )
+    .await
+}
+
+pub(crate) fn error_policy(space: Arc<Space>, error: &Error, ctx: Arc<Context>) -> Action {
+    ctx.error_policy(Space::CONTROLLER, &*space, error)
+}
+
+async fn reconcile_space(space: Arc<Space>, ctx: &Context) -> Result<Action, Error> {
+    // A Space outside the namespace of one of this installation's Orgs is not ours to set up
+    // (it may be another installation's, in a shared cluster). Its deletion is ours to finish
+    // regardless: only a Smelter operator adds the finalizer, and whichever sees it can
+    // release it, even after its Org vanished.
+    if space.meta().deletion_timestamp.is_none() && !in_an_org(&space, ctx).await? {
+        tracing::debug!("not in the namespace of an org of this installation; leaving it alone");
+        return Ok(Action::requeue(RESYNC));
+    }
+    tenancy::reconcile(space, ctx).await
+}
+
+/// Whether the space's namespace is that of an Org in this installation's root namespace.
+async fn in_an_org(space: &Space, ctx: &Context) -> Result<bool, Error> {
+    let org_guid = space.tenant()?.org_guid;
+    let orgs: Api<Org> = Api::namespaced(ctx.client.clone(), &ctx.config.root_namespace);
+    orgs.get_opt(&org_guid)
+        .await
+        .map(|org| org.is_some())
+        .map_err(|source| Error::ReadOrg {
+            name: org_guid,
+            namespace: ctx.config.root_namespace.clone(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smelter_crds::SpaceSpec;
+    use std::collections::BTreeMap;
+
+    const ORG: &str = "0b6d8a5e-3c1f-4f2a-9e7d-1a2b3c4d5e6f";
+    const SPACE: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+
+    #[test]
+    fn a_space_namespace_maps_to_its_space_in_the_org_namespace() {
+        let mut ns = Namespace::default();
+        ns.metadata.name = Some(SPACE.into());
+        assert_eq!(space_of_namespace(&ns), None, "no org label");
+        ns.metadata.labels = Some(BTreeMap::from([(
+            labels::ORG_GUID.to_owned(),
+            ORG.to_owned(),
+        )]));
+        assert_eq!(
+            space_of_namespace(&ns),
+            Some(ObjectRef::new(SPACE).within(ORG))
+        );
+    }
+
+    #[test]
+    fn a_space_belongs_to_the_org_of_its_namespace() {
+        let mut space = Space::new(
+            SPACE,
+            SpaceSpec {
+                name: "dev".into(),
+                allow_ssh: false,
+            },
+        );
+        assert!(matches!(space.tenant(), Err(Error::NoNamespace { .. })));
+        space.metadata.namespace = Some(ORG.into());
+        assert_eq!(
+            space.tenant().expect("tenant"),
+            Tenant {
+                kind: TenantKind::Space,
+                guid: SPACE.into(),
+                org_guid: ORG.into(),
+                name: "dev".into(),
+            }
+        );
+    }
+}

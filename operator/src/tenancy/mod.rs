@@ -1,0 +1,209 @@
+//! Tenancy: an org or a space owns a namespace named by its GUID.
+//!
+//! The pipeline both controllers share: *build* the desired namespace (pure, [`build`]),
+//! *apply* it when the live one differs, *status* from the namespace's state (pure,
+//! [`status`]), and on deletion *clean up* by deleting the namespace. A namespaced object
+//! cannot own a cluster-scoped namespace through an owner reference (the garbage collector
+//! refuses), so a finalizer holds the org or space until its namespace is gone.
+
+pub mod build;
+pub mod status;
+
+use crate::{
+    Error,
+    context::{Context, FIELD_MANAGER},
+};
+use build::{Tenant, build_namespace};
+use k8s_openapi::{
+    NamespaceResourceScope,
+    api::core::v1::Namespace,
+    apimachinery::pkg::apis::meta::v1::{Condition, Time},
+    jiff::Timestamp,
+};
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{DeleteParams, Patch, PatchParams},
+    runtime::{
+        controller::Action,
+        events::{Event as K8sEvent, EventType},
+        finalizer::{Event, finalizer},
+    },
+};
+use serde::{Serialize, de::DeserializeOwned};
+use status::NamespaceState;
+use std::{fmt::Debug, sync::Arc, time::Duration};
+
+/// Holds an org or a space until the namespace it owns is gone.
+pub const FINALIZER: &str = "cf.smelter.dev/namespace";
+
+/// How often a settled object is looked at again, to catch what no watch reports.
+pub(crate) const RESYNC: Duration = Duration::from_secs(300);
+/// How often an object whose namespace is not yet active is looked at again.
+const NOT_READY_RECHECK: Duration = Duration::from_secs(5);
+
+/// A custom resource that owns a namespace: `Org` or `Space`.
+pub(crate) trait NamespaceOwner:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + Debug
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+    /// The controller's name in logs and metrics.
+    const CONTROLLER: &'static str;
+
+    /// The CF identity its namespace is built from.
+    fn tenant(&self) -> Result<Tenant, Error>;
+
+    /// `status.observedGeneration` and `status.conditions`.
+    fn status_parts(&self) -> (Option<i64>, &[Condition]);
+}
+
+/// Reconciles `obj`: its namespace while it lives, the namespace's deletion when it goes.
+pub(crate) async fn reconcile<K: NamespaceOwner>(
+    obj: Arc<K>,
+    ctx: &Context,
+) -> Result<Action, Error> {
+    let name = obj.name_any();
+    let namespace = obj.namespace().ok_or_else(|| Error::NoNamespace {
+        kind: K::CONTROLLER,
+        name: name.clone(),
+    })?;
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), &namespace);
+    let api = &api;
+    finalizer(api, FINALIZER, obj, |event| async move {
+        match event {
+            Event::Apply(obj) => apply(&*obj, api, ctx).await,
+            Event::Cleanup(obj) => cleanup(&*obj, ctx).await,
+        }
+    })
+    .await
+    .map_err(|e| Error::from_finalizer(K::CONTROLLER, &name, e))
+}
+
+/// Makes the namespace exist with Smelter's labels, then reports it in the status. Writes
+/// nothing when both are already as they should be.
+async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Result<Action, Error> {
+    let tenant = obj.tenant()?;
+    let desired = build_namespace(&tenant);
+    let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
+    let live = namespaces
+        .get_opt(&tenant.guid)
+        .await
+        .map_err(|source| Error::ReadNamespace {
+            name: tenant.guid.clone(),
+            source,
+        })?;
+    let live = match live {
+        Some(ns) if build::is_up_to_date(&desired, &ns) => ns,
+        before => {
+            let params = PatchParams::apply(FIELD_MANAGER).force();
+            let applied = namespaces
+                .patch(&tenant.guid, &params, &Patch::Apply(&desired))
+                .await
+                .map_err(|source| Error::ApplyNamespace {
+                    name: tenant.guid.clone(),
+                    source,
+                })?;
+            if before.is_none() {
+                tracing::info!(namespace = %tenant.guid, "created namespace");
+                publish_created(obj, &tenant.guid, ctx).await;
+            }
+            applied
+        }
+    };
+    let state = NamespaceState::of(Some(&live));
+    write_status(obj, api, &tenant.guid, state).await?;
+    Ok(match state {
+        NamespaceState::Active => Action::requeue(RESYNC),
+        NamespaceState::Pending | NamespaceState::Terminating => Action::requeue(NOT_READY_RECHECK),
+    })
+}
+
+/// Deletes the namespace and succeeds (releasing the finalizer) only once it is gone.
+async fn cleanup<K: NamespaceOwner>(obj: &K, ctx: &Context) -> Result<Action, Error> {
+    // The namespace's name is the owner's name; nothing else is needed to find it, so cleanup
+    // works even for an object whose other fields no longer make sense.
+    let name = obj.name_any();
+    let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
+    let live = namespaces
+        .get_opt(&name)
+        .await
+        .map_err(|source| Error::ReadNamespace {
+            name: name.clone(),
+            source,
+        })?;
+    let Some(live) = live else {
+        tracing::info!(namespace = %name, "namespace is gone; releasing the finalizer");
+        return Ok(Action::await_change());
+    };
+    if live.metadata.deletion_timestamp.is_none() {
+        match namespaces.delete(&name, &DeleteParams::default()).await {
+            Ok(_) => tracing::info!(namespace = %name, "deleting namespace"),
+            // Gone between the read and the delete: done.
+            Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Action::await_change()),
+            Err(source) => return Err(Error::DeleteNamespace { name, source }),
+        }
+    }
+    Err(Error::NamespaceTerminating { name })
+}
+
+/// Server-side applies the status when it differs from the live one.
+async fn write_status<K: NamespaceOwner>(
+    obj: &K,
+    api: &Api<K>,
+    namespace: &str,
+    state: NamespaceState,
+) -> Result<(), Error> {
+    let generation = obj.meta().generation;
+    let (observed, conditions) = obj.status_parts();
+    let ready = status::ready_condition(
+        namespace,
+        state,
+        generation,
+        status::find_ready(conditions),
+        now(),
+    );
+    if status::is_up_to_date(observed, conditions, generation, &ready) {
+        return Ok(());
+    }
+    let patch = status::status_patch(&K::api_version(&()), &K::kind(&()), generation, &ready);
+    api.patch_status(
+        &obj.name_any(),
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&patch),
+    )
+    .await
+    .map_err(|source| Error::ApplyStatus {
+        kind: K::CONTROLLER,
+        name: obj.name_any(),
+        source,
+    })?;
+    tracing::info!(ready = %ready.status, reason = %ready.reason, "status written");
+    Ok(())
+}
+
+/// Records `NamespaceCreated` on the owner. Best effort: an Event is a notice for people, and
+/// failing the reconcile over it would only create the namespace's notice again later.
+async fn publish_created<K: NamespaceOwner>(obj: &K, namespace: &str, ctx: &Context) {
+    let event = K8sEvent {
+        type_: EventType::Normal,
+        reason: "NamespaceCreated".into(),
+        note: Some(format!("created namespace {namespace}")),
+        action: "CreateNamespace".into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &obj.object_ref(&())).await {
+        tracing::warn!(error = %e, "failed to record the NamespaceCreated event");
+    }
+}
+
+/// Now, to the second: the API serializes condition times in whole seconds, so a finer time
+/// would never compare equal to what it reads back.
+fn now() -> Time {
+    let now = Timestamp::now();
+    Time(Timestamp::from_second(now.as_second()).unwrap_or(now))
+}
