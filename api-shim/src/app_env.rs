@@ -103,7 +103,7 @@ pub async fn create_secret(client: &Client, app: &App, vars: Map<String, Value>)
 }
 
 /// CC refuses names starting with `VCAP_`, `VMC_` or `CF_` (they are the platform's), and `PORT`.
-fn check_names<'a>(names: impl Iterator<Item = &'a String>) -> ApiResult<()> {
+pub fn check_names<'a>(names: impl Iterator<Item = &'a String>) -> ApiResult<()> {
     for name in names {
         if name.is_empty() {
             return Err(ApiError::unprocessable(

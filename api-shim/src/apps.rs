@@ -303,26 +303,8 @@ pub fn name_taken(name: &str) -> ApiError {
     ApiError::uniqueness(format!("App with the name '{name}' already exists."))
 }
 
-/// Creates an app (and its env Secret) in `space` as the caller; shared with apply_manifest.
-pub async fn create_app(
-    state: &AppState,
-    caller: &Caller,
-    space: &str,
-    name: String,
-    lifecycle: Lifecycle,
-    env: Option<serde_json::Map<String, Value>>,
-    metadata: &MetadataRequest,
-) -> ApiResult<Arc<App>> {
-    body::check_name(&name)?;
-    if state
-        .caches
-        .apps
-        .state()
-        .iter()
-        .any(|a| space_guid(a) == space && a.spec.name == name)
-    {
-        return Err(name_taken(&name));
-    }
+/// An app that does not exist yet: a new GUID, the web process, labels for its space and org.
+pub fn draft(state: &AppState, space: &str, name: String, lifecycle: Lifecycle) -> App {
     let guid = uuid::Uuid::new_v4().to_string();
     let mut app = App::new(
         &guid,
@@ -343,6 +325,7 @@ pub async fn create_app(
         .find(|s| s.metadata.name.as_deref() == Some(space))
         .map(|s| spaces::org_guid(s).to_owned())
         .unwrap_or_default();
+    app.metadata.namespace = Some(space.to_owned());
     app.metadata.labels = Some(
         [
             (labels::SPACE_GUID.to_owned(), space.to_owned()),
@@ -350,9 +333,31 @@ pub async fn create_app(
         ]
         .into(),
     );
-    body::apply_metadata(&mut app.metadata, metadata);
+    app
+}
+
+/// Creates a drafted app (and its env Secret) as the caller; shared with apply_manifest.
+/// Refuses a name taken in the space before writing anything.
+pub async fn create_app(
+    state: &AppState,
+    caller: &Caller,
+    app: App,
+    env: Option<serde_json::Map<String, Value>>,
+) -> ApiResult<Arc<App>> {
+    body::check_name(&app.spec.name)?;
+    let space = space_guid(&app).to_owned();
+    if state
+        .caches
+        .apps
+        .state()
+        .iter()
+        .any(|a| space_guid(a) == space && a.spec.name == app.spec.name)
+    {
+        return Err(name_taken(&app.spec.name));
+    }
+    let guid = app.metadata.name.clone().unwrap_or_default();
     let client = state.kube.as_caller(caller).map_err(ApiError::from_kube)?;
-    let api: Api<App> = Api::namespaced(client.clone(), space);
+    let api: Api<App> = Api::namespaced(client.clone(), &space);
     let created = api
         .create(
             &PostParams {
@@ -405,16 +410,9 @@ async fn create(
         Some(l) => lifecycle_from(l)?,
         None => Lifecycle::default(),
     };
-    let app = create_app(
-        &state,
-        &caller,
-        &space,
-        req.name,
-        lifecycle,
-        req.environment_variables,
-        &req.metadata,
-    )
-    .await?;
+    let mut draft = draft(&state, &space, req.name, lifecycle);
+    body::apply_metadata(&mut draft.metadata, &req.metadata);
+    let app = create_app(&state, &caller, draft, req.environment_variables).await?;
     Ok((StatusCode::CREATED, Json(present(&app, &base))).into_response())
 }
 

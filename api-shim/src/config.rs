@@ -13,6 +13,13 @@ pub struct Config {
     pub external_url: Option<String>,
     /// The default shared domain apps get routes under (made at start-up if absent).
     pub apps_domain: String,
+    /// Scratch space for uploads being assembled (on the same volume as the filesystem
+    /// blobstore, ideally, so storing is a rename).
+    pub work_dir: std::path::PathBuf,
+    /// Where bits are stored.
+    pub blobstore: BlobstoreConfig,
+    /// The largest package zip accepted, in bytes (CC's default: 1 GiB).
+    pub max_package_bytes: u64,
     /// Seconds an access token lives (UAA's default is 12 hours).
     pub access_token_ttl: u64,
     /// Seconds a refresh token lives (UAA's default is 30 days).
@@ -27,8 +34,20 @@ impl Default for Config {
             signing_key_secret: "smelter-uaa-signing-key".into(),
             external_url: None,
             apps_domain: "apps.smelter.test".into(),
+            work_dir: std::env::temp_dir(),
+            blobstore: BlobstoreConfig::Filesystem(std::env::temp_dir().join("smelter-blobstore")),
+            max_package_bytes: 1 << 30,
             access_token_ttl: 43_199,
             refresh_token_ttl: 2_592_000,
         }
     }
+}
+
+/// Where the blobstore keeps bits.
+#[derive(Debug, Clone)]
+pub enum BlobstoreConfig {
+    /// A directory (a PersistentVolume in a cluster).
+    Filesystem(std::path::PathBuf),
+    /// An S3-compatible bucket.
+    S3(smelter_blobstore::S3Config),
 }

@@ -368,3 +368,14 @@ async fn delete(
         .map_err(ApiError::from_kube)?;
     Ok(jobs::accepted(&base, jobs::Operation::DomainDelete, &guid))
 }
+
+/// The GUID of the domain named `name`, if it exists.
+pub fn guid_of_name(state: &AppState, name: &str) -> Option<String> {
+    state
+        .caches
+        .domains
+        .state()
+        .iter()
+        .find(|d| d.spec.name == name)
+        .and_then(|d| d.metadata.name.clone())
+}

@@ -1,9 +1,38 @@
 //! Droplets: the result of a staged `Build` (kept in its status), as CC's droplet resource.
 
-use crate::{apps, links::BaseUrl, present, state::AppState};
+use crate::{
+    access::Access,
+    apps,
+    auth::Caller,
+    body,
+    errors::{ApiError, ApiResult},
+    links::BaseUrl,
+    present,
+    query::{Accepts, ListQuery},
+    state::AppState,
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, RawQuery, State},
+    routing::get,
+};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Build, build::Droplet};
 use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v3/droplets", get(list))
+        .route("/v3/droplets/{guid}", get(show))
+        .route("/v3/apps/{guid}/droplets", get(list_for_app))
+        .route("/v3/packages/{guid}/droplets", get(list_for_package))
+        .route(
+            "/v3/apps/{guid}/relationships/current_droplet",
+            get(current_relationship).patch(set_current),
+        )
+}
 
 /// The build that produced droplet `guid`, and the droplet.
 pub fn find(state: &AppState, guid: &str) -> Option<(Arc<Build>, Droplet)> {
@@ -55,4 +84,199 @@ pub fn present(build: &Build, d: &Droplet, base: &BaseUrl) -> Value {
         }),
     );
     Value::Object(m)
+}
+
+fn space_of(b: &Build) -> &str {
+    b.metadata.namespace.as_deref().unwrap_or_default()
+}
+
+/// Every staged droplet the caller may see, with its build.
+fn all(state: &AppState, access: &Access) -> Vec<(Arc<Build>, Droplet)> {
+    state
+        .caches
+        .builds
+        .state()
+        .into_iter()
+        .filter(|b| access.sees_space(space_of(b)) && crate::builds::state_name(b) == "STAGED")
+        .filter_map(|b| {
+            let d = b.status.as_ref()?.droplet.clone()?;
+            Some((b, d))
+        })
+        .collect()
+}
+
+const LIST: Accepts<'static> = Accepts {
+    filters: &["guids", "app_guids", "space_guids", "states"],
+    order_by: &[],
+    include: &[],
+};
+
+fn page(items: Vec<(Arc<Build>, Droplet)>, query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
+    let items: Vec<_> = items
+        .into_iter()
+        .filter(|(b, d)| {
+            query.allows("guids", &d.guid)
+                && query.allows("app_guids", &b.spec.app_guid)
+                && query.allows("space_guids", space_of(b))
+                && query.allows("states", "STAGED")
+        })
+        .collect();
+    present::paginate(
+        items,
+        query,
+        base,
+        path,
+        |(b, _)| &b.metadata,
+        |_, _| String::new(),
+        |(b, d)| present(b, d, base),
+    )
+}
+
+async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw.as_deref(), &LIST)?;
+    let access = Access::of(&caller, &state.caches);
+    Ok(Json(page(
+        all(&state, &access),
+        &query,
+        &base,
+        "/v3/droplets",
+    )))
+}
+
+async fn list_for_app(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(app): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(
+        raw.as_deref(),
+        &Accepts {
+            filters: &["guids", "states", "current"],
+            order_by: &[],
+            include: &[],
+        },
+    )?;
+    let access = Access::of(&caller, &state.caches);
+    let a = apps::visible(&state, &access, &app)?;
+    let current_only = query
+        .filter("current")
+        .is_some_and(|v| v.iter().any(|x| x == "true"));
+    let items = all(&state, &access)
+        .into_iter()
+        .filter(|(b, d)| {
+            b.spec.app_guid == app
+                && (!current_only
+                    || a.spec.current_droplet_guid.as_deref() == Some(d.guid.as_str()))
+        })
+        .collect();
+    Ok(Json(page(
+        items,
+        &query,
+        &base,
+        &format!("/v3/apps/{app}/droplets"),
+    )))
+}
+
+async fn list_for_package(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(package): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(
+        raw.as_deref(),
+        &Accepts {
+            filters: &["guids", "states"],
+            order_by: &[],
+            include: &[],
+        },
+    )?;
+    let access = Access::of(&caller, &state.caches);
+    crate::packages::visible(&state, &access, &package)?;
+    let items = all(&state, &access)
+        .into_iter()
+        .filter(|(b, _)| b.spec.package_guid == package)
+        .collect();
+    Ok(Json(page(
+        items,
+        &query,
+        &base,
+        &format!("/v3/packages/{package}/droplets"),
+    )))
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(guid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    all(&state, &access)
+        .into_iter()
+        .find(|(_, d)| d.guid == guid)
+        .map(|(b, d)| Json(present(&b, &d, &base)))
+        .ok_or_else(|| ApiError::not_found("Droplet"))
+}
+
+fn relationship(app: &str, droplet: Option<&str>, base: &BaseUrl) -> Value {
+    json!({
+        "data": droplet.map(|g| json!({ "guid": g })),
+        "links": {
+            "self": base.link(&format!("/v3/apps/{app}/relationships/current_droplet")),
+            "related": base.link(&format!("/v3/apps/{app}/droplets/current")),
+        },
+    })
+}
+
+async fn current_relationship(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(app): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let access = Access::of(&caller, &state.caches);
+    let a = apps::visible(&state, &access, &app)?;
+    Ok(Json(relationship(
+        &app,
+        a.spec.current_droplet_guid.as_deref(),
+        &base,
+    )))
+}
+
+#[derive(Deserialize)]
+struct SetCurrent {
+    data: body::GuidRef,
+}
+
+async fn set_current(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(app): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let req: SetCurrent = body::parse(&bytes, &["data"])?;
+    let access = Access::of(&caller, &state.caches);
+    let a = apps::visible(&state, &access, &app)?;
+    let owned = all(&state, &access)
+        .into_iter()
+        .any(|(b, d)| d.guid == req.data.guid && b.spec.app_guid == app);
+    if !owned {
+        return Err(ApiError::unprocessable(
+            "Unable to assign current droplet. Ensure the droplet exists and belongs to this app.",
+        ));
+    }
+    let mut updated = (*a).clone();
+    updated.spec.current_droplet_guid = Some(req.data.guid.clone());
+    apps::replace(&state, &caller, updated).await?;
+    Ok(Json(relationship(&app, Some(&req.data.guid), &base)))
 }

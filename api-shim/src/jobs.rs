@@ -26,16 +26,18 @@ pub enum Operation {
     AppDelete,
     DomainDelete,
     RouteDelete,
+    ApplyManifest,
 }
 
 impl Operation {
-    const ALL: [Operation; 6] = [
+    const ALL: [Operation; 7] = [
         Self::OrgDelete,
         Self::SpaceDelete,
         Self::RoleDelete,
         Self::AppDelete,
         Self::DomainDelete,
         Self::RouteDelete,
+        Self::ApplyManifest,
     ];
 
     /// CC's `operation` name.
@@ -47,6 +49,7 @@ impl Operation {
             Self::AppDelete => "app.delete",
             Self::DomainDelete => "domain.delete",
             Self::RouteDelete => "route.delete",
+            Self::ApplyManifest => "space.apply_manifest",
         }
     }
 
@@ -68,6 +71,19 @@ pub fn accepted(base: &BaseUrl, op: Operation, target: &str) -> Response {
     let guid = job_guid(op, target);
     let location = base.join(&format!("/v3/jobs/{guid}"));
     let body = present(base, &guid, op, "PROCESSING");
+    (
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// 202 Accepted for work already done: the job reads COMPLETE on the first poll.
+pub fn accepted_complete(base: &BaseUrl, op: Operation, target: &str) -> Response {
+    let guid = job_guid(op, target);
+    let location = base.join(&format!("/v3/jobs/{guid}"));
+    let body = present(base, &guid, op, "COMPLETE");
     (
         StatusCode::ACCEPTED,
         [(header::LOCATION, location)],
@@ -137,6 +153,8 @@ async fn show(
             .state()
             .iter()
             .any(|r| named(r.metadata.name.as_ref())),
+        // The manifest was applied before the job was handed out.
+        Operation::ApplyManifest => false,
     };
     Ok(Json(present(
         &base,

@@ -6,9 +6,12 @@
 
 pub mod access;
 pub mod app_env;
+pub mod apply_manifest;
 pub mod apps;
 pub mod auth;
 pub mod body;
+pub mod buildpacks;
+pub mod builds;
 pub mod cache;
 pub mod config;
 pub mod domains;
@@ -18,6 +21,9 @@ pub mod errors;
 pub mod jobs;
 pub mod labels;
 pub mod links;
+pub mod log_cache;
+pub mod manifest;
+pub mod metrics;
 pub mod orgs;
 pub mod packages;
 pub mod present;
@@ -27,8 +33,10 @@ pub mod roles;
 pub mod root;
 pub mod routes;
 pub mod spaces;
+pub mod stacks;
 pub mod state;
 pub mod uaa;
+pub mod upload;
 pub mod users;
 
 use axum::{Router, extract::Request, middleware::Next, response::Response};
@@ -55,6 +63,12 @@ pub enum StartError {
     BadSigningKey(String),
     #[error("failed to create the default shared domain")]
     DefaultDomain(#[source] kube::Error),
+    #[error("failed to create the blobstore directory {0}")]
+    WorkDir(std::path::PathBuf, #[source] std::io::Error),
+    #[error("failed to open the blobstore")]
+    Blobstore(#[from] Box<smelter_blobstore::BlobstoreError>),
+    #[error("failed to load the resource pool")]
+    Pool(#[from] Box<smelter_blobstore::PoolError>),
     #[error("failed to build the impersonating client")]
     Client(#[source] kube::Error),
 }
@@ -112,11 +126,15 @@ async fn signing_key(client: &Client, namespace: &str, name: &str) -> Result<Str
 
 /// Builds the shared state: starts the watch caches and loads (or creates) the signing key.
 /// The caches fill in the background; see [`cache::Caches::wait_until_ready`].
+/// `metrics` are updated as requests are served (register them for `/metrics`).
 pub async fn build_state(
     kube_config: kube::Config,
     config: Config,
+    metrics: metrics::Metrics,
 ) -> Result<Arc<AppState>, StartError> {
-    let client = Client::try_from(kube_config.clone()).map_err(StartError::Client)?;
+    let kube_clients = state::KubeClients::new(kube_config, metrics.kube_requests.clone())
+        .map_err(StartError::Client)?;
+    let client = kube_clients.own();
     let pem = signing_key(&client, &config.root_namespace, &config.signing_key_secret).await?;
     // The issuer names the token endpoint; the CLI does not check it, and Smelter only checks
     // that it is its own, so a fixed value keeps tokens valid across URLs of the same install.
@@ -130,6 +148,26 @@ pub async fn build_state(
     domains::ensure_default(&client, &config.root_namespace, &config.apps_domain)
         .await
         .map_err(StartError::DefaultDomain)?;
+    let blobs = match &config.blobstore {
+        config::BlobstoreConfig::Filesystem(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| StartError::WorkDir(dir.clone(), e))?;
+            smelter_blobstore::Blobstore::filesystem(dir).map_err(Box::new)?
+        }
+        config::BlobstoreConfig::S3(s3) => {
+            smelter_blobstore::Blobstore::s3(s3.clone()).map_err(Box::new)?
+        }
+    };
+    std::fs::create_dir_all(&config.work_dir)
+        .map_err(|e| StartError::WorkDir(config.work_dir.clone(), e))?;
+    let pool = smelter_blobstore::ResourcePool::load(blobs.clone())
+        .await
+        .map_err(Box::new)?;
+    let limits = smelter_blobstore::Limits {
+        max_package_bytes: config.max_package_bytes,
+        // Room for well-compressed apps, yet a bound that stops zip bombs.
+        max_uncompressed: config.max_package_bytes.saturating_mul(3),
+        ..Default::default()
+    };
     let caches = cache::Caches::start(&client, &config.root_namespace, &config.users_secret);
     let users = auth::Users::new(caches.root_secrets.clone(), config.users_secret.clone());
     Ok(Arc::new(AppState {
@@ -137,7 +175,11 @@ pub async fn build_state(
         caches,
         tokens,
         users,
-        kube: state::KubeClients::new(kube_config, client),
+        kube: kube_clients,
+        blobs,
+        pool,
+        limits,
+        metrics,
     }))
 }
 
@@ -158,6 +200,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(domains::routes())
         .merge(routes::routes())
         .merge(packages::routes())
+        .merge(apply_manifest::routes())
+        .merge(builds::routes())
+        .merge(buildpacks::routes())
+        .merge(droplets::routes())
+        .merge(stacks::routes())
+        .merge(log_cache::routes())
+        .merge(upload::routes(state.limits.max_package_bytes))
         .merge(spaces::routes())
         .merge(roles::routes())
         .merge(jobs::routes())

@@ -39,6 +39,39 @@ struct Args {
     /// The default shared domain for app routes.
     #[arg(long, env = "SMELTER_APPS_DOMAIN", default_value = "apps.smelter.test")]
     apps_domain: String,
+    /// Directory of the filesystem blobstore (a PersistentVolume in a cluster).
+    #[arg(
+        long,
+        env = "SMELTER_BLOBSTORE_DIR",
+        default_value = "/var/lib/smelter/blobstore"
+    )]
+    blobstore_dir: std::path::PathBuf,
+    /// Use an S3-compatible bucket instead of the directory.
+    #[arg(long, env = "SMELTER_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// S3 endpoint (for MinIO and other S3-compatible stores); default: AWS.
+    #[arg(long, env = "SMELTER_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// S3 region.
+    #[arg(long, env = "SMELTER_S3_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    /// S3 access key id.
+    #[arg(long, env = "SMELTER_S3_ACCESS_KEY_ID", default_value = "")]
+    s3_access_key_id: String,
+    /// S3 secret access key (prefer the environment variable).
+    #[arg(
+        long,
+        env = "SMELTER_S3_SECRET_ACCESS_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
+    s3_secret_access_key: String,
+    /// Scratch directory for uploads being assembled; default: next to the blobstore directory.
+    #[arg(long, env = "SMELTER_WORK_DIR")]
+    work_dir: Option<std::path::PathBuf>,
+    /// The largest package zip accepted, in bytes (CC's default: 1 GiB).
+    #[arg(long, env = "SMELTER_MAX_PACKAGE_BYTES", default_value_t = 1 << 30)]
+    max_package_bytes: u64,
     /// The URL clients use to reach the API; default: taken from each request's Host header.
     #[arg(long, env = "SMELTER_EXTERNAL_URL")]
     external_url: Option<String>,
@@ -99,16 +132,39 @@ async fn run(args: Args) -> Result<(), Error> {
     let kube_config = kube::Config::infer().await.map_err(Error::Config)?;
     let client = kube::Client::try_from(kube_config.clone()).map_err(Error::Client)?;
     crd_check::ensure_installed(&client).await?;
-    let health = health::Health::new(health::registry_with_build_info("api-shim"));
+    let mut registry = health::registry_with_build_info("api-shim");
+    let metrics = smelter_api_shim::metrics::Metrics::register(&mut registry);
+    let health = health::Health::new(registry);
     let config = smelter_api_shim::Config {
         root_namespace: args.root_namespace,
         users_secret: args.users_secret,
         signing_key_secret: args.signing_key_secret,
         external_url: args.external_url,
         apps_domain: args.apps_domain,
+        work_dir: match args.work_dir {
+            Some(dir) => dir,
+            None => args.blobstore_dir.join(".work"),
+        },
+        blobstore: match args.s3_bucket {
+            Some(bucket) => {
+                smelter_api_shim::config::BlobstoreConfig::S3(smelter_blobstore::S3Config {
+                    endpoint: args.s3_endpoint.clone(),
+                    bucket,
+                    region: args.s3_region,
+                    access_key_id: args.s3_access_key_id,
+                    secret_access_key: args.s3_secret_access_key,
+                    allow_http: args
+                        .s3_endpoint
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with("http://")),
+                })
+            }
+            None => smelter_api_shim::config::BlobstoreConfig::Filesystem(args.blobstore_dir),
+        },
+        max_package_bytes: args.max_package_bytes,
         ..Default::default()
     };
-    let state = smelter_api_shim::build_state(kube_config, config).await?;
+    let state = smelter_api_shim::build_state(kube_config, config, metrics).await?;
     let api = smelter_api_shim::router(state.clone());
     // Ready once every watch cache holds its first list: before that, reads would be wrong.
     let ready = health.clone();

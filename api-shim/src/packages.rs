@@ -13,19 +13,27 @@ use crate::{
 };
 use axum::{
     Json, Router,
+    body::Bytes,
     extract::{Path, RawQuery, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
     routing::get,
 };
+use kube::{
+    Api,
+    api::{Patch, PatchParams, PostParams},
+};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{
-    Package, labels,
-    package::{PackageState, PackageType},
+    Package, PackageSpec, labels,
+    package::{PackageState, PackageStatus, PackageType},
 };
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/v3/packages", get(list))
+        .route("/v3/packages", get(list).post(create))
         .route("/v3/packages/{guid}", get(show))
         .route("/v3/apps/{guid}/packages", get(list_for_app))
 }
@@ -206,4 +214,149 @@ async fn show(
     let access = Access::of(&caller, &state.caches);
     let p = visible(&state, &access, &guid)?;
     Ok(Json(present(&p, &base)))
+}
+
+#[derive(Deserialize)]
+struct AppRel {
+    app: crate::body::ToOne,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DockerData {
+    image: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CreatePackage {
+    #[serde(rename = "type")]
+    type_: String,
+    relationships: AppRel,
+    data: Option<DockerData>,
+    #[serde(default)]
+    metadata: crate::body::MetadataRequest,
+}
+
+/// Writes a package's status with the api-shim's own identity: upload results are the
+/// platform's record, not something a user may set (RBAC gives users no `packages/status`).
+pub async fn write_status(
+    state: &AppState,
+    package: &Package,
+    status: PackageStatus,
+) -> ApiResult<Package> {
+    let api: Api<Package> = Api::namespaced(
+        state.kube.own(),
+        package.metadata.namespace.as_deref().unwrap_or_default(),
+    );
+    let name = package.metadata.name.clone().unwrap_or_default();
+    let patch =
+        json!({ "apiVersion": "cf.smelter.dev/v1alpha1", "kind": "Package", "status": status });
+    let updated = api
+        .patch_status(
+            &name,
+            &PatchParams::apply(crate::orgs::FIELD_MANAGER).force(),
+            &Patch::Apply(&patch),
+        )
+        .await
+        .map_err(ApiError::from_kube)?;
+    let version = updated.metadata.resource_version.clone();
+    crate::cache::until(&state.caches.packages, Duration::from_secs(10), |c| {
+        c.state().iter().any(|p| {
+            p.metadata.name.as_deref() == Some(name.as_str())
+                && p.metadata.resource_version == version
+        })
+    })
+    .await;
+    Ok(updated)
+}
+
+async fn create(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    bytes: Bytes,
+) -> ApiResult<Response> {
+    let req: CreatePackage =
+        crate::body::parse(&bytes, &["type", "relationships", "data", "metadata"])?;
+    let access = Access::of(&caller, &state.caches);
+    let app = apps::visible(&state, &access, &req.relationships.app.data.guid).map_err(|_| {
+        ApiError::unprocessable("App is invalid. Ensure it exists and you have access to it.")
+    })?;
+    let (type_, image) = match (req.type_.as_str(), req.data) {
+        ("bits", None) => (PackageType::Bits, None),
+        ("bits", Some(_)) => {
+            return Err(ApiError::unprocessable(
+                "Data must be empty if provided for bits packages",
+            ));
+        }
+        (
+            "docker",
+            Some(DockerData {
+                image: Some(image),
+                username,
+                password,
+            }),
+        ) if !image.is_empty() => {
+            if username.is_some() || password.is_some() {
+                return Err(ApiError::unprocessable(
+                    "Private registries are not supported by this Smelter version",
+                ));
+            }
+            (PackageType::Docker, Some(image))
+        }
+        ("docker", _) => return Err(ApiError::unprocessable("Image required")),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "Type must be one of 'bits', 'docker'",
+            ));
+        }
+    };
+    let guid = uuid::Uuid::new_v4().to_string();
+    let mut package = Package::new(
+        &guid,
+        PackageSpec {
+            app_guid: req.relationships.app.data.guid.clone(),
+            type_: type_.clone(),
+            image,
+        },
+    );
+    let mut l = app.metadata.labels.clone().unwrap_or_default();
+    l.retain(|k, _| k == labels::SPACE_GUID || k == labels::ORG_GUID);
+    l.insert(
+        labels::APP_GUID.into(),
+        req.relationships.app.data.guid.clone(),
+    );
+    package.metadata.labels = Some(l);
+    crate::body::apply_metadata(&mut package.metadata, &req.metadata);
+    let api: Api<Package> = Api::namespaced(
+        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        apps::space_guid(&app),
+    );
+    let created = api
+        .create(
+            &PostParams {
+                field_manager: Some(crate::orgs::FIELD_MANAGER.into()),
+                ..Default::default()
+            },
+            &package,
+        )
+        .await
+        .map_err(ApiError::from_kube)?;
+    // A docker package has nothing to upload: it is ready at once.
+    let initial = match type_ {
+        PackageType::Docker => PackageState::Ready,
+        PackageType::Bits => PackageState::AwaitingUpload,
+    };
+    let created = write_status(
+        &state,
+        &created,
+        PackageStatus {
+            state: initial,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(present(&created, &base))).into_response())
 }

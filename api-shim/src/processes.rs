@@ -42,7 +42,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/v3/apps/{guid}/processes/{type}/stats", get(stats_for_app))
 }
 
-fn type_name(t: &HealthCheckType) -> &'static str {
+pub fn type_name(t: &HealthCheckType) -> &'static str {
     match t {
         HealthCheckType::Port => "port",
         HealthCheckType::Http => "http",

@@ -310,7 +310,7 @@ fn already_exists(host: &str, domain: &str, path: &str) -> ApiError {
 }
 
 /// CC's host rule, checked before the API server's CEL rule so the message is CC's.
-fn check_host(host: &str) -> ApiResult<()> {
+pub fn check_host(host: &str) -> ApiResult<()> {
     let ok = host.is_empty()
         || host == "*"
         || (host.len() <= 63
@@ -435,7 +435,7 @@ async fn create(
 }
 
 /// Writes a changed route back as the caller and waits until the cache has it.
-async fn replace(state: &AppState, caller: &Caller, mut route: Route) -> ApiResult<Route> {
+pub async fn replace(state: &AppState, caller: &Caller, mut route: Route) -> ApiResult<Route> {
     let guid = route.metadata.name.clone().unwrap_or_default();
     route.metadata.managed_fields = None;
     let api: Api<Route> = Api::namespaced(

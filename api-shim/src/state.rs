@@ -6,7 +6,8 @@ use crate::{
     cache::Caches,
     config::Config,
 };
-use kube::Client;
+use kube::{Client, client::ClientBuilder};
+use prometheus_client::metrics::counter::Counter;
 use std::{collections::HashMap, sync::Mutex};
 
 /// Shared by every request through `Arc`.
@@ -16,6 +17,14 @@ pub struct AppState {
     pub tokens: TokenIssuer,
     pub users: Users,
     pub kube: KubeClients,
+    /// Package, droplet and buildpack bits.
+    pub blobs: smelter_blobstore::Blobstore,
+    /// Files already stored, by SHA-1, for resource matching.
+    pub pool: smelter_blobstore::ResourcePool,
+    /// Package size limits.
+    pub limits: smelter_blobstore::Limits,
+    /// Counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The shim's own client (for its watches) and one impersonating client per CF user, so every
@@ -24,15 +33,28 @@ pub struct KubeClients {
     base: kube::Config,
     own: Client,
     per_user: Mutex<HashMap<(String, bool), Client>>,
+    requests: Counter,
+}
+
+/// A client on `config` that counts every request it sends in `requests`, so `/metrics` shows
+/// how much API-server traffic the API causes (reads should cause none).
+pub fn counting_client(config: kube::Config, requests: Counter) -> Result<Client, kube::Error> {
+    let layer = tower::util::MapRequestLayer::new(move |req| {
+        requests.inc();
+        req
+    });
+    Ok(ClientBuilder::try_from(config)?.with_layer(&layer).build())
 }
 
 impl KubeClients {
-    pub fn new(base: kube::Config, own: Client) -> Self {
-        Self {
+    pub fn new(base: kube::Config, requests: Counter) -> Result<Self, kube::Error> {
+        let own = counting_client(base.clone(), requests.clone())?;
+        Ok(Self {
             base,
             own,
             per_user: Mutex::new(HashMap::new()),
-        }
+            requests,
+        })
     }
 
     /// The api-shim's own identity; only for reads into caches and for bootstrap.
@@ -51,7 +73,7 @@ impl KubeClients {
         let mut config = self.base.clone();
         config.auth_info.impersonate = Some(key.0.clone());
         config.auth_info.impersonate_groups = Some(caller.kube_groups());
-        let client = Client::try_from(config)?;
+        let client = counting_client(config, self.requests.clone())?;
         if let Ok(mut cache) = self.per_user.lock() {
             cache.insert(key, client.clone());
         }

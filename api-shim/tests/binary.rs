@@ -18,6 +18,13 @@ async fn serves_health_and_metrics_then_stops_on_sigterm() {
             ("SMELTER_HEALTH_ADDR", health.to_string()),
             ("SMELTER_LOG_JSON", "true".to_owned()),
             ("SMELTER_ROOT_NAMESPACE", root),
+            (
+                "SMELTER_BLOBSTORE_DIR",
+                std::env::temp_dir()
+                    .join(format!("smelter-bin-{}", std::process::id()))
+                    .display()
+                    .to_string(),
+            ),
         ],
     );
     support::wait_for("api-shim /readyz", Duration::from_secs(30), || {

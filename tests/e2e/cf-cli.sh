@@ -48,6 +48,7 @@ SMELTER_ROOT_NAMESPACE=$rootns SMELTER_HEALTH_ADDR=127.0.0.1:$op_health \
 pids+=($!)
 wait_ready operator "$op_health" "${pids[-1]}" "$work/operator.log"
 SMELTER_ROOT_NAMESPACE=$rootns SMELTER_HEALTH_ADDR=127.0.0.1:$api_health SMELTER_LISTEN_ADDR=127.0.0.1:$api_port \
+  SMELTER_BLOBSTORE_DIR=$work/blobstore \
   "$bin/api-shim" >"$work/api-shim.log" 2>&1 &
 pids+=($!)
 wait_ready api-shim "$api_health" "${pids[-1]}" "$work/api-shim.log"
@@ -101,6 +102,29 @@ check "cf apps after delete" -- "$cf" apps
 refute "the deleted app is gone" "^dora2 "
 check "cf routes after delete -r" -- "$cf" routes
 refute "its route is gone" "dora\.apps|apps\.smelter\.test +dora"
+# cf push --no-start: manifest, resource matching, package upload. The second push of the
+# same directory must upload no file with content: the blobstore has them all.
+appdir=$work/pushed-app
+mkdir -p "$appdir/lib"
+printf '#!/bin/sh\necho hello\n' >"$appdir/run.sh"
+chmod 755 "$appdir/run.sh"
+head -c 200000 /dev/urandom >"$appdir/lib/blob.bin"
+printf 'web: ./run.sh\n' >"$appdir/Procfile"
+uploaded_files() {
+  curl -fsS "http://127.0.0.1:$api_health/metrics" | awk '/^smelter_api_shim_uploaded_files_total/ { print $2 }'
+}
+check "cf push --no-start" --expect "requested state: +stopped" -- "$cf" push pushed -p "$appdir" --no-start -b binary_buildpack -m 64M
+first_upload=$(uploaded_files)
+check "the package is READY" --expect '"state":"READY"' -- "$cf" curl "/v3/packages?app_guids=$("$cf" app pushed --guid)&states=READY"
+check "cf push --no-start of the same directory" --expect "requested state: +stopped" -- "$cf" push pushed -p "$appdir" --no-start
+second_upload=$(uploaded_files)
+if [[ ${first_upload%.*} -ge 3 && ${second_upload%.*} -eq ${first_upload%.*} ]]; then
+  e2e_passed=$((e2e_passed + 1)); echo "ok   the re-push uploaded no file ($first_upload files in the first push, none in the second)"
+else
+  e2e_failed=$((e2e_failed + 1)); echo "FAIL uploaded files: first push $first_upload, after the second $second_upload" >&2
+fi
+check "cf app shows the pushed app's route" --expect "routes: +pushed\.apps\.smelter\.test" -- "$cf" app pushed
+check "cf delete -f -r the pushed app" --expect "OK" -- "$cf" delete pushed -f -r
 check "cf delete-space" --expect "OK" -- "$cf" delete-space other -o e2e-org -f
 check "cf spaces after delete" --expect "^dev$" -- "$cf" spaces
 refute "the deleted space is gone" "^other$"

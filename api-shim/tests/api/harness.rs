@@ -9,9 +9,13 @@ use smelter_test_support as support;
 use std::collections::BTreeMap;
 
 pub const PASSWORD: &str = "correct horse battery staple";
+/// A small package limit, so the oversized-upload test stays small.
+pub const MAX_PACKAGE_BYTES: u64 = 8 << 20;
 
 pub struct Shim {
     pub url: String,
+    /// The filesystem blobstore's directory.
+    pub blobs: std::path::PathBuf,
     pub root: String,
     pub client: kube::Client,
     pub users: BTreeMap<String, String>,
@@ -84,13 +88,18 @@ impl Shim {
             operator_shutdown,
         ));
 
+        let blobs = tempfile::tempdir().expect("blobstore dir").keep();
         let config = smelter_api_shim::Config {
             root_namespace: root.clone(),
+            work_dir: blobs.join(".work"),
+            blobstore: smelter_api_shim::config::BlobstoreConfig::Filesystem(blobs.clone()),
+            max_package_bytes: MAX_PACKAGE_BYTES,
             ..Default::default()
         };
-        let state = smelter_api_shim::build_state(support::kube_config().await, config)
-            .await
-            .expect("api-shim state");
+        let state =
+            smelter_api_shim::build_state(support::kube_config().await, config, Default::default())
+                .await
+                .expect("api-shim state");
         state.caches.wait_until_ready().await.expect("caches sync");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -99,6 +108,7 @@ impl Shim {
         tokio::spawn(async move { axum::serve(listener, smelter_api_shim::router(state)).await });
         // Wait for the users Secret to reach the cache.
         let shim = Shim {
+            blobs,
             url,
             root,
             client,
@@ -264,4 +274,37 @@ impl Shim {
 
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+impl Shim {
+    /// `POST /v3/packages/:guid/upload` as the cf CLI sends it: a `resources` part, then a
+    /// `bits` part when anything is left to upload.
+    pub async fn upload(
+        &self,
+        package: &str,
+        token: &str,
+        resources: &serde_json::Value,
+        bits: Option<&[u8]>,
+    ) -> Reply {
+        let boundary = "smelter-test-boundary-7d1f";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"resources\"\r\n\r\n{resources}\r\n").as_bytes());
+        if let Some(bits) = bits {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"bits\"; filename=\"package.zip\"\r\nContent-Type: application/zip\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bits);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.raw(
+            Method::POST,
+            &format!("/v3/packages/{package}/upload"),
+            Some(token),
+            Some((&content_type, body)),
+            false,
+        )
+        .await
+    }
 }

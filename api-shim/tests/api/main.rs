@@ -4,5 +4,8 @@
 mod apps;
 mod harness;
 mod login;
+mod manifests;
 mod orgs_spaces;
 mod roles;
+mod staging;
+mod upload;

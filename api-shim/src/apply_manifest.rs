@@ -1,0 +1,693 @@
+//! `POST /v3/spaces/:guid/actions/apply_manifest`, `POST /v3/spaces/:guid/manifest_diff` and
+//! `GET /v3/apps/:guid/manifest`. `cf push` always applies a manifest first (even without a
+//! manifest file), then expects the app, its processes and its default route to exist. The work
+//! is done before answering; the job the CLI polls is then already COMPLETE.
+
+use crate::{
+    access::Access,
+    app_env,
+    apps::{self, space_guid},
+    auth::Caller,
+    body::MetadataRequest,
+    domains,
+    errors::{ApiError, ApiResult},
+    jobs,
+    links::BaseUrl,
+    manifest::{self, AppManifest, Manifest, ProcessManifest},
+    processes, routes, spaces,
+    state::AppState,
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::header,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde_json::{Value, json};
+use smelter_crds::{
+    App, HealthCheck, Lifecycle, LifecycleType, Process, common::HealthCheckType,
+    route::Destination,
+};
+use std::{collections::BTreeMap, sync::Arc};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/v3/spaces/{guid}/actions/apply_manifest", post(apply))
+        .route("/v3/spaces/{guid}/manifest_diff", post(diff))
+        .route("/v3/apps/{guid}/manifest", get(show))
+}
+
+async fn apply(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    base: BaseUrl,
+    Path(space): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
+    let manifest = manifest::parse(&bytes)?;
+    let access = Access::of(&caller, &state.caches);
+    spaces::visible(&state, &access, &space)?;
+    for app in &manifest.applications {
+        apply_app(&state, &caller, &space, app).await.map_err(|e| {
+            // CC reports manifest failures per app; the CLI prints the detail as is.
+            if e.status.is_client_error() && e.status.as_u16() != 403 {
+                ApiError::unprocessable(format!("For application '{}': {}", app.name, e.detail))
+            } else {
+                e
+            }
+        })?;
+    }
+    Ok(jobs::accepted_complete(
+        &base,
+        jobs::Operation::ApplyManifest,
+        &space,
+    ))
+}
+
+fn health_check(
+    type_: Option<&str>,
+    endpoint: Option<&str>,
+    timeout: Option<i32>,
+    invocation: Option<i32>,
+    current: &HealthCheck,
+) -> ApiResult<HealthCheck> {
+    let mut h = current.clone();
+    if let Some(t) = type_ {
+        h.type_ = match t {
+            "port" => HealthCheckType::Port,
+            "http" => HealthCheckType::Http,
+            "process" | "none" => HealthCheckType::Process,
+            other => {
+                return Err(ApiError::unprocessable(format!(
+                    "Health check type must be \"port\", \"process\", or \"http\" (got \"{other}\")"
+                )));
+            }
+        };
+    }
+    if let Some(e) = endpoint {
+        h.endpoint = Some(e.to_owned());
+    }
+    if h.type_ == HealthCheckType::Http && h.endpoint.is_none() {
+        h.endpoint = Some("/".into());
+    }
+    h.timeout = timeout.or(h.timeout);
+    h.invocation_timeout = invocation.or(h.invocation_timeout);
+    Ok(h)
+}
+
+/// Applies the process-level settings of a manifest entry (top level for `web`, or a
+/// `processes:` item) to a process. Pure.
+fn apply_process(p: &mut Process, m: &ProcessManifest) -> ApiResult<()> {
+    if let Some(i) = m.instances {
+        if i < 0 {
+            return Err(ApiError::unprocessable(
+                "Instances must be greater than or equal to 0",
+            ));
+        }
+        p.instances = i;
+    }
+    if let Some(mem) = &m.memory {
+        p.memory_in_mb = manifest::megabytes("memory", mem)?;
+    }
+    if let Some(disk) = &m.disk_quota {
+        p.disk_in_mb = manifest::megabytes("disk_quota", disk)?;
+    }
+    if let Some(l) = &m.log_rate_limit_per_second {
+        p.log_rate_limit_in_bytes_per_second = manifest::bytes_per_second(l)?;
+    }
+    if let Some(c) = &m.command {
+        p.command = (!c.is_empty() && c != "null" && c != "default").then(|| c.clone());
+    }
+    p.health_check = health_check(
+        m.health_check_type.as_deref(),
+        m.health_check_http_endpoint.as_deref(),
+        m.timeout,
+        m.health_check_invocation_timeout,
+        &p.health_check,
+    )?;
+    Ok(())
+}
+
+/// The web-process part of an app's top-level manifest keys.
+fn top_level_web(app: &AppManifest) -> ProcessManifest {
+    ProcessManifest {
+        type_: "web".into(),
+        instances: app.instances,
+        memory: app.memory.clone(),
+        disk_quota: app.disk_quota.clone(),
+        log_rate_limit_per_second: app.log_rate_limit_per_second.clone(),
+        command: app.command.clone(),
+        health_check_type: app.health_check_type.clone(),
+        health_check_http_endpoint: app.health_check_http_endpoint.clone(),
+        health_check_invocation_timeout: app.health_check_invocation_timeout,
+        timeout: app.timeout,
+    }
+}
+
+/// The app spec a manifest entry asks for, from the current one (pure; table-tested).
+pub fn plan(current: &App, m: &AppManifest) -> ApiResult<App> {
+    let mut app = current.clone();
+    let app_guid = app.metadata.name.clone().unwrap_or_default();
+    if m.docker.is_some() {
+        app.spec.lifecycle = Lifecycle {
+            type_: LifecycleType::Docker,
+            buildpacks: vec![],
+            stack: None,
+        };
+    }
+    let buildpacks = m
+        .buildpacks
+        .clone()
+        .or_else(|| m.buildpack.clone().map(|b| vec![b]));
+    if let Some(bps) = buildpacks {
+        // `-b default` and `-b null` mean "detect".
+        app.spec.lifecycle.buildpacks = bps
+            .into_iter()
+            .filter(|b| b != "default" && b != "null" && !b.is_empty())
+            .collect();
+    }
+    if let Some(stack) = &m.stack {
+        app.spec.lifecycle.stack = Some(stack.clone());
+    }
+    let mut wanted: Vec<ProcessManifest> = vec![top_level_web(m)];
+    wanted.extend(m.processes.clone().unwrap_or_default());
+    for pm in wanted {
+        if !app.spec.processes.iter().any(|p| p.type_ == pm.type_) {
+            let mut p = apps::web_process(&app_guid);
+            p.type_ = pm.type_.clone();
+            p.guid = uuid::Uuid::new_v4().to_string();
+            // CC: only web starts with one instance; other types start with none.
+            p.instances = 0;
+            p.health_check = HealthCheck {
+                type_: HealthCheckType::Process,
+                ..Default::default()
+            };
+            app.spec.processes.push(p);
+        }
+        if let Some(p) = app.spec.processes.iter_mut().find(|p| p.type_ == pm.type_) {
+            apply_process(p, &pm)?;
+        }
+    }
+    if let Some(meta) = &m.metadata {
+        crate::body::apply_metadata(
+            &mut app.metadata,
+            &MetadataRequest {
+                labels: meta.labels.clone(),
+                annotations: meta.annotations.clone(),
+            },
+        );
+    }
+    Ok(app)
+}
+
+/// The routes a manifest entry asks for, as (host, domain GUID, path); `None` when the app's
+/// routes stay as they are. Checked before anything is written.
+fn wanted_routes(
+    state: &AppState,
+    caller: &Caller,
+    m: &AppManifest,
+    has_routes: bool,
+) -> ApiResult<Option<Vec<(String, String, String)>>> {
+    if m.no_route == Some(true) {
+        return Ok(Some(Vec::new()));
+    }
+    if let Some(rs) = &m.routes {
+        let access = Access::of(caller, &state.caches);
+        let names: Vec<String> = state
+            .caches
+            .domains
+            .state()
+            .iter()
+            .filter(|d| {
+                domains::visible(
+                    state,
+                    &access,
+                    d.metadata.name.as_deref().unwrap_or_default(),
+                )
+                .is_some()
+            })
+            .map(|d| d.spec.name.clone())
+            .collect();
+        let mut wanted = Vec::new();
+        for r in rs {
+            let (host, domain, path) =
+                manifest::split_route(&r.route, &names).ok_or_else(|| {
+                    ApiError::unprocessable(format!(
+                        "The route '{}' did not match any existing domains.",
+                        r.route
+                    ))
+                })?;
+            routes::check_host(&host)?;
+            wanted.push((
+                host,
+                domains::guid_of_name(state, domain).unwrap_or_default(),
+                path,
+            ));
+        }
+        return Ok(Some(wanted));
+    }
+    if has_routes || (m.default_route != Some(true) && m.random_route != Some(true)) {
+        return Ok(None);
+    }
+    let domain = domains::default_domain(state)
+        .ok_or_else(|| ApiError::unprocessable("No default domain is configured"))?;
+    let host = if m.random_route == Some(true) {
+        format!(
+            "{}-{}",
+            m.name.to_ascii_lowercase(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        )
+    } else {
+        m.name.to_ascii_lowercase()
+    };
+    if routes::check_host(&host).is_err() {
+        return Err(ApiError::unprocessable(
+            "Failed to create default route from app name: Host must be either \"*\" or contain only alphanumeric characters, \"_\", or \"-\"",
+        ));
+    }
+    Ok(Some(vec![(
+        host,
+        domain.metadata.name.clone().unwrap_or_default(),
+        String::new(),
+    )]))
+}
+
+async fn apply_app(
+    state: &AppState,
+    caller: &Caller,
+    space: &str,
+    m: &AppManifest,
+) -> ApiResult<()> {
+    if m.services.as_ref().is_some_and(|s| !s.is_empty()) {
+        return Err(ApiError::unprocessable(
+            "Service bindings in manifests are not supported by this Smelter version",
+        ));
+    }
+    // Everything that can be refused is checked before the first write, so a rejected
+    // manifest changes nothing.
+    let existing = state
+        .caches
+        .apps
+        .state()
+        .into_iter()
+        .find(|a| space_guid(a) == space && a.spec.name == m.name);
+    let base = match &existing {
+        Some(a) => (**a).clone(),
+        None => {
+            let lifecycle = if m.docker.is_some() {
+                Lifecycle {
+                    type_: LifecycleType::Docker,
+                    ..Default::default()
+                }
+            } else {
+                Lifecycle::default()
+            };
+            apps::draft(state, space, m.name.clone(), lifecycle)
+        }
+    };
+    crate::body::check_name(&m.name)?;
+    let planned = plan(&base, m)?;
+    let app_guid = base.metadata.name.clone().unwrap_or_default();
+    let has_routes = state
+        .caches
+        .routes
+        .state()
+        .iter()
+        .any(|r| r.spec.destinations.iter().any(|d| d.app_guid == app_guid));
+    let wanted = wanted_routes(state, caller, m, has_routes)?;
+    let env: Option<serde_json::Map<String, Value>> = m.env.as_ref().map(|env| {
+        env.iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+            .filter(|(_, v)| !v.is_null())
+            .collect()
+    });
+    if let Some(env) = &env {
+        app_env::check_names(env.keys())?;
+    }
+
+    let app = match existing {
+        None => apps::create_app(state, caller, planned, env).await?,
+        Some(current) => {
+            let app = if planned.spec != current.spec
+                || planned.metadata.labels != current.metadata.labels
+                || planned.metadata.annotations != current.metadata.annotations
+            {
+                Arc::new(apps::replace(state, caller, planned).await?)
+            } else {
+                current
+            };
+            if let Some(env) = &env {
+                app_env::merge_vars(state, caller, &app, env).await?;
+            }
+            app
+        }
+    };
+    match wanted {
+        Some(wanted) => map_routes(state, caller, &app, &wanted).await,
+        None => Ok(()),
+    }
+}
+
+/// Makes `wanted` the app's routes: creates and maps those missing, unmaps the others.
+async fn map_routes(
+    state: &AppState,
+    caller: &Caller,
+    app: &App,
+    wanted: &[(String, String, String)],
+) -> ApiResult<()> {
+    let app_guid = app.metadata.name.clone().unwrap_or_default();
+    let space = space_guid(app).to_owned();
+    for (host, domain_guid, path) in wanted {
+        let existing = state.caches.routes.state().into_iter().find(|r| {
+            &r.spec.host == host && &r.spec.domain_guid == domain_guid && &r.spec.path == path
+        });
+        let route = match existing {
+            Some(r) if r.metadata.namespace.as_deref() == Some(space.as_str()) => r,
+            Some(_) => {
+                return Err(ApiError::unprocessable(format!(
+                    "The app cannot be mapped to route {host} because the route exists in a different space."
+                )));
+            }
+            None => {
+                routes::create_route(
+                    state,
+                    caller,
+                    &space,
+                    domain_guid,
+                    host.clone(),
+                    path.clone(),
+                    &MetadataRequest::default(),
+                )
+                .await?
+            }
+        };
+        let dest = Destination {
+            guid: uuid::Uuid::new_v4().to_string(),
+            app_guid: app_guid.clone(),
+            process_type: "web".into(),
+            port: None,
+            weight: None,
+            protocol: None,
+        };
+        routes::add(state, caller, &route, vec![dest]).await?;
+    }
+    let mapped: Vec<_> = state
+        .caches
+        .routes
+        .state()
+        .into_iter()
+        .filter(|r| r.spec.destinations.iter().any(|d| d.app_guid == app_guid))
+        .collect();
+    for r in mapped {
+        if !wanted
+            .iter()
+            .any(|(h, d, p)| &r.spec.host == h && &r.spec.domain_guid == d && &r.spec.path == p)
+        {
+            let mut r = (*r).clone();
+            r.spec.destinations.retain(|d| d.app_guid != app_guid);
+            routes::replace(state, caller, r).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The manifest of an existing app, as `cf create-app-manifest` shows it.
+pub fn app_manifest(state: &AppState, app: &App, env: BTreeMap<String, String>) -> AppManifest {
+    let app_guid = app.metadata.name.clone().unwrap_or_default();
+    let mb = |n: i64| format!("{n}M");
+    let domain_names: BTreeMap<String, String> = state
+        .caches
+        .domains
+        .state()
+        .iter()
+        .map(|d| {
+            (
+                d.metadata.name.clone().unwrap_or_default(),
+                d.spec.name.clone(),
+            )
+        })
+        .collect();
+    let mut routes: Vec<manifest::RouteManifest> = state
+        .caches
+        .routes
+        .state()
+        .iter()
+        .filter(|r| r.spec.destinations.iter().any(|d| d.app_guid == app_guid))
+        .map(|r| manifest::RouteManifest {
+            route: routes::url(
+                &r.spec.host,
+                domain_names
+                    .get(&r.spec.domain_guid)
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+                &r.spec.path,
+            ),
+            protocol: Some("http1".into()),
+        })
+        .collect();
+    routes.sort_by(|a, b| a.route.cmp(&b.route));
+    AppManifest {
+        name: app.spec.name.clone(),
+        buildpacks: (!app.spec.lifecycle.buildpacks.is_empty())
+            .then(|| app.spec.lifecycle.buildpacks.clone()),
+        stack: Some(
+            app.spec
+                .lifecycle
+                .stack
+                .clone()
+                .unwrap_or_else(|| apps::DEFAULT_STACK.into()),
+        ),
+        env: (!env.is_empty()).then(|| {
+            env.into_iter()
+                .map(|(k, v)| (k, serde_norway::Value::String(v)))
+                .collect()
+        }),
+        routes: (!routes.is_empty()).then_some(routes),
+        no_route: None,
+        processes: Some(
+            app.spec
+                .processes
+                .iter()
+                .map(|p| ProcessManifest {
+                    type_: p.type_.clone(),
+                    instances: Some(p.instances),
+                    memory: Some(mb(p.memory_in_mb)),
+                    disk_quota: Some(mb(p.disk_in_mb)),
+                    log_rate_limit_per_second: Some(if p.log_rate_limit_in_bytes_per_second < 0 {
+                        "-1".into()
+                    } else {
+                        format!("{}B", p.log_rate_limit_in_bytes_per_second)
+                    }),
+                    command: p.command.clone(),
+                    health_check_type: Some(processes::type_name(&p.health_check.type_).into()),
+                    health_check_http_endpoint: p.health_check.endpoint.clone(),
+                    health_check_invocation_timeout: p.health_check.invocation_timeout,
+                    timeout: p.health_check.timeout,
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+async fn show(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(guid): Path<String>,
+) -> ApiResult<Response> {
+    let access = Access::of(&caller, &state.caches);
+    let app = apps::visible(&state, &access, &guid)?;
+    let env = app_env::read_vars(&state, &caller, &app).await?;
+    let m = Manifest {
+        version: None,
+        applications: vec![app_manifest(&state, &app, env)],
+    };
+    let yaml = serde_norway::to_string(&m).map_err(|e| ApiError::server_error(&e))?;
+    Ok(([(header::CONTENT_TYPE, "application/x-yaml")], yaml).into_response())
+}
+
+/// A JSON-patch-like diff of two JSON values (CC's manifest_diff shape).
+fn json_diff(path: &str, was: Option<&Value>, now: Option<&Value>, out: &mut Vec<Value>) {
+    match (was, now) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                json_diff(&format!("{path}/{k}"), a.get(k), b.get(k), out);
+            }
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                json_diff(&format!("{path}/{i}"), Some(x), Some(y), out);
+            }
+        }
+        (Some(a), Some(b)) if a == b => {}
+        (Some(a), Some(b)) => {
+            out.push(json!({ "op": "replace", "path": path, "was": a, "value": b }))
+        }
+        (None, Some(b)) => out.push(json!({ "op": "add", "path": path, "value": b })),
+        (Some(a), None) => out.push(json!({ "op": "remove", "path": path, "was": a })),
+        (None, None) => {}
+    }
+}
+
+async fn diff(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(space): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    let submitted = manifest::parse(&bytes)?;
+    let access = Access::of(&caller, &state.caches);
+    spaces::visible(&state, &access, &space)?;
+    let mut ops = Vec::new();
+    for (i, m) in submitted.applications.iter().enumerate() {
+        let current = state
+            .caches
+            .apps
+            .state()
+            .into_iter()
+            .find(|a| space_guid(a) == space && a.spec.name == m.name);
+        let was = match current {
+            Some(app) => {
+                let env = app_env::read_vars(&state, &caller, &app).await?;
+                Some(
+                    serde_json::to_value(app_manifest(&state, &app, env))
+                        .map_err(|e| ApiError::server_error(&e))?,
+                )
+            }
+            None => None,
+        };
+        let now = serde_json::to_value(m).map_err(|e| ApiError::server_error(&e))?;
+        // Only keys the submitted manifest names are compared: absent keys mean "leave as is".
+        let was = was.map(|w| match (&w, &now) {
+            (Value::Object(wm), Value::Object(nm)) => Value::Object(
+                wm.iter()
+                    .filter(|(k, _)| nm.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            ),
+            _ => w,
+        });
+        json_diff(
+            &format!("/applications/{i}"),
+            was.as_ref(),
+            Some(&now),
+            &mut ops,
+        );
+    }
+    Ok(Json(json!({ "diff": ops })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smelter_crds::AppSpec;
+
+    fn app() -> App {
+        App::new(
+            "a1",
+            AppSpec {
+                name: "dora".into(),
+                desired_state: Default::default(),
+                lifecycle: Default::default(),
+                current_droplet_guid: None,
+                environment_variables_secret: None,
+                processes: vec![apps::web_process("a1")],
+            },
+        )
+    }
+
+    #[test]
+    fn plan_applies_top_level_keys_to_web_and_adds_process_types() {
+        let m = AppManifest {
+            name: "dora".into(),
+            instances: Some(3),
+            memory: Some("64M".into()),
+            disk_quota: Some("256M".into()),
+            buildpacks: Some(vec!["binary_buildpack".into()]),
+            health_check_type: Some("http".into()),
+            processes: Some(vec![ProcessManifest {
+                type_: "worker".into(),
+                command: Some("./work".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        };
+        let planned = plan(&app(), &m).unwrap();
+        let web = &planned.spec.processes[0];
+        assert_eq!(
+            (web.instances, web.memory_in_mb, web.disk_in_mb),
+            (3, 64, 256)
+        );
+        assert_eq!(web.health_check.endpoint.as_deref(), Some("/"));
+        assert_eq!(planned.spec.lifecycle.buildpacks, ["binary_buildpack"]);
+        let worker = planned
+            .spec
+            .processes
+            .iter()
+            .find(|p| p.type_ == "worker")
+            .unwrap();
+        assert_eq!(
+            (worker.instances, worker.command.as_deref()),
+            (0, Some("./work"))
+        );
+        assert_ne!(worker.guid, "a1");
+    }
+
+    #[test]
+    fn plan_keeps_what_the_manifest_does_not_name() {
+        let mut current = app();
+        current.spec.processes[0].instances = 5;
+        let planned = plan(
+            &current,
+            &AppManifest {
+                name: "dora".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(planned.spec, current.spec);
+        let default_bp = plan(
+            &current,
+            &AppManifest {
+                name: "dora".into(),
+                buildpacks: Some(vec!["default".into()]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(default_bp.spec.lifecycle.buildpacks.is_empty());
+        assert!(
+            plan(
+                &current,
+                &AppManifest {
+                    name: "dora".into(),
+                    memory: Some("lots".into()),
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn diff_reports_changed_added_and_removed_keys() {
+        let mut ops = Vec::new();
+        json_diff(
+            "/a",
+            Some(&json!({ "x": 1, "y": [1, 2], "z": "k" })),
+            Some(&json!({ "x": 2, "y": [1, 2], "w": true })),
+            &mut ops,
+        );
+        assert_eq!(
+            ops,
+            vec![
+                json!({ "op": "add", "path": "/a/w", "value": true }),
+                json!({ "op": "replace", "path": "/a/x", "was": 1, "value": 2 }),
+                json!({ "op": "remove", "path": "/a/z", "was": "k" }),
+            ]
+        );
+    }
+}
