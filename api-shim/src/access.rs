@@ -21,9 +21,31 @@ pub struct Access {
 impl Access {
     /// Computes visibility from the caller's role bindings.
     pub fn of(caller: &Caller, caches: &Caches) -> Self {
+        // Orgs in the cache are this installation's (the watch is on the root namespace); only
+        // spaces in their namespaces belong to it, even when the cluster holds others.
         if caller.is_admin() {
+            let orgs: HashSet<String> = caches
+                .orgs
+                .state()
+                .iter()
+                .filter_map(|o| o.metadata.name.clone())
+                .collect();
+            let spaces = caches
+                .spaces
+                .state()
+                .iter()
+                .filter(|s| {
+                    s.metadata
+                        .namespace
+                        .as_ref()
+                        .is_some_and(|ns| orgs.contains(ns))
+                })
+                .filter_map(|s| s.metadata.name.clone())
+                .collect();
             return Self {
                 admin: true,
+                orgs,
+                spaces,
                 ..Default::default()
             };
         }
@@ -66,16 +88,23 @@ impl Access {
     }
 
     pub fn sees_org(&self, guid: &str) -> bool {
-        self.admin || self.orgs.contains(guid)
+        self.orgs.contains(guid)
     }
 
     pub fn sees_space(&self, guid: &str) -> bool {
-        self.admin || self.spaces.contains(guid)
+        self.spaces.contains(guid)
     }
 
     /// Whether the caller may manage roles and spaces of the org.
     pub fn manages_org(&self, guid: &str) -> bool {
         self.admin || self.managed_orgs.contains(guid)
+    }
+
+    /// The orgs the caller manages (sorted, so equal sets give equal client cache keys).
+    pub fn managed_orgs(&self) -> impl Iterator<Item = &String> {
+        let mut orgs: Vec<&String> = self.managed_orgs.iter().collect();
+        orgs.sort();
+        orgs.into_iter()
     }
 
     /// Whether the caller may manage roles of the space.

@@ -133,7 +133,7 @@ pub async fn read_vars(
     app: &App,
 ) -> ApiResult<BTreeMap<String, String>> {
     let api: Api<Secret> = Api::namespaced(
-        state.kube.as_caller(caller).map_err(ApiError::from_kube)?,
+        state.client_for(caller).map_err(ApiError::from_kube)?,
         space_guid(app),
     );
     let name = secret_name(app.metadata.name.as_deref().unwrap_or_default());
@@ -163,7 +163,7 @@ pub async fn merge_vars(
         }
     }
     let api: Api<Secret> = Api::namespaced(
-        state.kube.as_caller(caller).map_err(ApiError::from_kube)?,
+        state.client_for(caller).map_err(ApiError::from_kube)?,
         space_guid(app),
     );
     let mut secret = build_secret(app, &vars);

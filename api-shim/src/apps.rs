@@ -356,7 +356,7 @@ pub async fn create_app(
         return Err(name_taken(&app.spec.name));
     }
     let guid = app.metadata.name.clone().unwrap_or_default();
-    let client = state.kube.as_caller(caller).map_err(ApiError::from_kube)?;
+    let client = state.client_for(caller).map_err(ApiError::from_kube)?;
     let api: Api<App> = Api::namespaced(client.clone(), &space);
     let created = api
         .create(
@@ -420,11 +420,9 @@ async fn create(
 pub async fn replace(state: &AppState, caller: &Caller, mut app: App) -> ApiResult<App> {
     let guid = app.metadata.name.clone().unwrap_or_default();
     let ns = space_guid(&app).to_owned();
-    app.metadata.managed_fields = None;
-    let api: Api<App> = Api::namespaced(
-        state.kube.as_caller(caller).map_err(ApiError::from_kube)?,
-        &ns,
-    );
+    crate::cache::for_write(&mut app.metadata);
+    let api: Api<App> =
+        Api::namespaced(state.client_for(caller).map_err(ApiError::from_kube)?, &ns);
     let updated = api
         .replace(
             &guid,
@@ -564,7 +562,7 @@ async fn delete(
     let access = Access::of(&caller, &state.caches);
     let app = visible(&state, &access, &guid)?;
     let api: Api<App> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         space_guid(&app),
     );
     api.delete(&guid, &Default::default())

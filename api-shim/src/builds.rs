@@ -274,7 +274,7 @@ async fn create(
     build.metadata.annotations = Some([(CREATED_BY.to_owned(), by)].into());
     body::apply_metadata(&mut build.metadata, &req.metadata);
     let api: Api<Build> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &space,
     );
     let created = api

@@ -82,7 +82,7 @@ where
     K::DynamicType: Default + Eq + Hash + Clone,
 {
     let (reader, writer) = reflector::store();
-    let stream = reflector::reflector(writer, watcher(api, config))
+    let stream = reflector::reflector(writer, watcher(api, config).modify(slim))
         .default_backoff()
         .touched_objects();
     tokio::spawn(async move {
@@ -95,6 +95,37 @@ where
         }
     });
     reader
+}
+
+/// The annotation the cache keeps in place of managed fields: the object's last write time,
+/// which is all the API needs of them (`updated_at`). It exists only in memory.
+pub const UPDATED_AT: &str = "cf.smelter.dev/cached-updated-at";
+
+/// Managed fields are most of an object's size and the API only needs their latest time, so the
+/// cache keeps that time and drops them.
+fn slim<K: Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    if let Some(latest) = meta
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter_map(|m| m.time.as_ref())
+        .max_by_key(|t| t.0)
+    {
+        let stamp = latest.0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        meta.annotations
+            .get_or_insert_with(Default::default)
+            .insert(UPDATED_AT.to_owned(), stamp);
+    }
+    meta.managed_fields = None;
+}
+
+/// Prepares a cached object for writing back: drops what exists only in the cache.
+pub fn for_write(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) {
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove(UPDATED_AT);
+    }
 }
 
 /// Waits until `check` holds on the store's contents, e.g. until a write made through the API

@@ -317,7 +317,7 @@ async fn create(
     );
     body::apply_metadata(&mut domain.metadata, &req.metadata);
     let api: Api<Domain> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &state.config.root_namespace,
     );
     // The API server's CEL rule checks the name's format and answers with its own message.
@@ -360,7 +360,7 @@ async fn delete(
         return Err(ApiError::not_authorized());
     }
     let api: Api<Domain> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &state.config.root_namespace,
     );
     api.delete(&guid, &Default::default())

@@ -4,7 +4,7 @@
 
 use crate::{
     auth::Caller,
-    errors::ApiResult,
+    errors::{ApiError, ApiResult},
     links::BaseUrl,
     present,
     query::{Accepts, ListQuery},
@@ -21,6 +21,7 @@ use std::sync::Arc;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/v3/deployments", get(deployments))
+        .route("/v3/deployments/{guid}", get(deployment))
         .route("/v3/service_route_bindings", get(service_route_bindings))
 }
 
@@ -75,4 +76,9 @@ async fn service_route_bindings(
         },
     )?;
     Ok(Json(empty(&query, &base, uri.path())))
+}
+
+/// No deployment exists until rolling pushes do; CC's exact text, which the CLI maps.
+async fn deployment(_caller: Caller) -> ApiError {
+    ApiError::not_found("Deployment")
 }

@@ -163,7 +163,7 @@ async fn create(
     );
     body::apply_metadata(&mut org.metadata, &req.metadata);
     let api: Api<Org> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &state.config.root_namespace,
     );
     let created = api
@@ -246,9 +246,9 @@ async fn update(
         org.spec.suspended = suspended;
     }
     body::apply_metadata(&mut org.metadata, &req.metadata);
-    org.metadata.managed_fields = None;
+    crate::cache::for_write(&mut org.metadata);
     let api: Api<Org> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &state.config.root_namespace,
     );
     let updated = api
@@ -277,7 +277,7 @@ async fn delete(
         return Err(ApiError::not_authorized());
     }
     let api: Api<Org> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &state.config.root_namespace,
     );
     api.delete(&guid, &Default::default())

@@ -331,7 +331,7 @@ async fn create(
     package.metadata.labels = Some(l);
     crate::body::apply_metadata(&mut package.metadata, &req.metadata);
     let api: Api<Package> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         apps::space_guid(&app),
     );
     let created = api

@@ -49,6 +49,13 @@ pub fn created_at(meta: &ObjectMeta) -> String {
 /// `updated_at`: the latest write recorded in managed fields (every Smelter write is
 /// server-side apply or an update that records its time), else `created_at`.
 pub fn updated_at(meta: &ObjectMeta) -> String {
+    if let Some(cached) = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::cache::UPDATED_AT))
+    {
+        return cached.clone();
+    }
     meta.managed_fields
         .iter()
         .flatten()
@@ -83,12 +90,8 @@ pub fn paginate<T>(
         "updated_at" => updated_at(meta_of(item)),
         other => field_of(item, other),
     };
-    // Ties fall back to the GUID so pages are stable between requests.
-    items.sort_by(|a, b| {
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| meta_of(a).name.cmp(&meta_of(b).name))
-    });
+    // Keys are computed once per item; ties fall back to the GUID so pages are stable.
+    items.sort_by_cached_key(|item| (key(item), meta_of(item).name.clone()));
     if query.order_by.descending {
         items.reverse();
     }

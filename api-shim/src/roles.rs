@@ -363,7 +363,7 @@ async fn create(
     );
     let guid = rb.metadata.name.clone().unwrap_or_default();
     let api: Api<RoleBinding> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &namespace,
     );
     let created = api
@@ -471,7 +471,7 @@ async fn delete(
     }
     let namespace = rb.metadata.namespace.clone().unwrap_or_default();
     let api: Api<RoleBinding> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &namespace,
     );
     api.delete(&guid, &Default::default())

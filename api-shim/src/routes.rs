@@ -382,7 +382,7 @@ pub async fn create_route(
     );
     body::apply_metadata(&mut route.metadata, metadata);
     let api: Api<Route> = Api::namespaced(
-        state.kube.as_caller(caller).map_err(ApiError::from_kube)?,
+        state.client_for(caller).map_err(ApiError::from_kube)?,
         space,
     );
     let created = api
@@ -437,9 +437,9 @@ async fn create(
 /// Writes a changed route back as the caller and waits until the cache has it.
 pub async fn replace(state: &AppState, caller: &Caller, mut route: Route) -> ApiResult<Route> {
     let guid = route.metadata.name.clone().unwrap_or_default();
-    route.metadata.managed_fields = None;
+    crate::cache::for_write(&mut route.metadata);
     let api: Api<Route> = Api::namespaced(
-        state.kube.as_caller(caller).map_err(ApiError::from_kube)?,
+        state.client_for(caller).map_err(ApiError::from_kube)?,
         space_of(&route),
     );
     let updated = api
@@ -494,7 +494,7 @@ async fn delete(
     let access = Access::of(&caller, &state.caches);
     let r = visible(&state, &access, &guid)?;
     let api: Api<Route> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         space_of(&r),
     );
     api.delete(&guid, &Default::default())

@@ -191,7 +191,7 @@ async fn create(
     space.metadata.labels = Some([(labels::ORG_GUID.to_owned(), org.clone())].into());
     body::apply_metadata(&mut space.metadata, &req.metadata);
     let api: Api<Space> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &org,
     );
     let created = api
@@ -259,9 +259,9 @@ async fn update(
         space.spec.name = name;
     }
     body::apply_metadata(&mut space.metadata, &req.metadata);
-    space.metadata.managed_fields = None;
+    crate::cache::for_write(&mut space.metadata);
     let api: Api<Space> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &org,
     );
     let updated = api
@@ -291,7 +291,7 @@ async fn delete(
         return Err(ApiError::not_authorized());
     }
     let api: Api<Space> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         &org,
     );
     api.delete(&guid, &Default::default())

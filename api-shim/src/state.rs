@@ -32,7 +32,7 @@ pub struct AppState {
 pub struct KubeClients {
     base: kube::Config,
     own: Client,
-    per_user: Mutex<HashMap<(String, bool), Client>>,
+    per_user: Mutex<HashMap<(String, Vec<String>), Client>>,
     requests: Counter,
 }
 
@@ -62,9 +62,9 @@ impl KubeClients {
         self.own.clone()
     }
 
-    /// A client that impersonates `caller`.
-    pub fn as_caller(&self, caller: &Caller) -> Result<Client, kube::Error> {
-        let key = (caller.kube_user(), caller.is_admin());
+    /// A client that impersonates `caller` with `groups`.
+    pub fn as_caller(&self, caller: &Caller, groups: Vec<String>) -> Result<Client, kube::Error> {
+        let key = (caller.kube_user(), groups);
         if let Ok(cache) = self.per_user.lock()
             && let Some(client) = cache.get(&key)
         {
@@ -72,11 +72,27 @@ impl KubeClients {
         }
         let mut config = self.base.clone();
         config.auth_info.impersonate = Some(key.0.clone());
-        config.auth_info.impersonate_groups = Some(caller.kube_groups());
+        config.auth_info.impersonate_groups = Some(key.1.clone());
         let client = counting_client(config, self.requests.clone())?;
         if let Ok(mut cache) = self.per_user.lock() {
             cache.insert(key, client.clone());
         }
         Ok(client)
+    }
+}
+
+impl AppState {
+    /// The client a write by `caller` goes through: impersonating them, with the groups their
+    /// CF roles imply (`cf:org-managers:<org>` lets an org manager manage every space's roles,
+    /// through the RoleBinding the operator puts in each space namespace).
+    pub fn client_for(&self, caller: &Caller) -> Result<Client, kube::Error> {
+        let mut groups = caller.kube_groups();
+        let access = crate::access::Access::of(caller, &self.caches);
+        groups.extend(
+            access
+                .managed_orgs()
+                .map(|org| format!("{}{org}", crate::auth::caller::ORG_MANAGERS_GROUP_PREFIX)),
+        );
+        self.kube.as_caller(caller, groups)
     }
 }

@@ -148,7 +148,7 @@ async fn upload(
     }
     // The upload is a write to the package: made as the caller, so RBAC decides whether they may.
     let as_caller: Api<Package> = Api::namespaced(
-        state.kube.as_caller(&caller).map_err(ApiError::from_kube)?,
+        state.client_for(&caller).map_err(ApiError::from_kube)?,
         package.metadata.namespace.as_deref().unwrap_or_default(),
     );
     let stamp =

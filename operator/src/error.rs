@@ -31,6 +31,27 @@ pub enum Error {
     /// the finalizer helper only keeps it when cleanup returns an error.
     #[error("namespace {name} is still being deleted")]
     NamespaceTerminating { name: String },
+    #[error("failed to read role binding {name} in namespace {namespace}")]
+    ReadRoleBinding {
+        name: String,
+        namespace: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("failed to apply role binding {name} in namespace {namespace}")]
+    ApplyRoleBinding {
+        name: String,
+        namespace: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("failed to delete role binding {name} in namespace {namespace}")]
+    DeleteRoleBinding {
+        name: String,
+        namespace: String,
+        #[source]
+        source: kube::Error,
+    },
     #[error("failed to read org {name} in namespace {namespace}")]
     ReadOrg {
         name: String,
@@ -76,6 +97,9 @@ impl Error {
             Error::ApplyNamespace { .. } => "apply_namespace",
             Error::DeleteNamespace { .. } => "delete_namespace",
             Error::NamespaceTerminating { .. } => "namespace_terminating",
+            Error::ReadRoleBinding { .. } => "read_role_binding",
+            Error::ApplyRoleBinding { .. } => "apply_role_binding",
+            Error::DeleteRoleBinding { .. } => "delete_role_binding",
             Error::ReadOrg { .. } => "read_org",
             Error::ApplyStatus { .. } => "apply_status",
             Error::AddFinalizer { .. } => "add_finalizer",

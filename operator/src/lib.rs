@@ -2,7 +2,8 @@
 //! resources into namespaces, staging Jobs, workloads, Services and Ingresses.
 //!
 //! So far: tenancy. Every `Org` (in the root namespace) and every `Space` (in its org's
-//! namespace) owns a namespace named by its GUID; see [`tenancy`].
+//! namespace) owns a namespace named by its GUID; a space namespace also gets the role
+//! binding that lets the org's managers manage the space's roles. See [`tenancy`].
 //!
 //! # RBAC
 //!
@@ -13,10 +14,16 @@
 //! | `cf.smelter.dev` | `orgs`, `spaces` | get, list, watch, patch (finalizers) |
 //! | `cf.smelter.dev` | `orgs/status`, `spaces/status` | patch |
 //! | `""` | `namespaces` | get, list, watch, create, patch, delete |
+//! | `rbac.authorization.k8s.io` | `rolebindings` | get, list, watch, create, patch, delete |
+//! | `rbac.authorization.k8s.io` | `clusterroles` named `smelter-space-manager` | bind |
 //! | `events.k8s.io` | `events` | create, patch |
 //! | `apiextensions.k8s.io` | `customresourcedefinitions` | get (the start-up check) |
 //!
-//! `create` on namespaces because a server-side apply of an absent object creates it.
+//! `create` on namespaces and rolebindings because a server-side apply of an absent object
+//! creates it. `bind` because RBAC only lets whoever could grant a role's permissions, or may
+//! bind it, create a binding to it; `bind` on that one role is the narrower of the two.
+//! `delete` on rolebindings only replaces a binding of the operator's name to another role
+//! (a binding's role cannot be changed).
 #![forbid(unsafe_code)]
 
 mod context;

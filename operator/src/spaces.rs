@@ -5,11 +5,14 @@ use crate::{
     Error,
     context::Context,
     tenancy::{
-        self, NamespaceOwner, RESYNC,
+        self, NamespaceOwner, RESYNC, access,
         build::{Tenant, TenantKind},
     },
 };
-use k8s_openapi::{api::core::v1::Namespace, apimachinery::pkg::apis::meta::v1::Condition};
+use k8s_openapi::{
+    api::{core::v1::Namespace, rbac::v1::RoleBinding},
+    apimachinery::pkg::apis::meta::v1::Condition,
+};
 use kube::{
     Api, Resource, ResourceExt,
     runtime::{Controller, controller::Action, reflector::ObjectRef, watcher},
@@ -42,23 +45,39 @@ impl NamespaceOwner for Space {
 }
 
 /// The controller of the Spaces in every namespace (spaces live in their orgs' namespaces,
-/// which come and go). It also watches space namespaces, so one deleted or relabelled by hand
-/// is put back.
+/// which come and go). It also watches space namespaces and the operator's role bindings in
+/// them, so one deleted or changed by hand is put back. (The role bindings cannot be owned
+/// children: an owner reference cannot point into another namespace.)
 pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
     let spaces: Api<Space> = Api::all(ctx.client.clone());
     let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
-    let selector = TenantKind::Space.namespace_selector();
-    Controller::new(spaces, watcher::Config::default()).watches(
-        namespaces,
-        watcher::Config::default().labels(&selector),
-        |ns| space_of_namespace(&ns),
-    )
+    let role_bindings: Api<RoleBinding> = Api::all(ctx.client.clone());
+    let namespace_selector = TenantKind::Space.namespace_selector();
+    let role_binding_selector = access::role_binding_selector();
+    Controller::new(spaces, watcher::Config::default())
+        .watches(
+            namespaces,
+            watcher::Config::default().labels(&namespace_selector),
+            |ns| space_of_namespace(&ns),
+        )
+        .watches(
+            role_bindings,
+            watcher::Config::default().labels(&role_binding_selector),
+            |rb| space_of_role_binding(&rb),
+        )
 }
 
 /// The Space a space namespace belongs to: named like the namespace, in its org's namespace.
 fn space_of_namespace(ns: &Namespace) -> Option<ObjectRef<Space>> {
     let org = ns.labels().get(labels::ORG_GUID)?;
     Some(ObjectRef::new(ns.metadata.name.as_deref()?).within(org))
+}
+
+/// The Space a role binding in a space namespace belongs to, by its GUID labels.
+fn space_of_role_binding(rb: &RoleBinding) -> Option<ObjectRef<Space>> {
+    let org = rb.labels().get(labels::ORG_GUID)?;
+    let space = rb.labels().get(labels::SPACE_GUID)?;
+    Some(ObjectRef::new(space).within(org))
 }
 
 pub(crate) async fn reconcile(space: Arc<Space>, ctx: Arc<Context>) -> Result<Action, Error> {
@@ -122,6 +141,29 @@ mod tests {
             space_of_namespace(&ns),
             Some(ObjectRef::new(SPACE).within(ORG))
         );
+    }
+
+    #[test]
+    fn a_role_binding_maps_to_its_space_by_its_labels() {
+        let label = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        // (labels, want)
+        let cases = [
+            (vec![], None),
+            (vec![label(labels::ORG_GUID, ORG)], None),
+            (vec![label(labels::SPACE_GUID, SPACE)], None),
+            (
+                vec![
+                    label(labels::ORG_GUID, ORG),
+                    label(labels::SPACE_GUID, SPACE),
+                ],
+                Some(ObjectRef::new(SPACE).within(ORG)),
+            ),
+        ];
+        for (pairs, want) in cases {
+            let mut rb = RoleBinding::default();
+            rb.metadata.labels = Some(pairs.iter().cloned().collect());
+            assert_eq!(space_of_role_binding(&rb), want, "{pairs:?}");
+        }
     }
 
     #[test]

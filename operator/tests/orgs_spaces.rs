@@ -4,101 +4,23 @@
 //! Namespace deletion, and with it the cascade from an org to its spaces, is the work of the
 //! kube-controller-manager's namespace controller, which tier 1 runs.
 
-use futures::StreamExt;
-use k8s_openapi::{
-    api::{core::v1::Namespace, events::v1::Event},
-    apimachinery::pkg::apis::meta::v1::Condition,
+mod common;
+
+use common::{
+    Operator, SETTLE, org, org_ready, space, space_ready, wait_gone, wait_org_managers_binding,
+    wait_ready,
 };
+use futures::StreamExt;
+use k8s_openapi::api::{core::v1::Namespace, events::v1::Event, rbac::v1::RoleBinding};
 use kube::{
     Api, Client, Resource, ResourceExt,
     api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams},
 };
 use serde::de::DeserializeOwned;
 use serde_json::json;
-use smelter_common::health::{Health, registry_with_build_info};
-use smelter_crds::{Org, OrgSpec, Space, SpaceSpec};
-use smelter_operator::{Config, Metrics};
+use smelter_crds::{Org, Space};
 use smelter_test_support as support;
 use std::{collections::BTreeMap, fmt::Debug, time::Duration};
-use tokio::{sync::oneshot, task::JoinHandle};
-
-const SETTLE: Duration = Duration::from_secs(60);
-/// Namespace deletion goes through the namespace controller, which backs off while content
-/// with finalizers remains.
-const CASCADE: Duration = Duration::from_secs(180);
-
-/// An operator running in this test process, stopped when the test ends.
-struct Operator {
-    root: String,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<()>,
-}
-
-impl Operator {
-    /// Starts an operator on a new root namespace of its own.
-    async fn start(client: &Client) -> Self {
-        support::install_crds(client).await;
-        let root = support::namespace(client, "op-root").await;
-        Self::start_in(client, root).await
-    }
-
-    /// Starts an operator on `root`, and waits until it is ready.
-    async fn start_in(client: &Client, root: String) -> Self {
-        // The operator's logs, shown with a failing test's output (RUST_LOG filters them).
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| "info".into()),
-            )
-            .with_test_writer()
-            .try_init();
-        let health = Health::new(registry_with_build_info("operator-test"));
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(smelter_operator::run(
-            client.clone(),
-            Config::new(&root),
-            Metrics::default(),
-            health.clone(),
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        support::wait_for("operator caches synced", SETTLE, || {
-            let ready = health.is_ready();
-            async move { ready }
-        })
-        .await;
-        Self { root, stop, task }
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .expect("operator stops within 30 s of shutdown")
-            .expect("operator task did not panic");
-    }
-}
-
-fn org(guid: &str, name: &str) -> Org {
-    Org::new(
-        guid,
-        OrgSpec {
-            name: name.into(),
-            suspended: false,
-        },
-    )
-}
-
-fn space(guid: &str, name: &str) -> Space {
-    Space::new(
-        guid,
-        SpaceSpec {
-            name: name.into(),
-            allow_ssh: false,
-        },
-    )
-}
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -136,70 +58,6 @@ async fn wait_namespace(
     })
     .await;
     api.get(name).await.expect("namespace")
-}
-
-async fn wait_gone<K>(api: &Api<K>, name: &str, what: &str)
-where
-    K: Resource + Clone + DeserializeOwned + Debug,
-{
-    support::wait_for(&format!("{what} {name} gone"), CASCADE, || {
-        let api = api.clone();
-        async move { matches!(api.get_opt(name).await, Ok(None)) }
-    })
-    .await;
-}
-
-/// The Ready condition of a status, with the status's observedGeneration.
-fn ready_of(observed: Option<i64>, conditions: &[Condition]) -> Option<(Option<i64>, Condition)> {
-    conditions
-        .iter()
-        .find(|c| c.type_ == "Ready")
-        .map(|c| (observed, c.clone()))
-}
-
-/// Waits until the object's status is Ready True for its current generation, and returns the
-/// condition.
-async fn wait_ready<K, F>(api: &Api<K>, name: &str, status: F) -> Condition
-where
-    K: Resource + Clone + DeserializeOwned + Debug,
-    F: Fn(&K) -> Option<(Option<i64>, Condition)>,
-{
-    let found = std::sync::Mutex::new(None);
-    support::wait_for(&format!("{name} Ready True"), SETTLE, || {
-        let api = api.clone();
-        let status = &status;
-        let found = &found;
-        async move {
-            let Ok(obj) = api.get(name).await else {
-                return false;
-            };
-            let generation = obj.meta().generation;
-            match status(&obj) {
-                Some((observed, c))
-                    if observed == generation
-                        && c.status == "True"
-                        && c.reason == "NamespaceReady"
-                        && c.observed_generation == generation =>
-                {
-                    *found.lock().expect("lock") = Some(c);
-                    true
-                }
-                _ => false,
-            }
-        }
-    })
-    .await;
-    found.into_inner().expect("lock").expect("found")
-}
-
-fn org_ready(o: &Org) -> Option<(Option<i64>, Condition)> {
-    let s = o.status.as_ref()?;
-    ready_of(s.observed_generation, &s.conditions)
-}
-
-fn space_ready(s: &Space) -> Option<(Option<i64>, Condition)> {
-    let s = s.status.as_ref()?;
-    ready_of(s.observed_generation, &s.conditions)
 }
 
 /// The resource version of a list of `api` (with `labels`): "now", to watch from.
@@ -334,6 +192,62 @@ async fn orgs_and_spaces_own_their_namespaces_converge_and_cascade_on_delete() {
     .await;
     wait_ready(&spaces, &space_guid, space_ready).await;
 
+    // A Ready space namespace lets the org's managers manage its roles. The binding is not a
+    // CF role, so it has no role type.
+    let bindings: Api<RoleBinding> = Api::namespaced(client.clone(), &space_guid);
+    let binding = bindings
+        .get_opt("smelter-org-managers")
+        .await
+        .expect("get role binding")
+        .expect("a Ready space has the org managers' role binding");
+    let binding_labels = map(&[
+        ("app.kubernetes.io/managed-by", "smelter"),
+        ("cf.smelter.dev/org-guid", &org_guid),
+        ("cf.smelter.dev/space-guid", &space_guid),
+    ]);
+    assert_eq!(binding.labels(), &binding_labels);
+    let binding = wait_org_managers_binding(&client, &org_guid, &space_guid, None).await;
+
+    // Deleted by hand, it comes back; given another subject by hand, it is put right.
+    bindings
+        .delete("smelter-org-managers", &DeleteParams::default())
+        .await
+        .expect("delete role binding");
+    let binding =
+        wait_org_managers_binding(&client, &org_guid, &space_guid, binding.uid().as_deref()).await;
+    bindings
+        .patch(
+            "smelter-org-managers",
+            &PatchParams::default(),
+            &Patch::Merge(json!({
+                "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "cf:mallory" }],
+            })),
+        )
+        .await
+        .expect("change the role binding's subjects");
+    let restored = wait_org_managers_binding(&client, &org_guid, &space_guid, None).await;
+    assert_eq!(restored.uid(), binding.uid(), "put right in place");
+
+    // One of that name to another role (made by hand, say before the operator's) is replaced:
+    // a binding's role cannot be changed.
+    let impostor: RoleBinding = serde_json::from_value(json!({
+        "metadata": { "name": "smelter-org-managers" },
+        "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view" },
+        "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "cf:mallory" }],
+    }))
+    .expect("role binding literal");
+    let impostor = loop {
+        // The operator may put its own back between the delete and the create.
+        let _ = bindings
+            .delete("smelter-org-managers", &DeleteParams::default())
+            .await;
+        if let Ok(created) = bindings.create(&PostParams::default(), &impostor).await {
+            break created;
+        }
+    };
+    let binding =
+        wait_org_managers_binding(&client, &org_guid, &space_guid, impostor.uid().as_deref()).await;
+
     // The space namespace deleted by hand comes back too.
     namespaces
         .delete(&space_guid, &DeleteParams::default())
@@ -348,6 +262,7 @@ async fn orgs_and_spaces_own_their_namespaces_converge_and_cascade_on_delete() {
     )
     .await;
     wait_ready(&spaces, &space_guid, space_ready).await;
+    wait_org_managers_binding(&client, &org_guid, &space_guid, binding.uid().as_deref()).await;
 
     // A rename reaches the namespace; status follows the new generation.
     orgs.patch(
@@ -371,22 +286,29 @@ async fn orgs_and_spaces_own_their_namespaces_converge_and_cascade_on_delete() {
     // Settled, a reconcile writes nothing: not even the full round of a restarted operator,
     // which reconciles every object once as it starts.
     operator.stop().await;
+    let all_bindings: Api<RoleBinding> = Api::all(client.clone());
     let this_org = format!("cf.smelter.dev/org-guid={org_guid}");
     let since = (
         version_of(&orgs, None).await,
         version_of(&spaces, None).await,
         version_of(&namespaces, Some(&this_org)).await,
+        version_of(&all_bindings, Some(&this_org)).await,
     );
     let operator = Operator::start_in(&client, root.clone()).await;
     let quiet = Duration::from_secs(10);
-    let (org_changes, space_changes, ns_changes) = futures::join!(
+    let (org_changes, space_changes, ns_changes, binding_changes) = futures::join!(
         changes(orgs.clone(), None, since.0, quiet),
         changes(spaces.clone(), None, since.1, quiet),
         changes(namespaces.clone(), Some(&this_org), since.2, quiet),
+        changes(all_bindings.clone(), Some(&this_org), since.3, quiet),
     );
     assert!(
-        org_changes.is_empty() && space_changes.is_empty() && ns_changes.is_empty(),
-        "writes while settled: orgs {org_changes:?}, spaces {space_changes:?}, namespaces {ns_changes:?}"
+        org_changes.is_empty()
+            && space_changes.is_empty()
+            && ns_changes.is_empty()
+            && binding_changes.is_empty(),
+        "writes while settled: orgs {org_changes:?}, spaces {space_changes:?}, \
+         namespaces {ns_changes:?}, role bindings {binding_changes:?}"
     );
 
     // Deleting the Org deletes its namespace, which deletes the Space, whose namespace goes

@@ -9,6 +9,9 @@ pub const USERS_GROUP: &str = "cf:users";
 /// The Kubernetes group CF admins are impersonated with; the chart binds it to the admin role.
 pub const ADMINS_GROUP: &str = "cf:admins";
 
+/// The prefix of the group an org manager is impersonated with, per org they manage.
+pub const ORG_MANAGERS_GROUP_PREFIX: &str = "cf:org-managers:";
+
 /// Who is calling, from a verified access token.
 #[derive(Debug, Clone)]
 pub struct Caller {

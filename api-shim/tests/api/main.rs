@@ -5,6 +5,7 @@ mod apps;
 mod harness;
 mod login;
 mod manifests;
+mod matrix;
 mod orgs_spaces;
 mod roles;
 mod staging;

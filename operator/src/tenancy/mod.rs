@@ -1,11 +1,13 @@
 //! Tenancy: an org or a space owns a namespace named by its GUID.
 //!
-//! The pipeline both controllers share: *build* the desired namespace (pure, [`build`]),
-//! *apply* it when the live one differs, *status* from the namespace's state (pure,
-//! [`status`]), and on deletion *clean up* by deleting the namespace. A namespaced object
+//! The pipeline both controllers share: *build* the desired namespace (pure, [`build`]) and
+//! the role bindings the operator keeps in it (pure, [`access`]), *apply* each when the live
+//! one differs, *status* from their state (pure, [`status`]), and on deletion *clean up* by
+//! deleting the namespace, which takes the role bindings with it. A namespaced object
 //! cannot own a cluster-scoped namespace through an owner reference (the garbage collector
 //! refuses), so a finalizer holds the org or space until its namespace is gone.
 
+pub mod access;
 pub mod build;
 pub mod status;
 
@@ -16,13 +18,13 @@ use crate::{
 use build::{Tenant, build_namespace};
 use k8s_openapi::{
     NamespaceResourceScope,
-    api::core::v1::Namespace,
+    api::{core::v1::Namespace, rbac::v1::RoleBinding},
     apimachinery::pkg::apis::meta::v1::{Condition, Time},
     jiff::Timestamp,
 };
 use kube::{
     Api, Resource, ResourceExt,
-    api::{DeleteParams, Patch, PatchParams},
+    api::{DeleteParams, Patch, PatchParams, Preconditions},
     runtime::{
         controller::Action,
         events::{Event as K8sEvent, EventType},
@@ -30,7 +32,7 @@ use kube::{
     },
 };
 use serde::{Serialize, de::DeserializeOwned};
-use status::NamespaceState;
+use status::{NamespaceState, Readiness};
 use std::{fmt::Debug, sync::Arc, time::Duration};
 
 /// Holds an org or a space until the namespace it owns is gone.
@@ -84,8 +86,8 @@ pub(crate) async fn reconcile<K: NamespaceOwner>(
     .map_err(|e| Error::from_finalizer(K::CONTROLLER, &name, e))
 }
 
-/// Makes the namespace exist with Smelter's labels, then reports it in the status. Writes
-/// nothing when both are already as they should be.
+/// Makes the namespace exist with Smelter's labels and the operator's role bindings, then
+/// reports it in the status. Writes nothing when all are already as they should be.
 async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Result<Action, Error> {
     let tenant = obj.tenant()?;
     let desired = build_namespace(&tenant);
@@ -116,11 +118,78 @@ async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Resul
         }
     };
     let state = NamespaceState::of(Some(&live));
-    write_status(obj, api, &tenant.guid, state).await?;
-    Ok(match state {
-        NamespaceState::Active => Action::requeue(RESYNC),
-        NamespaceState::Pending | NamespaceState::Terminating => Action::requeue(NOT_READY_RECHECK),
+    // Nothing can be created in a namespace that is not active.
+    let role_bindings = match state {
+        NamespaceState::Active => apply_role_bindings(&tenant, ctx).await,
+        NamespaceState::Pending | NamespaceState::Terminating => Ok(()),
+    };
+    let readiness = Readiness::of(state, role_bindings.is_ok());
+    let status = write_status(obj, api, &tenant.guid, readiness).await;
+    // The role bindings' failure is the one to report and back off on; the status is written
+    // again by the retry.
+    role_bindings?;
+    status?;
+    Ok(match readiness {
+        Readiness::Ready => Action::requeue(RESYNC),
+        _ => Action::requeue(NOT_READY_RECHECK),
     })
+}
+
+/// Makes each role binding the operator keeps in `tenant`'s namespace exist as built.
+async fn apply_role_bindings(tenant: &Tenant, ctx: &Context) -> Result<(), Error> {
+    let namespace = &tenant.guid;
+    let api: Api<RoleBinding> = Api::namespaced(ctx.client.clone(), namespace);
+    for desired in access::build_role_bindings(tenant) {
+        let name = desired.name_any();
+        let live = api
+            .get_opt(&name)
+            .await
+            .map_err(|source| Error::ReadRoleBinding {
+                name: name.clone(),
+                namespace: namespace.clone(),
+                source,
+            })?;
+        match live {
+            Some(live) if access::is_up_to_date(&desired, &live) => continue,
+            // A binding of that name to another role (made before ours, by someone else):
+            // roleRef cannot be changed, so it goes and ours is created in its place.
+            Some(live) if access::role_differs(&desired, &live) => {
+                let params = DeleteParams {
+                    preconditions: live.uid().map(|uid| Preconditions {
+                        uid: Some(uid),
+                        resource_version: None,
+                    }),
+                    ..DeleteParams::default()
+                };
+                match api.delete(&name, &params).await {
+                    Ok(_) => {}
+                    Err(kube::Error::Api(s)) if s.code == 404 => {}
+                    Err(source) => {
+                        return Err(Error::DeleteRoleBinding {
+                            name,
+                            namespace: namespace.clone(),
+                            source,
+                        });
+                    }
+                }
+                tracing::info!(%namespace, role_binding = %name, "deleted role binding to another role");
+            }
+            _ => {}
+        }
+        api.patch(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&desired),
+        )
+        .await
+        .map_err(|source| Error::ApplyRoleBinding {
+            name: name.clone(),
+            namespace: namespace.clone(),
+            source,
+        })?;
+        tracing::info!(%namespace, role_binding = %name, "applied role binding");
+    }
+    Ok(())
 }
 
 /// Deletes the namespace and succeeds (releasing the finalizer) only once it is gone.
@@ -156,13 +225,13 @@ async fn write_status<K: NamespaceOwner>(
     obj: &K,
     api: &Api<K>,
     namespace: &str,
-    state: NamespaceState,
+    readiness: Readiness,
 ) -> Result<(), Error> {
     let generation = obj.meta().generation;
     let (observed, conditions) = obj.status_parts();
     let ready = status::ready_condition(
         namespace,
-        state,
+        readiness,
         generation,
         status::find_ready(conditions),
         now(),

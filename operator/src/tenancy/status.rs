@@ -1,4 +1,5 @@
-//! Pure: the `Ready` condition of an org or a space, from the state of its namespace.
+//! Pure: the `Ready` condition of an org or a space, from the state of its namespace and of
+//! the role bindings the operator keeps in it.
 
 use k8s_openapi::{
     api::core::v1::Namespace,
@@ -37,30 +38,65 @@ impl NamespaceState {
     }
 }
 
-/// The `Ready` condition for a namespace in `state`. It keeps `previous`'s transition time
+/// What an owner's `Ready` condition says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// The namespace is active and holds the operator's role bindings.
+    Ready,
+    /// The namespace does not exist (yet), or reports no phase.
+    NamespacePending,
+    /// The namespace is being deleted; it is created again once it is gone.
+    NamespaceTerminating,
+    /// The namespace is active, but its role bindings could not be applied; retried.
+    RoleBindingsPending,
+}
+
+impl Readiness {
+    /// The readiness of an owner whose namespace is in `state`, and whose role bindings were
+    /// applied (or found in place) or not. Role bindings only count in an active namespace:
+    /// nothing can be created in another.
+    pub fn of(state: NamespaceState, role_bindings_applied: bool) -> Self {
+        match state {
+            NamespaceState::Active if role_bindings_applied => Readiness::Ready,
+            NamespaceState::Active => Readiness::RoleBindingsPending,
+            NamespaceState::Pending => Readiness::NamespacePending,
+            NamespaceState::Terminating => Readiness::NamespaceTerminating,
+        }
+    }
+}
+
+/// The `Ready` condition of the owner of `namespace`. It keeps `previous`'s transition time
 /// unless the status flips, as the API conventions ask.
 pub fn ready_condition(
     namespace: &str,
-    state: NamespaceState,
+    readiness: Readiness,
     generation: Option<i64>,
     previous: Option<&Condition>,
     now: Time,
 ) -> Condition {
-    let (status, reason, message) = match state {
-        NamespaceState::Active => (
+    let (status, reason, message) = match readiness {
+        // The reason predates the role bindings; it stays, as clients may match on it.
+        Readiness::Ready => (
             "True",
             "NamespaceReady",
             format!("namespace {namespace} is active"),
         ),
-        NamespaceState::Pending => (
+        Readiness::NamespacePending => (
             "False",
             "NamespacePending",
             format!("namespace {namespace} does not exist yet"),
         ),
-        NamespaceState::Terminating => (
+        Readiness::NamespaceTerminating => (
             "False",
             "NamespaceTerminating",
             format!("namespace {namespace} is being deleted; it is created again once it is gone"),
+        ),
+        Readiness::RoleBindingsPending => (
+            "False",
+            "RoleBindingsPending",
+            format!(
+                "namespace {namespace} is active, but its role bindings could not be applied yet; retrying"
+            ),
         ),
     };
     let last_transition_time = match previous {
@@ -156,28 +192,45 @@ mod tests {
     }
 
     #[test]
-    fn ready_condition_per_state_and_transition_time() {
-        let was_true = ready_condition("n", NamespaceState::Active, Some(1), None, time(100));
-        let was_false = ready_condition("n", NamespaceState::Pending, Some(1), None, time(100));
-        // (state, previous, want status, want reason, want transition time)
+    fn readiness_from_the_namespace_and_its_role_bindings() {
+        use NamespaceState::{Active, Pending, Terminating};
+        // (namespace, role bindings applied, want)
         let cases = [
-            (NamespaceState::Active, None, "True", "NamespaceReady", 200),
+            (Active, true, Readiness::Ready),
+            (Active, false, Readiness::RoleBindingsPending),
+            (Pending, false, Readiness::NamespacePending),
+            (Pending, true, Readiness::NamespacePending),
+            (Terminating, false, Readiness::NamespaceTerminating),
+            (Terminating, true, Readiness::NamespaceTerminating),
+        ];
+        for (state, applied, want) in cases {
+            assert_eq!(Readiness::of(state, applied), want, "{state:?} {applied}");
+        }
+    }
+
+    #[test]
+    fn ready_condition_per_readiness_and_transition_time() {
+        let was_true = ready_condition("n", Readiness::Ready, Some(1), None, time(100));
+        let was_false = ready_condition("n", Readiness::NamespacePending, Some(1), None, time(100));
+        // (readiness, previous, want status, want reason, want transition time)
+        let cases = [
+            (Readiness::Ready, None, "True", "NamespaceReady", 200),
             (
-                NamespaceState::Active,
+                Readiness::Ready,
                 Some(&was_true),
                 "True",
                 "NamespaceReady",
                 100,
             ),
             (
-                NamespaceState::Active,
+                Readiness::Ready,
                 Some(&was_false),
                 "True",
                 "NamespaceReady",
                 200,
             ),
             (
-                NamespaceState::Pending,
+                Readiness::NamespacePending,
                 Some(&was_true),
                 "False",
                 "NamespacePending",
@@ -185,11 +238,18 @@ mod tests {
             ),
             // A new reason with the same status is no transition.
             (
-                NamespaceState::Terminating,
+                Readiness::NamespaceTerminating,
                 Some(&was_false),
                 "False",
                 "NamespaceTerminating",
                 100,
+            ),
+            (
+                Readiness::RoleBindingsPending,
+                Some(&was_true),
+                "False",
+                "RoleBindingsPending",
+                200,
             ),
         ];
         for (state, previous, status, reason, transition) in cases {
@@ -211,12 +271,12 @@ mod tests {
 
     #[test]
     fn status_is_up_to_date_only_when_generation_and_ready_match() {
-        let ready = ready_condition("n", NamespaceState::Active, Some(3), None, time(1));
+        let ready = ready_condition("n", Readiness::Ready, Some(3), None, time(1));
         let other = Condition {
             type_: "Other".into(),
             ..ready.clone()
         };
-        let stale = ready_condition("n", NamespaceState::Active, Some(2), None, time(1));
+        let stale = ready_condition("n", Readiness::Ready, Some(2), None, time(1));
         let cases: [(&str, Option<i64>, Vec<Condition>, bool); 5] = [
             ("same", Some(3), vec![other.clone(), ready.clone()], true),
             ("never written", None, vec![], false),
@@ -240,7 +300,7 @@ mod tests {
 
     #[test]
     fn the_status_patch_holds_only_owned_fields() {
-        let ready = ready_condition("n", NamespaceState::Active, Some(4), None, time(0));
+        let ready = ready_condition("n", Readiness::Ready, Some(4), None, time(0));
         let patch = status_patch("cf.smelter.dev/v1alpha1", "Org", Some(4), &ready);
         assert_eq!(
             patch,
