@@ -74,17 +74,27 @@ pub fn base(meta: &ObjectMeta) -> Map<String, Value> {
     m
 }
 
+/// CC's list envelope: pagination, one page of resources, and what `include` asked for.
+#[derive(serde::Serialize)]
+pub struct Page<R> {
+    pub pagination: Value,
+    pub resources: Vec<R>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub included: Option<Value>,
+}
+
 /// Sorts by the requested field (`created_at`, `updated_at`, or a resource field via
-/// `field_of`), then cuts the requested page and wraps it in CC's list envelope.
-pub fn paginate<T>(
+/// `field_of`), then cuts the requested page. `present` runs only for the page's items, and may
+/// return a typed view that serializes straight to the response (the hot list paths do).
+pub fn page<T, R>(
     mut items: Vec<T>,
     query: &ListQuery,
     base: &BaseUrl,
     path: &str,
     meta_of: impl Fn(&T) -> &ObjectMeta,
     field_of: impl Fn(&T, &str) -> String,
-    present: impl Fn(&T) -> Value,
-) -> Value {
+    present: impl Fn(&T) -> R,
+) -> Page<R> {
     let key = |item: &T| match query.order_by.field.as_str() {
         "created_at" => created_at(meta_of(item)),
         "updated_at" => updated_at(meta_of(item)),
@@ -99,7 +109,7 @@ pub fn paginate<T>(
     let per_page = query.per_page;
     let total_pages = total.div_ceil(per_page).max(1);
     let start = (query.page - 1).saturating_mul(per_page);
-    let resources: Vec<Value> = items
+    let resources: Vec<R> = items
         .iter()
         .skip(start)
         .take(per_page)
@@ -114,15 +124,99 @@ pub fn paginate<T>(
         let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         base.link(&format!("{path}?{qs}"))
     };
-    json!({
-        "pagination": {
+    Page {
+        pagination: json!({
             "total_results": total,
             "total_pages": total_pages,
             "first": page_link(1),
             "last": page_link(total_pages),
             "next": if query.page < total_pages { page_link(query.page + 1) } else { Value::Null },
             "previous": if query.page > 1 && query.page <= total_pages + 1 { page_link(query.page - 1) } else { Value::Null },
-        },
-        "resources": resources,
-    })
+        }),
+        resources,
+        included: None,
+    }
+}
+
+/// [`page`] as a JSON value, for endpoints that add to it.
+pub fn paginate<T>(
+    items: Vec<T>,
+    query: &ListQuery,
+    base: &BaseUrl,
+    path: &str,
+    meta_of: impl Fn(&T) -> &ObjectMeta,
+    field_of: impl Fn(&T, &str) -> String,
+    present: impl Fn(&T) -> Value,
+) -> Value {
+    let p = page(items, query, base, path, meta_of, field_of, present);
+    json!({ "pagination": p.pagination, "resources": p.resources })
+}
+
+/// A link object, `{"href": base + parts...}` (and `"method"` for actions), written straight
+/// into the response without building the URL string first.
+pub struct Link<'a> {
+    pub base: &'a BaseUrl,
+    pub parts: [&'a str; 3],
+    pub method: Option<&'static str>,
+}
+
+impl<'a> Link<'a> {
+    pub fn new(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
+        Self {
+            base,
+            parts: [a, b, c],
+            method: None,
+        }
+    }
+
+    pub fn post(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
+        Self {
+            base,
+            parts: [a, b, c],
+            method: Some("POST"),
+        }
+    }
+}
+
+impl serde::Serialize for Link<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Href<'b>(&'b Link<'b>);
+        impl serde::Serialize for Href<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let [a, b, c] = self.0.parts;
+                s.collect_str(&format_args!("{}{a}{b}{c}", self.0.base.0))
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("href", &Href(self))?;
+        if let Some(method) = self.method {
+            m.serialize_entry("method", method)?;
+        }
+        m.end()
+    }
+}
+
+/// CF `metadata` of an object, serialized from its labels and annotations without copying.
+pub struct MetadataView<'a>(pub &'a ObjectMeta);
+
+impl serde::Serialize for MetadataView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct UserKeys<'b>(Option<&'b BTreeMap<String, String>>);
+        impl serde::Serialize for UserKeys<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(
+                    self.0
+                        .iter()
+                        .flat_map(|m| m.iter())
+                        .filter(|(k, _)| is_user_key(k)),
+                )
+            }
+        }
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("labels", &UserKeys(self.0.labels.as_ref()))?;
+        m.serialize_entry("annotations", &UserKeys(self.0.annotations.as_ref()))?;
+        m.end()
+    }
 }

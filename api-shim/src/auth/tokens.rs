@@ -71,7 +71,11 @@ pub struct TokenIssuer {
     issuer: String,
     access_ttl: u64,
     refresh_ttl: u64,
+    verified: std::sync::Mutex<std::collections::HashMap<String, Claims>>,
 }
+
+/// How many verified tokens are remembered.
+const VERIFIED_CACHE_SIZE: usize = 4096;
 
 /// A freshly generated P-256 key as PKCS#8 PEM, for the signing-key Secret.
 pub fn generate_key_pem() -> Result<String, TokenError> {
@@ -113,6 +117,7 @@ impl TokenIssuer {
             issuer,
             access_ttl,
             refresh_ttl,
+            verified: Default::default(),
         })
     }
 
@@ -177,7 +182,29 @@ impl TokenIssuer {
     }
 
     /// Verifies signature, issuer and expiry, and that the token is of `kind`.
+    ///
+    /// A token verified once is remembered until it expires: a client sends the same token with
+    /// every request, and an ECDSA verification costs more than the rest of a small read.
     pub fn verify(&self, token: &str, kind: &str) -> Result<Claims, TokenError> {
+        if let Ok(cache) = self.verified.lock()
+            && let Some(claims) = cache.get(token)
+            && claims.kind == kind
+            && claims.exp > now()
+        {
+            return Ok(claims.clone());
+        }
+        let claims = self.verify_signature(token, kind)?;
+        if let Ok(mut cache) = self.verified.lock() {
+            // A bounded memory: when full, start over rather than track ages.
+            if cache.len() >= VERIFIED_CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(token.to_owned(), claims.clone());
+        }
+        Ok(claims)
+    }
+
+    fn verify_signature(&self, token: &str, kind: &str) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::ES256);
         validation.set_issuer(&[&self.issuer]);
         validation.validate_aud = false;
