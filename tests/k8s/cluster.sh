@@ -121,6 +121,14 @@ start() {
   ) &
   pid=$! # setsid execs the command in this same process
   echo "$pid" >"$(pidfile "$name")"
+  # Until the subshell has closed its descriptors and exec'd, its command line is still
+  # bash's, and alive() (which looks for this cluster's directory in it) would call it dead.
+  # Under load that window is long enough to fail `up` for nothing, so wait it out.
+  local waited=0
+  while [[ -d /proc/$pid ]] && ! alive "$pid" && ((waited < 200)); do
+    sleep 0.05
+    waited=$((waited + 1))
+  done
 }
 
 # wait_for NAME WHAT CMD...: polls CMD until it succeeds; fails loudly, with
