@@ -22,7 +22,7 @@ use axum::{
 use k8s_openapi::{
     ByteString, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::OwnerReference,
 };
-use kube::{Api, Client, Resource, api::PostParams};
+use kube::{Api, Client, Resource};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smelter_crds::{App, labels};
@@ -90,15 +90,9 @@ pub async fn create_secret(client: &Client, app: &App, vars: Map<String, Value>)
         .collect();
     check_names(vars.keys())?;
     let api: Api<Secret> = Api::namespaced(client.clone(), space_guid(app));
-    api.create(
-        &PostParams {
-            field_manager: Some(FIELD_MANAGER.into()),
-            ..Default::default()
-        },
-        &build_secret(app, &vars),
-    )
-    .await
-    .map_err(ApiError::from_kube)?;
+    api.create(&crate::write::params(), &build_secret(app, &vars))
+        .await
+        .map_err(ApiError::from_kube)?;
     Ok(())
 }
 

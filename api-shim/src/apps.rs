@@ -8,7 +8,6 @@ use crate::{
     cache,
     errors::{ApiError, ApiResult},
     links::BaseUrl,
-    orgs::FIELD_MANAGER,
     present,
     query::{Accepts, ListQuery},
     spaces,
@@ -22,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use kube::{Api, api::PostParams};
+use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{App, AppSpec, DesiredState, Lifecycle, LifecycleType, Process, labels};
@@ -459,13 +458,7 @@ pub async fn create_app(
     let client = state.client_for(caller).map_err(ApiError::from_kube)?;
     let api: Api<App> = Api::namespaced(client.clone(), &space);
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &app,
-        )
+        .create(&crate::write::params(), &app)
         .await
         .map_err(ApiError::from_kube)?;
     if let Err(e) = crate::app_env::create_secret(&client, &created, env.unwrap_or_default()).await
@@ -517,32 +510,8 @@ async fn create(
 }
 
 /// Writes a changed app back as the caller and waits until the cache has the new version.
-pub async fn replace(state: &AppState, caller: &Caller, mut app: App) -> ApiResult<App> {
-    let guid = app.metadata.name.clone().unwrap_or_default();
-    let ns = space_guid(&app).to_owned();
-    crate::cache::for_write(&mut app.metadata);
-    let api: Api<App> =
-        Api::namespaced(state.client_for(caller).map_err(ApiError::from_kube)?, &ns);
-    let updated = api
-        .replace(
-            &guid,
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &app,
-        )
-        .await
-        .map_err(ApiError::from_kube)?;
-    let version = updated.metadata.resource_version.clone();
-    cache::until(&state.caches.apps, Duration::from_secs(10), |s| {
-        s.state().iter().any(|a| {
-            a.metadata.name.as_deref() == Some(guid.as_str())
-                && a.metadata.resource_version == version
-        })
-    })
-    .await;
-    Ok(updated)
+pub async fn replace(state: &AppState, caller: &Caller, app: App) -> ApiResult<App> {
+    crate::write::replace(state, caller, app, &state.caches.apps).await
 }
 
 #[derive(Deserialize)]

@@ -9,7 +9,6 @@ use crate::{
     cache,
     errors::{ApiError, ApiResult},
     links::BaseUrl,
-    orgs::FIELD_MANAGER,
     packages, present,
     query::{Accepts, ListQuery},
     state::AppState,
@@ -22,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kube::{Api, api::PostParams};
+use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Build, BuildSpec, build::BuildState, labels, package::PackageState};
@@ -278,13 +277,7 @@ async fn create(
         &space,
     );
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &build,
-        )
+        .create(&crate::write::params(), &build)
         .await
         .map_err(ApiError::from_kube)?;
     cache::until(&state.caches.builds, Duration::from_secs(10), |s| {

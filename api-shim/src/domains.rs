@@ -9,7 +9,7 @@ use crate::{
     errors::{ApiError, ApiResult},
     jobs,
     links::BaseUrl,
-    orgs::{self, FIELD_MANAGER},
+    orgs::{self},
     present,
     query::{Accepts, ListQuery},
     state::AppState,
@@ -22,7 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kube::{Api, Client, api::PostParams};
+use kube::{Api, Client};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Domain, DomainSpec};
@@ -61,16 +61,7 @@ pub async fn ensure_default(
             shared_organization_guids: vec![],
         },
     );
-    match api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &domain,
-        )
-        .await
-    {
+    match api.create(&crate::write::params(), &domain).await {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(s)) if s.code == 409 => Ok(()),
         Err(e) => Err(e),
@@ -322,13 +313,7 @@ async fn create(
     );
     // The API server's CEL rule checks the name's format and answers with its own message.
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &domain,
-        )
+        .create(&crate::write::params(), &domain)
         .await
         .map_err(ApiError::from_kube)?;
     crate::cache::until(

@@ -38,6 +38,7 @@ pub mod state;
 pub mod uaa;
 pub mod upload;
 pub mod users;
+pub mod write;
 
 use axum::{Router, extract::Request, middleware::Next, response::Response};
 use k8s_openapi::{ByteString, api::core::v1::Secret};

@@ -20,7 +20,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kube::{Api, api::PostParams};
+use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Org, OrgSpec};
@@ -167,13 +167,7 @@ async fn create(
         &state.config.root_namespace,
     );
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &org,
-        )
+        .create(&crate::write::params(), &org)
         .await
         .map_err(ApiError::from_kube)?;
     // A space is created in the org's namespace right after; give the operator a moment to
@@ -252,14 +246,7 @@ async fn update(
         &state.config.root_namespace,
     );
     let updated = api
-        .replace(
-            &guid,
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &org,
-        )
+        .replace(&guid, &crate::write::params(), &org)
         .await
         .map_err(ApiError::from_kube)?;
     Ok(Json(present(&updated, &base)))

@@ -21,7 +21,7 @@ use axum::{
 };
 use kube::{
     Api,
-    api::{Patch, PatchParams, PostParams},
+    api::{Patch, PatchParams},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -335,13 +335,7 @@ async fn create(
         apps::space_guid(&app),
     );
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(crate::orgs::FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &package,
-        )
+        .create(&crate::write::params(), &package)
         .await
         .map_err(ApiError::from_kube)?;
     // A docker package has nothing to upload: it is ready at once.

@@ -9,7 +9,7 @@ use crate::{
     errors::{ApiError, ApiResult},
     jobs,
     links::BaseUrl,
-    orgs::{self, FIELD_MANAGER},
+    orgs::{self},
     present,
     query::{Accepts, ListQuery},
     spaces,
@@ -24,7 +24,7 @@ use axum::{
     routing::get,
 };
 use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
-use kube::{Api, api::PostParams};
+use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::labels;
@@ -367,13 +367,7 @@ async fn create(
         &namespace,
     );
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &rb,
-        )
+        .create(&crate::write::params(), &rb)
         .await
         .map_err(ApiError::from_kube)?;
     // The next request (often a space role that needs this org role) reads the cache.

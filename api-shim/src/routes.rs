@@ -10,7 +10,6 @@ use crate::{
     errors::{ApiError, ApiResult},
     jobs,
     links::BaseUrl,
-    orgs::FIELD_MANAGER,
     present,
     query::{Accepts, ListQuery},
     spaces,
@@ -24,7 +23,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{delete as delete_method, get},
 };
-use kube::{Api, api::PostParams};
+use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Route, RouteSpec, labels, route::Destination};
@@ -386,13 +385,7 @@ pub async fn create_route(
         space,
     );
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &route,
-        )
+        .create(&crate::write::params(), &route)
         .await
         .map_err(ApiError::from_kube)?;
     crate::cache::until(&state.caches.routes, Duration::from_secs(10), |c| {
@@ -435,33 +428,8 @@ async fn create(
 }
 
 /// Writes a changed route back as the caller and waits until the cache has it.
-pub async fn replace(state: &AppState, caller: &Caller, mut route: Route) -> ApiResult<Route> {
-    let guid = route.metadata.name.clone().unwrap_or_default();
-    crate::cache::for_write(&mut route.metadata);
-    let api: Api<Route> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        space_of(&route),
-    );
-    let updated = api
-        .replace(
-            &guid,
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &route,
-        )
-        .await
-        .map_err(ApiError::from_kube)?;
-    let version = updated.metadata.resource_version.clone();
-    crate::cache::until(&state.caches.routes, Duration::from_secs(10), |c| {
-        c.state().iter().any(|r| {
-            r.metadata.name.as_deref() == Some(guid.as_str())
-                && r.metadata.resource_version == version
-        })
-    })
-    .await;
-    Ok(updated)
+pub async fn replace(state: &AppState, caller: &Caller, route: Route) -> ApiResult<Route> {
+    crate::write::replace(state, caller, route, &state.caches.routes).await
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,7 @@ use crate::{
     errors::{ApiError, ApiResult},
     jobs,
     links::BaseUrl,
-    orgs::{self, FIELD_MANAGER},
+    orgs::{self},
     present,
     query::{Accepts, ListQuery},
     state::AppState,
@@ -21,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kube::{Api, api::PostParams};
+use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Space, SpaceSpec, labels};
@@ -195,13 +195,7 @@ async fn create(
         &org,
     );
     let created = api
-        .create(
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &space,
-        )
+        .create(&crate::write::params(), &space)
         .await
         .map_err(ApiError::from_kube)?;
     // Roles for the space are posted right after (cf create-space does four), and apps go into
@@ -265,14 +259,7 @@ async fn update(
         &org,
     );
     let updated = api
-        .replace(
-            &guid,
-            &PostParams {
-                field_manager: Some(FIELD_MANAGER.into()),
-                ..Default::default()
-            },
-            &space,
-        )
+        .replace(&guid, &crate::write::params(), &space)
         .await
         .map_err(ApiError::from_kube)?;
     Ok(Json(present(&updated, &base)))
