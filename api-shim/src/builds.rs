@@ -6,7 +6,6 @@ use crate::{
     apps,
     auth::Caller,
     body::{self, MetadataRequest},
-    cache,
     errors::{ApiError, ApiResult},
     links::BaseUrl,
     packages, present,
@@ -21,11 +20,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Build, BuildSpec, build::BuildState, labels, package::PackageState};
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 /// The annotation recording who asked for a build (CC's `created_by`).
 const CREATED_BY: &str = "cf.smelter.dev/created-by";
@@ -272,19 +270,7 @@ async fn create(
     let by = json!({ "guid": caller.guid(), "name": caller.claims.user_name, "email": caller.claims.email }).to_string();
     build.metadata.annotations = Some([(CREATED_BY.to_owned(), by)].into());
     body::apply_metadata(&mut build.metadata, &req.metadata);
-    let api: Api<Build> = Api::namespaced(
-        state.client_for(&caller).map_err(ApiError::from_kube)?,
-        &space,
-    );
-    let created = api
-        .create(&crate::write::params(), &build)
-        .await
-        .map_err(ApiError::from_kube)?;
-    cache::until(&state.caches.builds, Duration::from_secs(10), |s| {
-        s.state()
-            .iter()
-            .any(|b| b.metadata.name.as_deref() == Some(guid.as_str()))
-    })
-    .await;
+    let created =
+        crate::write::create(&state, &caller, &space, &build, &state.caches.builds).await?;
     Ok((StatusCode::CREATED, Json(present(&created, &base))).into_response())
 }

@@ -307,25 +307,15 @@ async fn create(
         },
     );
     body::apply_metadata(&mut domain.metadata, &req.metadata);
-    let api: Api<Domain> = Api::namespaced(
-        state.client_for(&caller).map_err(ApiError::from_kube)?,
-        &state.config.root_namespace,
-    );
     // The API server's CEL rule checks the name's format and answers with its own message.
-    let created = api
-        .create(&crate::write::params(), &domain)
-        .await
-        .map_err(ApiError::from_kube)?;
-    crate::cache::until(
+    let created = crate::write::create(
+        &state,
+        &caller,
+        &state.config.root_namespace,
+        &domain,
         &state.caches.domains,
-        std::time::Duration::from_secs(10),
-        |s| {
-            s.state()
-                .iter()
-                .any(|d| d.metadata.name == created.metadata.name)
-        },
     )
-    .await;
+    .await?;
     Ok((StatusCode::CREATED, Json(present(&created, &base))).into_response())
 }
 

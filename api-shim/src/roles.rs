@@ -5,7 +5,7 @@ use crate::{
     access::Access,
     auth::{Caller, User, caller::kube_user},
     body,
-    cache::{self, ROLE_TYPE_LABEL},
+    cache::ROLE_TYPE_LABEL,
     errors::{ApiError, ApiResult},
     jobs,
     links::BaseUrl,
@@ -28,7 +28,7 @@ use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::labels;
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 /// The label carrying the CF user GUID a role binding is for.
 pub const USER_GUID_LABEL: &str = "cf.smelter.dev/user-guid";
@@ -361,22 +361,14 @@ async fn create(
         space.as_deref(),
         &namespace,
     );
-    let guid = rb.metadata.name.clone().unwrap_or_default();
-    let api: Api<RoleBinding> = Api::namespaced(
-        state.client_for(&caller).map_err(ApiError::from_kube)?,
+    let created = crate::write::create(
+        &state,
+        &caller,
         &namespace,
-    );
-    let created = api
-        .create(&crate::write::params(), &rb)
-        .await
-        .map_err(ApiError::from_kube)?;
-    // The next request (often a space role that needs this org role) reads the cache.
-    cache::until(&state.caches.role_bindings, Duration::from_secs(10), |s| {
-        s.state()
-            .iter()
-            .any(|r| r.metadata.name.as_deref() == Some(guid.as_str()))
-    })
-    .await;
+        &rb,
+        &state.caches.role_bindings,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(present(&created, &base))).into_response())
 }
 

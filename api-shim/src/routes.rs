@@ -27,7 +27,7 @@ use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{Route, RouteSpec, labels, route::Destination};
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -380,20 +380,7 @@ pub async fn create_route(
         .into(),
     );
     body::apply_metadata(&mut route.metadata, metadata);
-    let api: Api<Route> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        space,
-    );
-    let created = api
-        .create(&crate::write::params(), &route)
-        .await
-        .map_err(ApiError::from_kube)?;
-    crate::cache::until(&state.caches.routes, Duration::from_secs(10), |c| {
-        c.state()
-            .iter()
-            .any(|r| r.metadata.name.as_deref() == Some(guid.as_str()))
-    })
-    .await;
+    let created = crate::write::create(state, caller, space, &route, &state.caches.routes).await?;
     Ok(Arc::new(created))
 }
 
