@@ -1,6 +1,11 @@
 //! The in-container lifecycle of Smelter (ARCHITECTURE.md, "lifecycle"): `builder` runs CF
 //! buildpacks (`bin/detect`, `bin/supply`, `bin/finalize`, `bin/release`, legacy `bin/compile`)
-//! and writes the droplet; `launcher` sets the CF environment and execs the start command.
-//! Both are copied into pods at `/tmp/lifecycle/`. They are built by the operator issue; this
-//! crate holds their place in the workspace until then.
+//! and writes the droplet; `launcher` sets the CF environment and runs the start command.
+//! Both are copied into pods at `/tmp/lifecycle/`. The operator reads the staging [`result`].
 #![forbid(unsafe_code)]
+
+pub mod builder;
+pub mod buildpack;
+pub mod droplet;
+pub mod launcher;
+pub mod result;
