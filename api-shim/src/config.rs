@@ -9,6 +9,9 @@ pub struct Config {
     pub users_secret: String,
     /// The Secret (in the root namespace) holding the token signing key; created if absent.
     pub signing_key_secret: String,
+    /// The Secret (in the root namespace) holding the key of signed blob URLs, shared with the
+    /// operator; created if absent.
+    pub blob_signing_secret: String,
     /// The URL clients reach the API at; absent means: from each request's Host header.
     pub external_url: Option<String>,
     /// The default shared domain apps get routes under (made at start-up if absent).
@@ -20,6 +23,8 @@ pub struct Config {
     pub blobstore: BlobstoreConfig,
     /// The largest package zip accepted, in bytes (CC's default: 1 GiB).
     pub max_package_bytes: u64,
+    /// The largest droplet or buildpack cache a staging pod may store, in bytes.
+    pub max_droplet_bytes: u64,
     /// Seconds an access token lives (UAA's default is 12 hours).
     pub access_token_ttl: u64,
     /// Seconds a refresh token lives (UAA's default is 30 days).
@@ -32,11 +37,13 @@ impl Default for Config {
             root_namespace: "cf".into(),
             users_secret: "smelter-users".into(),
             signing_key_secret: "smelter-uaa-signing-key".into(),
+            blob_signing_secret: smelter_blobstore::signing::DEFAULT_SECRET.into(),
             external_url: None,
             apps_domain: "apps.smelter.test".into(),
             work_dir: std::env::temp_dir(),
             blobstore: BlobstoreConfig::Filesystem(std::env::temp_dir().join("smelter-blobstore")),
             max_package_bytes: 1 << 30,
+            max_droplet_bytes: 4 << 30,
             access_token_ttl: 43_199,
             refresh_token_ttl: 2_592_000,
         }

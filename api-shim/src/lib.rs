@@ -18,6 +18,7 @@ pub mod domains;
 pub mod droplets;
 pub mod empty;
 pub mod errors;
+pub mod internal_blobs;
 pub mod jobs;
 pub mod labels;
 pub mod links;
@@ -41,8 +42,7 @@ pub mod users;
 pub mod write;
 
 use axum::{Router, extract::Request, middleware::Next, response::Response};
-use k8s_openapi::{ByteString, api::core::v1::Secret};
-use kube::{Api, Client, api::PostParams};
+use kube::Client;
 use std::sync::Arc;
 
 pub use config::Config;
@@ -70,59 +70,37 @@ pub enum StartError {
     Blobstore(#[from] Box<smelter_blobstore::BlobstoreError>),
     #[error("failed to load the resource pool")]
     Pool(#[from] Box<smelter_blobstore::PoolError>),
+    #[error("failed to read or create the blob signing key")]
+    BlobSigningKey(#[source] smelter_common::secrets::SecretError),
     #[error("failed to build the impersonating client")]
     Client(#[source] kube::Error),
 }
 
 const SIGNING_KEY_FIELD: &str = "key.pem";
 
-/// Reads the token signing key, creating it on first start. Creation is "create if absent":
-/// when two replicas race, the loser reads the winner's key.
+/// Reads the token signing key, creating it on first start.
 async fn signing_key(client: &Client, namespace: &str, name: &str) -> Result<String, StartError> {
-    let err = |source| StartError::SigningKey {
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-        source,
-    };
-    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    let read = |secret: Secret| {
-        secret
-            .data
-            .and_then(|d| d.get(SIGNING_KEY_FIELD).cloned())
-            .and_then(|b| String::from_utf8(b.0).ok())
-            .ok_or_else(|| StartError::BadSigningKey(name.to_owned()))
-    };
-    if let Some(secret) = api.get_opt(name).await.map_err(err)? {
-        return read(secret);
-    }
+    let mut generated = Ok(());
     let pem =
-        auth::tokens::generate_key_pem().map_err(|_| StartError::BadSigningKey(name.to_owned()))?;
-    let secret = Secret {
-        metadata: kube::api::ObjectMeta {
-            name: Some(name.to_owned()),
-            labels: Some(
-                [(
-                    smelter_crds::labels::MANAGED_BY.to_owned(),
-                    "smelter".to_owned(),
-                )]
-                .into(),
-            ),
-            ..Default::default()
-        },
-        data: Some(
-            [(
-                SIGNING_KEY_FIELD.to_owned(),
-                ByteString(pem.clone().into_bytes()),
-            )]
-            .into(),
-        ),
-        ..Default::default()
-    };
-    match api.create(&PostParams::default(), &secret).await {
-        Ok(_) => Ok(pem),
-        Err(kube::Error::Api(s)) if s.code == 409 => read(api.get(name).await.map_err(err)?),
-        Err(e) => Err(err(e)),
-    }
+        smelter_common::secrets::get_or_create(client, namespace, name, SIGNING_KEY_FIELD, || {
+            auth::tokens::generate_key_pem()
+                .map_err(|_| generated = Err(StartError::BadSigningKey(name.to_owned())))
+                .unwrap_or_default()
+                .into_bytes()
+        })
+        .await
+        .map_err(|e| match e {
+            smelter_common::secrets::SecretError::Kube { source, .. } => StartError::SigningKey {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                source,
+            },
+            smelter_common::secrets::SecretError::Missing { .. } => {
+                StartError::BadSigningKey(name.to_owned())
+            }
+        })?;
+    generated?;
+    String::from_utf8(pem).map_err(|_| StartError::BadSigningKey(name.to_owned()))
 }
 
 /// Builds the shared state: starts the watch caches and loads (or creates) the signing key.
@@ -146,6 +124,15 @@ pub async fn build_state(
         config.refresh_token_ttl,
     )
     .map_err(|_| StartError::BadSigningKey(config.signing_key_secret.clone()))?;
+    let blob_key = smelter_common::secrets::get_or_create(
+        &client,
+        &config.root_namespace,
+        &config.blob_signing_secret,
+        smelter_blobstore::signing::SIGNING_KEY_FIELD,
+        smelter_blobstore::signing::generate_key,
+    )
+    .await
+    .map_err(StartError::BlobSigningKey)?;
     domains::ensure_default(&client, &config.root_namespace, &config.apps_domain)
         .await
         .map_err(StartError::DefaultDomain)?;
@@ -180,6 +167,7 @@ pub async fn build_state(
         blobs,
         pool,
         limits,
+        signer: smelter_blobstore::UrlSigner::new(blob_key),
         metrics,
     }))
 }
@@ -213,6 +201,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(jobs::routes())
         .merge(users::routes())
         .merge(empty::routes())
+        .merge(internal_blobs::routes())
         .fallback(|| async { errors::ApiError::unknown_request() })
         .with_state(state)
         .layer(axum::middleware::from_fn(

@@ -36,6 +36,17 @@ struct Args {
         default_value = "smelter-uaa-signing-key"
     )]
     signing_key_secret: String,
+    /// Secret (in the root namespace) with the key of signed blob URLs, shared with the
+    /// operator; created when absent.
+    #[arg(
+        long,
+        env = "SMELTER_BLOB_SIGNING_SECRET",
+        default_value = smelter_blobstore::signing::DEFAULT_SECRET
+    )]
+    blob_signing_secret: String,
+    /// The largest droplet or buildpack cache a staging pod may store, in bytes.
+    #[arg(long, env = "SMELTER_MAX_DROPLET_BYTES", default_value_t = 4 << 30)]
+    max_droplet_bytes: u64,
     /// The default shared domain for app routes.
     #[arg(long, env = "SMELTER_APPS_DOMAIN", default_value = "apps.smelter.test")]
     apps_domain: String,
@@ -139,6 +150,8 @@ async fn run(args: Args) -> Result<(), Error> {
         root_namespace: args.root_namespace,
         users_secret: args.users_secret,
         signing_key_secret: args.signing_key_secret,
+        blob_signing_secret: args.blob_signing_secret,
+        max_droplet_bytes: args.max_droplet_bytes,
         external_url: args.external_url,
         apps_domain: args.apps_domain,
         work_dir: match args.work_dir {

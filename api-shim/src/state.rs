@@ -23,6 +23,8 @@ pub struct AppState {
     pub pool: smelter_blobstore::ResourcePool,
     /// Package size limits.
     pub limits: smelter_blobstore::Limits,
+    /// Checks the signatures of internal blob URLs.
+    pub signer: smelter_blobstore::UrlSigner,
     /// Counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
 }

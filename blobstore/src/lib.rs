@@ -8,9 +8,11 @@ mod hash;
 pub mod keys;
 pub mod package;
 mod resources;
+pub mod signing;
 mod store;
 
 pub use hash::{BlobInfo, is_sha1};
 pub use package::{Assembled, Limits, PackageError, assemble};
 pub use resources::{DEFAULT_RESOURCE_MODE, PoolError, Resource, ResourcePool};
+pub use signing::{SignatureError, UrlSigner};
 pub use store::{BlobMeta, Blobstore, BlobstoreError, Download, S3Config};

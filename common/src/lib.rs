@@ -4,5 +4,6 @@
 
 pub mod crd_check;
 pub mod health;
+pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;

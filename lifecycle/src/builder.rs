@@ -57,6 +57,8 @@ pub enum Error {
     MissingBuildpack(String),
     #[error("no buildpacks to stage with")]
     NoBuildpacks,
+    #[error("Failed to upload the droplet: {0}")]
+    Upload(String),
     #[error("Failed to read command from Procfile: {0}")]
     Procfile(String),
     #[error("failed to {what}")]
@@ -75,7 +77,10 @@ impl Error {
             Error::Release(_) => 224,
             Error::Supply(_) | Error::NoSupplyScript => 225,
             Error::Finalize(_) => 226,
-            Error::MissingBuildpack(_) | Error::NoBuildpacks | Error::Procfile(_) => 1,
+            Error::MissingBuildpack(_)
+            | Error::NoBuildpacks
+            | Error::Procfile(_)
+            | Error::Upload(_) => 1,
             Error::Io { .. } => 1,
         }
     }

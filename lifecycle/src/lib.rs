@@ -9,3 +9,4 @@ pub mod buildpack;
 pub mod droplet;
 pub mod launcher;
 pub mod result;
+pub mod transfer;

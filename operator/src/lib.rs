@@ -31,6 +31,7 @@ mod error;
 pub mod metrics;
 mod orgs;
 mod spaces;
+pub mod staging;
 pub mod tenancy;
 
 pub use context::FIELD_MANAGER;

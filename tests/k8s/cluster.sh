@@ -80,8 +80,12 @@ pidfile() { echo "$dir/pids/$1.pid"; }
 # PID; a zombie has an empty command line, so it counts as dead.
 alive() {
   local pid=$1
+  local cmdline
   [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -Fq -- "=$dir/"
+  # Read whole, then match: `... | grep -q` closes the pipe at the first match, and under
+  # pipefail the writer's SIGPIPE made a live process look dead (long command lines).
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"=$dir/"* ]]
 }
 
 # component_pid NAME: prints the PID if NAME runs, else fails.

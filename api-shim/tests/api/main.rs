@@ -3,6 +3,7 @@
 
 mod apps;
 mod harness;
+mod internal_blobs;
 mod login;
 mod manifests;
 mod matrix;

@@ -9,6 +9,7 @@ use smelter_lifecycle::{
     builder::{self, Config},
     buildpack::say,
     result::{Outcome, TERMINATION_MESSAGE_LIMIT},
+    transfer,
 };
 use std::{fs, path::PathBuf, process::ExitCode};
 
@@ -44,6 +45,13 @@ struct Args {
     termination_message_path: Option<PathBuf>,
     #[arg(long, env = "CF_STACK", default_value = "cflinuxfs4")]
     stack: String,
+    /// Store the droplet at this signed URL once staged (in a pod, `SMELTER_UPLOAD_DROPLET`
+    /// keeps it out of the command line).
+    #[arg(long, env = "SMELTER_UPLOAD_DROPLET", hide_env_values = true)]
+    upload_droplet: Option<String>,
+    /// Store the buildpack cache at this signed URL once staged.
+    #[arg(long, env = "SMELTER_UPLOAD_CACHE", hide_env_values = true)]
+    upload_cache: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -59,7 +67,16 @@ fn main() -> ExitCode {
         output_cache: args.output_cache,
         stack: args.stack,
     };
-    let (outcome, code) = match builder::stage(&config) {
+    let staged = builder::stage(&config).and_then(|result| {
+        upload(
+            &args.upload_droplet,
+            &args.upload_cache,
+            &config,
+            &result.droplet_sha256,
+        )?;
+        Ok(result)
+    });
+    let (outcome, code) = match staged {
         Ok(result) => (Outcome::Staged(Box::new(result)), 0),
         Err(e) => {
             say(&e.to_string());
@@ -87,4 +104,44 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Sends the droplet (a failure fails staging: there is nothing to run without it) and the
+/// buildpack cache (a failure only costs the next staging its head start) to the blobstore.
+fn upload(
+    droplet_url: &Option<String>,
+    cache_url: &Option<String>,
+    config: &Config,
+    droplet_sha256: &str,
+) -> Result<(), builder::Error> {
+    if droplet_url.is_none() && cache_url.is_none() {
+        return Ok(());
+    }
+    let failed = |e: &dyn std::fmt::Display| builder::Error::Upload(e.to_string());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(&e))?;
+    let client = reqwest::Client::new();
+    runtime.block_on(async {
+        if let Some(url) = droplet_url {
+            say("Uploading droplet...");
+            transfer::upload(&client, url, &config.output_droplet, droplet_sha256)
+                .await
+                .map_err(|e| failed(&e))?;
+        }
+        if let (Some(url), Some(cache)) = (cache_url, &config.output_cache) {
+            let uploaded = match transfer::sha256_file(cache) {
+                Ok(sha256) => transfer::upload(&client, url, cache, &sha256).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = uploaded {
+                say(&format!(
+                    "Warning: failed to store the buildpack cache: {e}"
+                ));
+            }
+        }
+        say("Uploading complete");
+        Ok(())
+    })
 }

@@ -3,6 +3,7 @@
 //! fails loudly when it is absent.
 #![forbid(unsafe_code)]
 
+pub mod lifecycle;
 pub mod process;
 
 use k8s_openapi::{
