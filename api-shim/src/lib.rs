@@ -80,13 +80,12 @@ const SIGNING_KEY_FIELD: &str = "key.pem";
 
 /// Reads the token signing key, creating it on first start.
 async fn signing_key(client: &Client, namespace: &str, name: &str) -> Result<String, StartError> {
-    let mut generated = Ok(());
+    // A fresh key costs a millisecond; making it up front keeps the generator infallible.
+    let fresh =
+        auth::tokens::generate_key_pem().map_err(|_| StartError::BadSigningKey(name.to_owned()))?;
     let pem =
         smelter_common::secrets::get_or_create(client, namespace, name, SIGNING_KEY_FIELD, || {
-            auth::tokens::generate_key_pem()
-                .map_err(|_| generated = Err(StartError::BadSigningKey(name.to_owned())))
-                .unwrap_or_default()
-                .into_bytes()
+            fresh.into_bytes()
         })
         .await
         .map_err(|e| match e {
@@ -99,7 +98,6 @@ async fn signing_key(client: &Client, namespace: &str, name: &str) -> Result<Str
                 StartError::BadSigningKey(name.to_owned())
             }
         })?;
-    generated?;
     String::from_utf8(pem).map_err(|_| StartError::BadSigningKey(name.to_owned()))
 }
 

@@ -210,10 +210,7 @@ pub fn stage(config: &Config) -> Result<StagingResult, Error> {
 
     let buildpacks = buildpacks
         .iter()
-        .map(|bp| {
-            let detected = detect_output.clone().filter(|_| !config.skip_detect);
-            bp.metadata(detected)
-        })
+        .map(|bp| bp.metadata(detect_output.clone()))
         .collect();
     Ok(StagingResult {
         lifecycle_type: "buildpack".into(),

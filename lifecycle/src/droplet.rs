@@ -101,8 +101,7 @@ impl<W> Hashing<W> {
     }
 
     fn finish(self) -> (W, Written) {
-        let digest = self.hasher.finalize();
-        let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = crate::transfer::hex(&self.hasher.finalize());
         (
             self.inner,
             Written {

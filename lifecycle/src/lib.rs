@@ -10,3 +10,11 @@ pub mod droplet;
 pub mod launcher;
 pub mod result;
 pub mod transfer;
+
+/// The single-threaded runtime each program runs its I/O on: they do one thing at a time, and
+/// a container's CPU limit makes more threads pointless.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}

@@ -71,19 +71,12 @@ pub async fn download(
         let url = shown.clone();
         move |source| TransferError::Http { what, url, source }
     };
-    let mut response = client.get(url).send().await.map_err(http("download"))?;
+    let response = client.get(url).send().await.map_err(http("download"))?;
     let status = response.status();
     if optional && status == reqwest::StatusCode::NOT_FOUND {
         return Ok(false);
     }
-    if !status.is_success() {
-        let body = response.text().await.unwrap_or_default();
-        return Err(TransferError::Status {
-            url: shown,
-            status: status.as_u16(),
-            body,
-        });
-    }
+    let mut response = success(response, &shown).await?;
     let partial = dest.with_extension("partial");
     if let Some(dir) = dest.parent() {
         fs::create_dir_all(dir).map_err(io("create", dir))?;
@@ -140,16 +133,24 @@ pub async fn upload(
             url: shown.clone(),
             source,
         })?;
+    success(response, &shown).await.map(drop)
+}
+
+/// The response if it is a success, else its status and body as the error.
+async fn success(
+    response: reqwest::Response,
+    shown: &str,
+) -> Result<reqwest::Response, TransferError> {
     let status = response.status();
-    if !status.is_success() {
-        let body = response.text().await.unwrap_or_default();
-        return Err(TransferError::Status {
-            url: shown,
-            status: status.as_u16(),
-            body,
-        });
+    if status.is_success() {
+        return Ok(response);
     }
-    Ok(())
+    let body = response.text().await.unwrap_or_default();
+    Err(TransferError::Status {
+        url: shown.to_owned(),
+        status: status.as_u16(),
+        body,
+    })
 }
 
 /// Unpacks a zip (package bits, a buildpack) into `dir`, keeping file modes; entries that
@@ -182,6 +183,7 @@ pub fn sha256_file(path: &Path) -> Result<String, TransferError> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex, as digests are written everywhere in CF.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -118,10 +118,7 @@ fn upload(
         return Ok(());
     }
     let failed = |e: &dyn std::fmt::Display| builder::Error::Upload(e.to_string());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| failed(&e))?;
+    let runtime = smelter_lifecycle::runtime().map_err(|e| failed(&e))?;
     let client = reqwest::Client::new();
     runtime.block_on(async {
         if let Some(url) = droplet_url {

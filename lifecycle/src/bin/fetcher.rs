@@ -50,10 +50,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match smelter_lifecycle::runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("fetcher: failed to start: {e}");

@@ -22,10 +22,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match smelter_lifecycle::runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("launcher: failed to start: {e}");

@@ -172,8 +172,8 @@ fn the_job_fetches_everything_then_runs_the_builder_on_the_stack() {
 
 #[test]
 fn named_buildpacks_limits_and_stacks() {
-    let build = build(Some("cflinuxfs4"), Some(2048));
-    let job = job_for(&build, true);
+    let named = build(Some("cflinuxfs4"), Some(2048));
+    let job = job_for(&named, true);
     let builder = &job
         .spec
         .expect("spec")
@@ -195,7 +195,7 @@ fn named_buildpacks_limits_and_stacks() {
         .expect("limits");
     assert_eq!(limits["memory"].0, "2048Mi");
 
-    let unknown = build_with_stack("cflinuxfs3");
+    let unknown = build(Some("cflinuxfs3"), None);
     let input = StagingInput {
         build: &unknown,
         package_sha256: "",
@@ -215,10 +215,6 @@ fn named_buildpacks_limits_and_stacks() {
         .to_string(),
         "stack cflinuxfs3 is not available"
     );
-}
-
-fn build_with_stack(stack: &str) -> Build {
-    build(Some(stack), None)
 }
 
 #[test]
