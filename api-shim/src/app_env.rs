@@ -39,7 +39,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The name of an app's environment Secret.
 pub fn secret_name(app_guid: &str) -> String {
-    format!("{app_guid}-env")
+    smelter_crds::app::environment_secret_name(app_guid)
 }
 
 /// CF env values are strings; other JSON is kept as its JSON text, as CC renders it.

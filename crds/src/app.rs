@@ -87,6 +87,12 @@ pub struct Process {
     pub readiness_health_check: Option<HealthCheck>,
 }
 
+/// The name of the Secret holding an app's user-provided environment variables (in its
+/// space's namespace): the API writes it, staging and the app's instances read it.
+pub fn environment_secret_name(app_guid: &str) -> String {
+    format!("{app_guid}-env")
+}
+
 fn unlimited() -> i64 {
     -1
 }

@@ -52,7 +52,9 @@ impl Context {
         let object = ObjectRef::from_obj(obj);
         let span = tracing::info_span!("reconcile", controller, %object);
         let started = Instant::now();
+        tracing::trace!(controller, %object, "reconcile starts");
         let result = reconcile.instrument(span).await;
+        tracing::trace!(controller, %object, elapsed = ?started.elapsed(), "reconcile ends");
         self.metrics
             .reconciled(controller, started.elapsed(), result.as_ref().err());
         if result.is_ok() {

@@ -1,9 +1,11 @@
 //! The Smelter operator: Diego on Kubernetes. Its controllers reconcile Smelter's custom
 //! resources into namespaces, staging Jobs, workloads, Services and Ingresses.
 //!
-//! So far: tenancy. Every `Org` (in the root namespace) and every `Space` (in its org's
-//! namespace) owns a namespace named by its GUID; a space namespace also gets the role
-//! binding that lets the org's managers manage the space's roles. See [`tenancy`].
+//! So far: tenancy and staging. Every `Org` (in the root namespace) and every `Space` (in its
+//! org's namespace) owns a namespace named by its GUID; a space namespace also gets the role
+//! binding that lets the org's managers manage the space's roles. See [`tenancy`]. Every
+//! `Build` in a space namespace becomes a staging Job whose outcome is the build's status.
+//! See [`staging`].
 //!
 //! # RBAC
 //!
@@ -16,6 +18,12 @@
 //! | `""` | `namespaces` | get, list, watch, create, patch, delete |
 //! | `rbac.authorization.k8s.io` | `rolebindings` | get, list, watch, create, patch, delete |
 //! | `rbac.authorization.k8s.io` | `clusterroles` named `smelter-space-manager` | bind |
+//! | `cf.smelter.dev` | `builds` | get, list, watch |
+//! | `cf.smelter.dev` | `builds/status` | patch |
+//! | `cf.smelter.dev` | `packages`, `buildpacks` | get, list |
+//! | `batch` | `jobs` | get, list, watch, create |
+//! | `""` | `pods` | list, watch |
+//! | `""` | `secrets` in the root namespace | get, create (the blob signing key) |
 //! | `events.k8s.io` | `events` | create, patch |
 //! | `apiextensions.k8s.io` | `customresourcedefinitions` | get (the start-up check) |
 //!
@@ -37,6 +45,7 @@ pub mod tenancy;
 pub use context::FIELD_MANAGER;
 pub use error::Error;
 pub use metrics::Metrics;
+pub use staging::job::StagingConfig;
 
 use futures::{FutureExt, Stream, StreamExt};
 use kube::{
@@ -53,15 +62,18 @@ use std::{fmt::Debug, future::Future, sync::Arc};
 /// What the operator is told at start.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Smelter's own namespace: where `Org`s (and later shared domains and admin buildpacks)
+    /// Smelter's own namespace: where `Org`s, admin `Buildpack`s and the shared signing keys
     /// live. It need not exist when the operator starts.
     pub root_namespace: String,
+    /// How staging Jobs are made.
+    pub staging: StagingConfig,
 }
 
 impl Config {
     pub fn new(root_namespace: impl Into<String>) -> Self {
         Self {
             root_namespace: root_namespace.into(),
+            staging: StagingConfig::default(),
         }
     }
 }
@@ -81,10 +93,25 @@ pub async fn run(
 
     let orgs = orgs::controller(&ctx);
     let spaces = spaces::controller(&ctx);
-    let (org_cache, space_cache) = (orgs.store(), spaces.store());
-    let synced = async move {
-        org_cache.wait_until_ready().await.is_ok() && space_cache.wait_until_ready().await.is_ok()
+    let builds = staging::controller::controller(&ctx);
+    let (org_cache, space_cache, build_cache) = (orgs.store(), spaces.store(), builds.store());
+    // A store's readiness wakes only the last of several concurrent waiters (kube-runtime's
+    // DelayedInit keeps one waker), so every reconcile that needs the tenancy caches waits
+    // on this one shared future instead of on the stores.
+    let tenancy_synced = {
+        let (orgs, spaces) = (org_cache.clone(), space_cache.clone());
+        async move { orgs.wait_until_ready().await.is_ok() && spaces.wait_until_ready().await.is_ok() }
+            .boxed()
+            .shared()
     };
+    let builds_ctx = Arc::new(staging::controller::Builds::new(
+        ctx.clone(),
+        org_cache,
+        space_cache,
+        tenancy_synced.clone(),
+    ));
+    let synced =
+        async move { tenancy_synced.await && build_cache.wait_until_ready().await.is_ok() };
     let readiness = async {
         tokio::select! {
             synced = synced => if synced {
@@ -111,8 +138,16 @@ pub async fn run(
             ctx.clone(),
         ),
     );
+    let builds = drain(
+        "build",
+        builds.graceful_shutdown_on(shutdown.clone()).run(
+            staging::controller::reconcile,
+            staging::controller::error_policy,
+            builds_ctx,
+        ),
+    );
     tracing::info!(root_namespace = %ctx.config.root_namespace, "controllers starting");
-    futures::join!(orgs, spaces, readiness);
+    futures::join!(orgs, spaces, builds, readiness);
     health.set_ready(false);
     tracing::info!("controllers stopped");
 }

@@ -22,9 +22,54 @@ struct Args {
     /// Smelter's own namespace, where Orgs live.
     #[arg(long, env = "SMELTER_ROOT_NAMESPACE", default_value = "cf")]
     root_namespace: String,
+    /// The image with the lifecycle programs, run as the staging Job's init container.
+    #[arg(long, env = "SMELTER_LIFECYCLE_IMAGE")]
+    lifecycle_image: Option<String>,
+    /// A stack and the image buildpacks run on for it, as NAME=IMAGE; repeat for more stacks.
+    #[arg(long = "stack-image", env = "SMELTER_STACK_IMAGES", value_delimiter = ',', value_parser = stack_image)]
+    stack_images: Vec<(String, String)>,
+    /// The stack of builds and apps that name none.
+    #[arg(long, env = "SMELTER_DEFAULT_STACK", default_value = "cflinuxfs4")]
+    default_stack: String,
+    /// Where pods reach the api-shim's internal blob endpoint.
+    #[arg(
+        long,
+        env = "SMELTER_BLOB_URL",
+        default_value = "http://smelter-api.smelter.svc:8080"
+    )]
+    blob_url: String,
+    /// CF's staging timeout, in seconds.
+    #[arg(long, env = "SMELTER_STAGING_TIMEOUT", default_value_t = 900)]
+    staging_timeout: u64,
     /// Log one JSON object per line instead of text.
     #[arg(long, env = "SMELTER_LOG_JSON")]
     log_json: bool,
+}
+
+fn stack_image(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((stack, image)) if !stack.is_empty() && !image.is_empty() => {
+            Ok((stack.to_owned(), image.to_owned()))
+        }
+        _ => Err(format!("{s:?} is not NAME=IMAGE")),
+    }
+}
+
+impl Args {
+    fn config(&self) -> Config {
+        let mut config = Config::new(&self.root_namespace);
+        let staging = &mut config.staging;
+        if let Some(image) = &self.lifecycle_image {
+            staging.lifecycle_image.clone_from(image);
+        }
+        if !self.stack_images.is_empty() {
+            staging.stack_images = self.stack_images.iter().cloned().collect();
+        }
+        staging.default_stack.clone_from(&self.default_stack);
+        staging.blob_url.clone_from(&self.blob_url);
+        staging.timeout = std::time::Duration::from_secs(self.staging_timeout);
+        config
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +105,7 @@ async fn run(args: Args) -> Result<(), Error> {
     let serve = health::serve(args.health_addr, health.router()).map_err(Error::Serve);
     let controllers = smelter_operator::run(
         client,
-        Config::new(args.root_namespace),
+        args.config(),
         metrics,
         health.clone(),
         shutdown::signal_received(),

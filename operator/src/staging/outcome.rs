@@ -86,6 +86,17 @@ pub fn observe(job: &Job, pods: &[Pod], droplet_guid: &str, stack: &str) -> Stag
     }
 }
 
+/// The droplet of a docker package: nothing is staged; the image is what runs, with its own
+/// entrypoint as the web process's command (CC's docker lifecycle).
+pub fn docker_droplet(droplet_guid: &str, image: &str) -> Droplet {
+    Droplet {
+        guid: droplet_guid.to_owned(),
+        process_types: [("web".to_owned(), String::new())].into(),
+        image: Some(image.to_owned()),
+        ..Default::default()
+    }
+}
+
 fn terminated<'a>(
     statuses: &'a [ContainerStatus],
     name: &str,

@@ -272,7 +272,7 @@ async fn publish_created<K: NamespaceOwner>(obj: &K, namespace: &str, ctx: &Cont
 
 /// Now, to the second: the API serializes condition times in whole seconds, so a finer time
 /// would never compare equal to what it reads back.
-fn now() -> Time {
+pub(crate) fn now() -> Time {
     let now = Timestamp::now();
     Time(Timestamp::from_second(now.as_second()).unwrap_or(now))
 }

@@ -1,5 +1,7 @@
 //! What the operator's integration tests share: an operator running in the test process, the
 //! objects it reconciles, and waits for what it should do.
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
 
 use k8s_openapi::{
     api::rbac::v1::{RoleBinding, RoleRef, Subject},

@@ -1,0 +1,360 @@
+//! The Build controller: each Build in a space of this installation gets its staging Job
+//! (created once; a Job cannot be changed), and what the Job's pod reports becomes the
+//! Build's status. A docker package needs no staging: its build is staged at once with the
+//! image as the droplet. A staged or failed build never changes again, so it costs nothing.
+
+use super::{
+    job::{self, StagingInput, stack_of},
+    outcome::{self, Staging},
+    select,
+    status::{self, build_status, is_final},
+};
+use crate::{Error, context::Context, context::FIELD_MANAGER, tenancy};
+use futures::future::{BoxFuture, Shared};
+use k8s_openapi::{
+    api::{batch::v1::Job, core::v1::Pod},
+    apimachinery::pkg::apis::meta::v1::Time,
+};
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{ListParams, Patch, PatchParams, PostParams},
+    runtime::{
+        Controller,
+        controller::Action,
+        events::{Event, EventType},
+        reflector::{ObjectRef, Store},
+        watcher,
+    },
+};
+use smelter_blobstore::{UrlSigner, signing};
+use smelter_crds::{
+    Build, Buildpack, Org, Package, Space, labels,
+    package::{PackageState, PackageType},
+};
+use std::{sync::Arc, time::Duration};
+use tokio::sync::OnceCell;
+
+pub(crate) const CONTROLLER: &str = "build";
+
+/// How often a build that is not ours, or still staging, is looked at again without a watch
+/// event. Staging progress arrives through the Job and Pod watches.
+const RECHECK: Duration = Duration::from_secs(300);
+/// How often a build waits for its package's upload to finish.
+const PACKAGE_RECHECK: Duration = Duration::from_secs(5);
+
+/// What the Build controller needs beyond the shared context.
+pub(crate) struct Builds {
+    pub ctx: Arc<Context>,
+    /// This installation's orgs and spaces (the tenancy controllers' caches): a build counts
+    /// only in the namespace of one of its spaces.
+    pub orgs: Store<Org>,
+    pub spaces: Store<Space>,
+    /// Resolves once `orgs` and `spaces` hold their first full list.
+    pub tenancy_synced: Shared<BoxFuture<'static, bool>>,
+    /// The blob URL signing key, read (or made) on first use.
+    signer: OnceCell<UrlSigner>,
+}
+
+impl Builds {
+    pub fn new(
+        ctx: Arc<Context>,
+        orgs: Store<Org>,
+        spaces: Store<Space>,
+        tenancy_synced: Shared<BoxFuture<'static, bool>>,
+    ) -> Self {
+        Self {
+            ctx,
+            orgs,
+            spaces,
+            tenancy_synced,
+            signer: OnceCell::new(),
+        }
+    }
+
+    async fn signer(&self) -> Result<&UrlSigner, Error> {
+        self.signer
+            .get_or_try_init(|| async {
+                smelter_common::secrets::get_or_create(
+                    &self.ctx.client,
+                    &self.ctx.config.root_namespace,
+                    signing::DEFAULT_SECRET,
+                    signing::SIGNING_KEY_FIELD,
+                    signing::generate_key,
+                )
+                .await
+                .map(UrlSigner::new)
+                .map_err(Error::SigningKey)
+            })
+            .await
+    }
+
+    /// Whether `namespace` is that of a Space of one of this installation's Orgs.
+    async fn is_space_namespace(&self, build: &Build, namespace: &str) -> bool {
+        // Before the caches' first full list every build would look foreign.
+        if !self.tenancy_synced.clone().await {
+            return false;
+        }
+        let space = match build.labels().get(labels::ORG_GUID) {
+            Some(org) => self.spaces.get(&ObjectRef::new(namespace).within(org)),
+            None => self.spaces.find(|s| s.name_any() == namespace),
+        };
+        space.and_then(|s| s.namespace()).is_some_and(|org| {
+            self.orgs
+                .get(&ObjectRef::new(&org).within(&self.ctx.config.root_namespace))
+                .is_some()
+        })
+    }
+}
+
+/// Builds everywhere, their Jobs, and the Jobs' pods (by the build label the Job template
+/// carries), so a pod's end reaches its build at once.
+pub(crate) fn controller(ctx: &Context) -> Controller<Build> {
+    let client = ctx.client.clone();
+    let labelled = watcher::Config::default().labels(labels::BUILD_GUID);
+    Controller::new(
+        Api::<Build>::all(client.clone()),
+        watcher::Config::default(),
+    )
+    .owns(Api::<Job>::all(client.clone()), labelled.clone())
+    .watches(Api::<Pod>::all(client), labelled, |pod| build_of(&pod))
+}
+
+fn build_of(pod: &Pod) -> Option<ObjectRef<Build>> {
+    let guid = pod.labels().get(labels::BUILD_GUID)?;
+    Some(ObjectRef::new(guid).within(&pod.namespace()?))
+}
+
+pub(crate) async fn reconcile(build: Arc<Build>, builds: Arc<Builds>) -> Result<Action, Error> {
+    builds
+        .ctx
+        .observe(CONTROLLER, &*build, reconcile_build(&build, &builds))
+        .await
+}
+
+pub(crate) fn error_policy(build: Arc<Build>, error: &Error, builds: Arc<Builds>) -> Action {
+    builds.ctx.error_policy(CONTROLLER, &*build, error)
+}
+
+async fn reconcile_build(build: &Build, builds: &Builds) -> Result<Action, Error> {
+    if is_final(build.status.as_ref()) || build.meta().deletion_timestamp.is_some() {
+        return Ok(Action::await_change());
+    }
+    let namespace = build.namespace().ok_or_else(|| Error::NoNamespace {
+        kind: CONTROLLER,
+        name: build.name_any(),
+    })?;
+    if !builds.is_space_namespace(build, &namespace).await {
+        tracing::debug!("not in a space of this installation; leaving it alone");
+        return Ok(Action::requeue(RECHECK));
+    }
+    let ctx = &builds.ctx;
+    let guid = build.name_any();
+    let package_guid = &build.spec.package_guid;
+    let packages: Api<Package> = Api::namespaced(ctx.client.clone(), &namespace);
+    let package = packages
+        .get_opt(package_guid)
+        .await
+        .map_err(|source| Error::ReadPackage {
+            name: package_guid.clone(),
+            namespace: namespace.clone(),
+            source,
+        })?;
+    let Some(package) = package else {
+        let error = format!("StagingError - Staging error: package {package_guid} does not exist");
+        return finish(build, Staging::Failed(error), None, ctx).await;
+    };
+    // CF's droplet GUID is its own; Smelter's is the build's, so the Job (and its upload URL)
+    // follow from the build alone.
+    let droplet_guid = guid.as_str();
+    if package.spec.type_ == PackageType::Docker {
+        let image = package.spec.image.as_deref().unwrap_or_default();
+        let droplet = outcome::docker_droplet(droplet_guid, image);
+        return finish(build, Staging::Staged(Box::new(droplet)), None, ctx).await;
+    }
+    let package_sha256 = match &package.status {
+        Some(s) if s.state == PackageState::Ready => s.checksum.as_ref().map(|c| c.value.clone()),
+        _ => None,
+    };
+    let Some(package_sha256) = package_sha256 else {
+        tracing::debug!(package = %package_guid, "package not uploaded yet; waiting");
+        return Ok(Action::requeue(PACKAGE_RECHECK));
+    };
+
+    let config = &ctx.config.staging;
+    let stack = stack_of(build, config);
+    let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), &namespace);
+    let live = jobs.get_opt(&guid).await.map_err(|source| Error::ReadJob {
+        name: guid.clone(),
+        namespace: namespace.clone(),
+        source,
+    })?;
+    let job = match live {
+        Some(job) => job,
+        None => {
+            let admin: Api<Buildpack> =
+                Api::namespaced(ctx.client.clone(), &ctx.config.root_namespace);
+            let admin = admin
+                .list(&ListParams::default())
+                .await
+                .map_err(Error::ListBuildpacks)?
+                .items;
+            let selection = match select::select(&build.spec.lifecycle.buildpacks, stack, &admin) {
+                Ok(s) => s,
+                Err(error) => return finish(build, Staging::Failed(error), None, ctx).await,
+            };
+            let env_secret = smelter_crds::app::environment_secret_name(&build.spec.app_guid);
+            let input = StagingInput {
+                build,
+                package_sha256: &package_sha256,
+                buildpacks: &selection.buildpacks,
+                skip_detect: selection.skip_detect,
+                env_secret: Some(&env_secret),
+                created: build
+                    .meta()
+                    .creation_timestamp
+                    .as_ref()
+                    .map_or_else(std::time::SystemTime::now, |t| t.0.into()),
+                droplet_guid,
+            };
+            let desired = match job::staging_job(&input, config, builds.signer().await?) {
+                Ok(job) => job,
+                Err(e) => {
+                    let error = format!("StagingError - Staging error: {e}");
+                    return finish(build, Staging::Failed(error), None, ctx).await;
+                }
+            };
+            create_job(build, &jobs, &desired, ctx).await?
+        }
+    };
+
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let pods = pods
+        .list(&ListParams::default().labels(&format!("{}={guid}", labels::BUILD_GUID)))
+        .await
+        .map_err(|source| Error::ListPods {
+            namespace: namespace.clone(),
+            source,
+        })?;
+    let staging = outcome::observe(&job, &pods.items, droplet_guid, stack);
+    finish(build, staging, job.metadata.creation_timestamp.clone(), ctx).await
+}
+
+/// Creates the staging Job; one that appeared meanwhile (another reconcile, an operator that
+/// ran before) is the same Job, as the Job follows from the build alone.
+async fn create_job(
+    build: &Build,
+    jobs: &Api<Job>,
+    desired: &Job,
+    ctx: &Context,
+) -> Result<Job, Error> {
+    let name = desired.name_any();
+    let namespace = desired.namespace().unwrap_or_default();
+    let err = |source| Error::CreateJob {
+        name: name.clone(),
+        namespace: namespace.clone(),
+        source,
+    };
+    let params = PostParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..PostParams::default()
+    };
+    match jobs.create(&params, desired).await {
+        Ok(job) => {
+            tracing::info!(job = %name, "created staging job");
+            publish(
+                build,
+                EventType::Normal,
+                "StagingStarted",
+                format!("staging in job {name}"),
+                ctx,
+            )
+            .await;
+            Ok(job)
+        }
+        Err(kube::Error::Api(s)) if s.code == 409 => jobs.get(&name).await.map_err(err),
+        Err(source) => Err(err(source)),
+    }
+}
+
+/// Writes the status `staging` gives the build, if it differs from the live one, and records
+/// the end of staging once.
+async fn finish(
+    build: &Build,
+    staging: Staging,
+    started_at: Option<Time>,
+    ctx: &Context,
+) -> Result<Action, Error> {
+    let live = build.status.as_ref();
+    let started_at = live
+        .and_then(|s| s.staging_started_at.clone())
+        .or(started_at)
+        .unwrap_or_else(tenancy::now);
+    let desired = build_status(
+        &staging,
+        build.meta().generation,
+        Some(started_at),
+        live,
+        &tenancy::now(),
+    );
+    let changed = live != Some(&desired);
+    if changed {
+        let patch = status::status_patch(&Build::api_version(&()), &Build::kind(&()), &desired);
+        let api: Api<Build> =
+            Api::namespaced(ctx.client.clone(), &build.namespace().unwrap_or_default());
+        api.patch_status(
+            &build.name_any(),
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&patch),
+        )
+        .await
+        .map_err(|source| Error::ApplyStatus {
+            kind: CONTROLLER,
+            name: build.name_any(),
+            source,
+        })?;
+        tracing::info!(state = ?desired.state, error = ?desired.error, "status written");
+    }
+    Ok(match staging {
+        Staging::Running => Action::requeue(RECHECK),
+        // A reconcile that read a stale build may come here again; only the one that wrote
+        // the end tells people about it.
+        _ if !changed => Action::await_change(),
+        Staging::Staged(droplet) => {
+            let note = format!("staged droplet {}", droplet.guid);
+            publish(build, EventType::Normal, "StagingSucceeded", note, ctx).await;
+            Action::await_change()
+        }
+        Staging::Failed(error) => {
+            publish(build, EventType::Warning, "StagingFailed", error, ctx).await;
+            Action::await_change()
+        }
+    })
+}
+
+/// Records an Event on the build. Best effort: it is a notice for people.
+async fn publish(build: &Build, type_: EventType, reason: &str, note: String, ctx: &Context) {
+    let event = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note),
+        action: "Stage".into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &build.object_ref(&())).await {
+        tracing::warn!(error = %e, reason, "failed to record an event");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pod_maps_to_the_build_of_its_label() {
+        let mut pod = Pod::default();
+        pod.metadata.namespace = Some("space".into());
+        assert_eq!(build_of(&pod), None);
+        pod.metadata.labels = Some([(labels::BUILD_GUID.to_owned(), "b".to_owned())].into());
+        assert_eq!(build_of(&pod), Some(ObjectRef::new("b").within("space")));
+    }
+}

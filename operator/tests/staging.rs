@@ -1,0 +1,532 @@
+//! The Build controller against the tier-1 control plane. Tier 1 has the real Job controller
+//! (kube-controller-manager) but no kubelet: the Job's pod is created and stays Pending, so
+//! the tests named `..._kubelet_played_...` write the pod's status themselves, the way a
+//! kubelet would when the containers end. The end-to-end tests on a real node replace them.
+
+mod common;
+
+use common::{Operator, SETTLE, org, space, wait_ready};
+use k8s_openapi::api::{
+    batch::v1::Job,
+    core::v1::{ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodStatus},
+    events::v1::Event,
+};
+use kube::{
+    Api, Client, ResourceExt,
+    api::{DeleteParams, ListParams, Patch, PatchParams, PostParams},
+};
+use serde_json::{Value, json};
+use smelter_crds::{
+    Build, BuildSpec, Buildpack, BuildpackSpec, Checksum, ChecksumType, Lifecycle, Org, Package,
+    PackageSpec, PackageStatus, Space,
+    build::BuildState,
+    buildpack::BuildpackState,
+    labels,
+    package::{PackageState, PackageType},
+};
+use smelter_lifecycle::result::{
+    BuildpackMetadata, LifecycleMetadata, Outcome, StagingError, StagingResult,
+};
+use smelter_test_support as support;
+use std::{collections::BTreeMap, future::Future, time::Duration};
+
+/// Polls `get` until it returns something; panics naming `what` after [`SETTLE`].
+async fn wait_some<T, F, Fut>(what: &str, mut get: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    loop {
+        if let Some(found) = get().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {SETTLE:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An org and a space of the operator's installation; returns (org guid, space guid).
+async fn org_and_space(client: &Client, op: &Operator) -> (String, String) {
+    let (org_guid, space_guid) = (support::guid(), support::guid());
+    let orgs: Api<Org> = Api::namespaced(client.clone(), &op.root);
+    orgs.create(&PostParams::default(), &org(&org_guid, "staging"))
+        .await
+        .expect("create org");
+    wait_ready(&orgs, &org_guid, common::org_ready).await;
+    let spaces: Api<Space> = Api::namespaced(client.clone(), &org_guid);
+    spaces
+        .create(&PostParams::default(), &space(&space_guid, "dev"))
+        .await
+        .expect("create space");
+    wait_ready(&spaces, &space_guid, common::space_ready).await;
+    (org_guid, space_guid)
+}
+
+fn sha(c: char) -> String {
+    c.to_string().repeat(64)
+}
+
+/// An admin buildpack with its zip "uploaded" (READY with a checksum), as the API leaves it.
+async fn admin_buildpack(
+    client: &Client,
+    root: &str,
+    name: &str,
+    position: i32,
+    enabled: bool,
+) -> String {
+    let api: Api<Buildpack> = Api::namespaced(client.clone(), root);
+    let guid = support::guid();
+    let bp = Buildpack::new(
+        &guid,
+        BuildpackSpec {
+            name: name.into(),
+            position,
+            stack: None,
+            enabled,
+            locked: false,
+        },
+    );
+    api.create(&PostParams::default(), &bp)
+        .await
+        .expect("create buildpack");
+    let status = json!({ "status": {
+        "state": BuildpackState::Ready,
+        "filename": format!("{name}.zip"),
+        "checksum": { "type": "sha256", "value": sha('b') },
+    }});
+    api.patch_status(&guid, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .expect("buildpack status");
+    guid
+}
+
+/// A package of `app` in `space`: docker when `image` is given, else READY bits.
+async fn package(client: &Client, space: &str, app: &str, image: Option<&str>) -> String {
+    let api: Api<Package> = Api::namespaced(client.clone(), space);
+    let guid = support::guid();
+    let p = Package::new(
+        &guid,
+        PackageSpec {
+            app_guid: app.into(),
+            type_: if image.is_some() {
+                PackageType::Docker
+            } else {
+                PackageType::Bits
+            },
+            image: image.map(Into::into),
+        },
+    );
+    api.create(&PostParams::default(), &p)
+        .await
+        .expect("create package");
+    if image.is_none() {
+        let status = PackageStatus {
+            state: PackageState::Ready,
+            checksum: Some(Checksum {
+                type_: ChecksumType::Sha256,
+                value: sha('f'),
+            }),
+            size: Some(1234),
+            ..Default::default()
+        };
+        api.patch_status(
+            &guid,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({ "status": status })),
+        )
+        .await
+        .expect("package status");
+    }
+    guid
+}
+
+/// A Build of `package`, labelled as the API labels it.
+async fn build(
+    client: &Client,
+    (org_guid, space_guid): (&str, &str),
+    app: &str,
+    package: &str,
+    buildpacks: &[&str],
+) -> String {
+    let api: Api<Build> = Api::namespaced(client.clone(), space_guid);
+    let guid = support::guid();
+    let mut b = Build::new(
+        &guid,
+        BuildSpec {
+            app_guid: app.into(),
+            package_guid: package.into(),
+            lifecycle: Lifecycle {
+                buildpacks: buildpacks.iter().map(|b| (*b).to_owned()).collect(),
+                ..Default::default()
+            },
+            staging_memory_in_mb: Some(512),
+            staging_disk_in_mb: None,
+            staging_log_rate_limit_bytes_per_second: None,
+        },
+    );
+    b.metadata.labels = Some(BTreeMap::from([
+        (labels::ORG_GUID.to_owned(), org_guid.to_owned()),
+        (labels::SPACE_GUID.to_owned(), space_guid.to_owned()),
+        (labels::APP_GUID.to_owned(), app.to_owned()),
+    ]));
+    api.create(&PostParams::default(), &b)
+        .await
+        .expect("create build");
+    guid
+}
+
+async fn wait_state(api: &Api<Build>, guid: &str, state: BuildState) -> Build {
+    wait_some(&format!("build {guid} {state:?}"), || async {
+        api.get(guid)
+            .await
+            .ok()
+            .filter(|b| b.status.as_ref().is_some_and(|s| s.state == state))
+    })
+    .await
+}
+
+async fn wait_job(api: &Api<Job>, guid: &str) -> Job {
+    wait_some(&format!("job {guid}"), || async {
+        api.get_opt(guid).await.ok().flatten()
+    })
+    .await
+}
+
+/// The pod the Job controller made for the build.
+async fn wait_pod(client: &Client, space: &str, build: &str) -> Pod {
+    let api: Api<Pod> = Api::namespaced(client.clone(), space);
+    let selector = format!("{}={build}", labels::BUILD_GUID);
+    wait_some(&format!("pod of build {build}"), || async {
+        api.list(&ListParams::default().labels(&selector))
+            .await
+            .ok()
+            .and_then(|l| l.items.into_iter().next())
+    })
+    .await
+}
+
+/// Writes the status a kubelet writes when the fetch init container exited 0 and the builder
+/// exited with `code`, leaving `message` as its termination message.
+async fn kubelet_ends_pod(client: &Client, pod: &Pod, code: i32, message: &str) {
+    let terminated = |name: &str, code: i32, message: Option<&str>| ContainerStatus {
+        name: name.into(),
+        image: "stack".into(),
+        image_id: String::new(),
+        ready: false,
+        restart_count: 0,
+        state: Some(ContainerState {
+            terminated: Some(ContainerStateTerminated {
+                exit_code: code,
+                reason: Some(if code == 0 { "Completed" } else { "Error" }.into()),
+                message: message.map(str::to_owned),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let status = PodStatus {
+        phase: Some(if code == 0 { "Succeeded" } else { "Failed" }.into()),
+        init_container_statuses: Some(vec![terminated("fetch", 0, None)]),
+        container_statuses: Some(vec![terminated("builder", code, Some(message))]),
+        ..Default::default()
+    };
+    let api: Api<Pod> = Api::namespaced(client.clone(), &pod.namespace().expect("ns"));
+    api.patch_status(
+        &pod.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&json!({ "status": status })),
+    )
+    .await
+    .expect("write pod status");
+}
+
+fn env_of(job: &Job, container: &str, name: &str) -> Option<String> {
+    let spec = job.spec.as_ref()?.template.spec.as_ref()?;
+    spec.init_containers
+        .iter()
+        .flatten()
+        .chain(spec.containers.iter())
+        .find(|c| c.name == container)?
+        .env
+        .iter()
+        .flatten()
+        .find(|e| e.name == name)?
+        .value
+        .clone()
+}
+
+fn builder_args(job: &Job) -> Vec<String> {
+    job.spec
+        .as_ref()
+        .and_then(|s| s.template.spec.as_ref())
+        .expect("pod spec")
+        .containers[0]
+        .args
+        .clone()
+        .unwrap_or_default()
+}
+
+/// Event reasons recorded on `guid`, in `namespace`.
+async fn event_reasons(client: &Client, namespace: &str, guid: &str) -> Vec<String> {
+    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
+    events
+        .list(&ListParams::default())
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(guid))
+        .filter_map(|e| e.reason)
+        .collect()
+}
+
+async fn wait_event(client: &Client, namespace: &str, guid: &str, reason: &str) {
+    support::wait_for(&format!("{reason} event on {guid}"), SETTLE, || async {
+        event_reasons(client, namespace, guid)
+            .await
+            .iter()
+            .any(|r| r == reason)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_build_stages_in_a_job_kubelet_played_success_and_failure() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org_guid, space_guid) = org_and_space(&client, &op).await;
+    let tenant = (org_guid.as_str(), space_guid.as_str());
+    let binary = admin_buildpack(&client, &op.root, "binary_buildpack", 2, true).await;
+    let statics = admin_buildpack(&client, &op.root, "staticfile_buildpack", 1, true).await;
+    admin_buildpack(&client, &op.root, "disabled_buildpack", 3, false).await;
+    let app = support::guid();
+    let pkg = package(&client, &space_guid, &app, None).await;
+
+    // Detection: every enabled buildpack by position, each fetched with its checksum.
+    let guid = build(&client, tenant, &app, &pkg, &[]).await;
+    let builds: Api<Build> = Api::namespaced(client.clone(), &space_guid);
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &space_guid);
+    let job = wait_job(&jobs, &guid).await;
+    let owner = &job.owner_references()[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.name.as_str()),
+        ("Build", guid.as_str())
+    );
+    assert_eq!(owner.controller, Some(true));
+    let args = builder_args(&job);
+    let order = args
+        .iter()
+        .position(|a| a == "--buildpack-order")
+        .expect("order flag");
+    assert_eq!(args[order + 1], "staticfile_buildpack,binary_buildpack");
+    assert!(!args.contains(&"--skip-detect".to_owned()), "{args:?}");
+    let plan: Value =
+        serde_json::from_str(&env_of(&job, "fetch", "SMELTER_FETCH_PLAN").expect("plan"))
+            .expect("json");
+    let fetched: Vec<(String, Option<String>)> = plan["fetch"]
+        .as_array()
+        .expect("fetch list")
+        .iter()
+        .map(|f| {
+            (
+                f["into"].as_str().unwrap_or_default().to_owned(),
+                f["sha256"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fetched,
+        [
+            ("/tmp/app".to_owned(), Some(sha('f'))),
+            (
+                "/tmp/buildpacks/staticfile_buildpack".to_owned(),
+                Some(sha('b'))
+            ),
+            (
+                "/tmp/buildpacks/binary_buildpack".to_owned(),
+                Some(sha('b'))
+            ),
+            ("/tmp/cache".to_owned(), None),
+        ]
+    );
+    let upload = env_of(&job, "builder", "SMELTER_UPLOAD_DROPLET").expect("droplet upload URL");
+    assert!(upload.contains(&format!("droplets/{guid}")), "{upload}");
+    let staging = wait_state(&builds, &guid, BuildState::Staging).await;
+    assert!(
+        staging
+            .status
+            .as_ref()
+            .and_then(|s| s.staging_started_at.as_ref())
+            .is_some()
+    );
+    wait_event(&client, &space_guid, &guid, "StagingStarted").await;
+
+    // The builder says it staged: the build is STAGED with the droplet it reported.
+    let result = StagingResult {
+        lifecycle_type: "buildpack".into(),
+        lifecycle_metadata: LifecycleMetadata {
+            detected_buildpack: "staticfile_buildpack".into(),
+            buildpacks: vec![BuildpackMetadata {
+                key: "staticfile_buildpack".into(),
+                name: Some("staticfile".into()),
+                version: Some("1.0.0".into()),
+                detect_output: Some("staticfile".into()),
+            }],
+        },
+        process_types: [("web".to_owned(), "busybox httpd".to_owned())].into(),
+        execution_metadata: String::new(),
+        droplet_size: 99,
+        droplet_sha256: sha('d'),
+    };
+    let message = serde_json::to_string(&Outcome::Staged(Box::new(result))).expect("json");
+    let pod = wait_pod(&client, &space_guid, &guid).await;
+    kubelet_ends_pod(&client, &pod, 0, &message).await;
+    let staged = wait_state(&builds, &guid, BuildState::Staged).await;
+    let status = staged.status.expect("status");
+    let droplet = status.droplet.expect("droplet");
+    assert_eq!(droplet.guid, guid, "the droplet's GUID is the build's");
+    assert_eq!(droplet.checksum.expect("checksum").value, sha('d'));
+    assert_eq!(droplet.process_types["web"], "busybox httpd");
+    assert_eq!(
+        droplet.buildpacks[0].buildpack_name.as_deref(),
+        Some("staticfile")
+    );
+    assert_eq!(droplet.stack.as_deref(), Some("cflinuxfs4"));
+    assert!(status.error.is_none());
+    let succeeded = status
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "Succeeded")
+        .expect("Succeeded");
+    assert_eq!(
+        (succeeded.status.as_str(), succeeded.reason.as_str()),
+        ("True", "Staged")
+    );
+    wait_event(&client, &space_guid, &guid, "StagingSucceeded").await;
+
+    // A named buildpack runs without detection; the builder's CF error fails the build.
+    let failing = build(&client, tenant, &app, &pkg, &["binary_buildpack"]).await;
+    let job = wait_job(&jobs, &failing).await;
+    let args = builder_args(&job);
+    assert!(args.contains(&"--skip-detect".to_owned()), "{args:?}");
+    assert!(args.contains(&"binary_buildpack".to_owned()), "{args:?}");
+    let plan = env_of(&job, "fetch", "SMELTER_FETCH_PLAN").expect("plan");
+    assert!(
+        plan.contains(&binary) && !plan.contains(&statics),
+        "only the named buildpack is fetched"
+    );
+    let error = StagingError {
+        id: "BuildpackCompileFailed".into(),
+        message: "App staging failed in the buildpack compile phase".into(),
+    };
+    let message = serde_json::to_string(&Outcome::Failed { error }).expect("json");
+    let pod = wait_pod(&client, &space_guid, &failing).await;
+    kubelet_ends_pod(&client, &pod, 223, &message).await;
+    let failed = wait_state(&builds, &failing, BuildState::Failed).await;
+    assert_eq!(
+        failed.status.and_then(|s| s.error).as_deref(),
+        Some("BuildpackCompileFailed - App staging failed in the buildpack compile phase")
+    );
+    wait_event(&client, &space_guid, &failing, "StagingFailed").await;
+
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn builds_without_a_job_docker_unknown_buildpack_and_foreign_namespace() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org_guid, space_guid) = org_and_space(&client, &op).await;
+    let tenant = (org_guid.as_str(), space_guid.as_str());
+    let app = support::guid();
+    let builds: Api<Build> = Api::namespaced(client.clone(), &space_guid);
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &space_guid);
+
+    // A docker package is staged at once: the image is the droplet.
+    let docker = package(&client, &space_guid, &app, Some("nginx:1.27")).await;
+    let guid = build(&client, tenant, &app, &docker, &[]).await;
+    let staged = wait_state(&builds, &guid, BuildState::Staged).await;
+    let droplet = staged.status.and_then(|s| s.droplet).expect("droplet");
+    assert_eq!(droplet.image.as_deref(), Some("nginx:1.27"));
+    assert!(jobs.get_opt(&guid).await.expect("read job").is_none());
+
+    // A named buildpack that is not installed fails without a Job.
+    let bits = package(&client, &space_guid, &app, None).await;
+    let unknown = build(&client, tenant, &app, &bits, &["no_such_buildpack"]).await;
+    let failed = wait_state(&builds, &unknown, BuildState::Failed).await;
+    let error = failed.status.and_then(|s| s.error).expect("error");
+    assert!(
+        error.starts_with("StagingError - Staging error: buildpack \"no_such_buildpack\""),
+        "{error}"
+    );
+    // No admin buildpack at all: nothing can detect the app.
+    let none = build(&client, tenant, &app, &bits, &[]).await;
+    let failed = wait_state(&builds, &none, BuildState::Failed).await;
+    assert_eq!(
+        failed.status.and_then(|s| s.error).as_deref(),
+        Some(
+            "NoAppDetectedError - An app was not successfully detected by any available buildpack"
+        )
+    );
+    for guid in [&unknown, &none] {
+        assert!(
+            jobs.get_opt(guid).await.expect("read job").is_none(),
+            "no job for {guid}"
+        );
+    }
+
+    // A build in a namespace that is no space of this installation is not ours.
+    let foreign = support::namespace(&client, "not-a-space").await;
+    let pkg = package(&client, &foreign, &app, Some("nginx:1.27")).await;
+    let other = build(&client, (&org_guid, &foreign), &app, &pkg, &[]).await;
+    // By now the operator has seen it (it handled later builds in order before); give it the
+    // time it took for those, then check it wrote nothing.
+    let marker = build(&client, tenant, &app, &docker, &[]).await;
+    wait_state(&builds, &marker, BuildState::Staged).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let foreign_builds: Api<Build> = Api::namespaced(client.clone(), &foreign);
+    let untouched = foreign_builds.get(&other).await.expect("foreign build");
+    assert!(untouched.status.is_none(), "{:?}", untouched.status);
+
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn a_staging_job_deleted_by_hand_comes_back() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org_guid, space_guid) = org_and_space(&client, &op).await;
+    admin_buildpack(&client, &op.root, "binary_buildpack", 1, true).await;
+    let app = support::guid();
+    let pkg = package(&client, &space_guid, &app, None).await;
+    let guid = build(&client, (&org_guid, &space_guid), &app, &pkg, &[]).await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &space_guid);
+    let first = wait_job(&jobs, &guid).await;
+    jobs.delete(&guid, &DeleteParams::background())
+        .await
+        .expect("delete job");
+    let again = wait_some("the job made again", || async {
+        jobs.get_opt(&guid)
+            .await
+            .ok()
+            .flatten()
+            .filter(|j| j.uid() != first.uid())
+    })
+    .await;
+    // The same Job: it follows from the build alone.
+    let containers = |j: &Job| {
+        let pod = j
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.spec.clone())
+            .expect("pod spec");
+        (pod.init_containers, pod.containers)
+    };
+    assert_eq!(containers(&again), containers(&first));
+    op.stop().await;
+}
