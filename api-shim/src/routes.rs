@@ -52,12 +52,7 @@ fn space_of(r: &Route) -> &str {
 
 /// `host.domain/path`, CC's route URL.
 pub fn url(host: &str, domain: &str, path: &str) -> String {
-    let fqdn = if host.is_empty() {
-        domain.to_owned()
-    } else {
-        format!("{host}.{domain}")
-    };
-    format!("{fqdn}{path}")
+    smelter_crds::route::url(host, domain, path)
 }
 
 fn domain_name(state: &AppState, r: &Route) -> String {

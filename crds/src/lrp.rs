@@ -6,6 +6,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The desired state of a CF process (Diego's DesiredLRP).
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -74,6 +75,12 @@ pub struct LrpSpec {
     /// The Secret (in this namespace) with the environment of the process, `VCAP_SERVICES` included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment_secret: Option<String>,
+    /// The environment Smelter sets, such as `VCAP_APPLICATION`; the Secret's variables win.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
+    /// The stack the droplet was staged on, whose image runs it; empty means the default stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
 }
 
 fn unlimited() -> i64 {

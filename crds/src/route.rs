@@ -89,3 +89,13 @@ pub struct RouteStatus {
     #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
     pub conditions: Conditions,
 }
+
+/// `host.domain/path`, CC's route URL (no host: the domain itself).
+pub fn url(host: &str, domain: &str, path: &str) -> String {
+    let fqdn = if host.is_empty() {
+        domain.to_owned()
+    } else {
+        format!("{host}.{domain}")
+    };
+    format!("{fqdn}{path}")
+}

@@ -109,6 +109,22 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    #[error("failed to read {kind} in namespace {namespace}")]
+    Read {
+        kind: &'static str,
+        namespace: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// `what` is the verb and the kind, such as `apply statefulset`; `name` is
+    /// `namespace/name`.
+    #[error("failed to {what} {name}")]
+    Write {
+        what: &'static str,
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
     #[error("failed to get the blob URL signing key")]
     SigningKey(#[source] smelter_common::secrets::SecretError),
     #[error("failed to manage the finalizer of {kind} {name}: {reason}")]
@@ -142,6 +158,8 @@ impl Error {
             Error::CreateJob { .. } => "create_job",
             Error::ListPods { .. } => "list_pods",
             Error::SigningKey(_) => "signing_key",
+            Error::Read { .. } => "read",
+            Error::Write { .. } => "write",
         }
     }
 

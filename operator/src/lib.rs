@@ -34,10 +34,13 @@
 //! (a binding's role cannot be changed).
 #![forbid(unsafe_code)]
 
+pub mod app;
 mod context;
 mod error;
+pub mod lrp;
 pub mod metrics;
 mod orgs;
+mod scoped;
 mod spaces;
 pub mod staging;
 pub mod tenancy;
@@ -94,24 +97,38 @@ pub async fn run(
     let orgs = orgs::controller(&ctx);
     let spaces = spaces::controller(&ctx);
     let builds = staging::controller::controller(&ctx);
-    let (org_cache, space_cache, build_cache) = (orgs.store(), spaces.store(), builds.store());
+    let apps = app::controller::controller(&ctx);
+    let lrps = lrp::controller::controller(&ctx);
+    let (domain_cache, domains) = domain_reflector(&ctx);
+    let (org_cache, space_cache) = (orgs.store(), spaces.store());
+    let (build_cache, app_cache, lrp_cache) = (builds.store(), apps.store(), lrps.store());
     // A store's readiness wakes only the last of several concurrent waiters (kube-runtime's
-    // DelayedInit keeps one waker), so every reconcile that needs the tenancy caches waits
-    // on this one shared future instead of on the stores.
-    let tenancy_synced = {
-        let (orgs, spaces) = (org_cache.clone(), space_cache.clone());
-        async move { orgs.wait_until_ready().await.is_ok() && spaces.wait_until_ready().await.is_ok() }
-            .boxed()
-            .shared()
+    // DelayedInit keeps one waker), so everything that needs the shared caches waits on this
+    // one shared future instead of on the stores.
+    let shared_synced = {
+        let (orgs, spaces, domains) =
+            (org_cache.clone(), space_cache.clone(), domain_cache.clone());
+        async move {
+            orgs.wait_until_ready().await.is_ok()
+                && spaces.wait_until_ready().await.is_ok()
+                && domains.wait_until_ready().await.is_ok()
+        }
+        .boxed()
+        .shared()
     };
-    let builds_ctx = Arc::new(staging::controller::Builds::new(
+    let scoped = Arc::new(scoped::SpaceScoped::new(
         ctx.clone(),
         org_cache,
         space_cache,
-        tenancy_synced.clone(),
+        domain_cache,
+        shared_synced.clone(),
     ));
-    let synced =
-        async move { tenancy_synced.await && build_cache.wait_until_ready().await.is_ok() };
+    let synced = async move {
+        shared_synced.await
+            && build_cache.wait_until_ready().await.is_ok()
+            && app_cache.wait_until_ready().await.is_ok()
+            && lrp_cache.wait_until_ready().await.is_ok()
+    };
     let readiness = async {
         tokio::select! {
             synced = synced => if synced {
@@ -143,13 +160,57 @@ pub async fn run(
         builds.graceful_shutdown_on(shutdown.clone()).run(
             staging::controller::reconcile,
             staging::controller::error_policy,
-            builds_ctx,
+            scoped.clone(),
         ),
     );
+    let apps = drain(
+        "app",
+        apps.graceful_shutdown_on(shutdown.clone()).run(
+            app::controller::reconcile,
+            app::controller::error_policy,
+            scoped.clone(),
+        ),
+    );
+    let lrps = drain(
+        "lrp",
+        lrps.graceful_shutdown_on(shutdown.clone()).run(
+            lrp::controller::reconcile,
+            lrp::controller::error_policy,
+            scoped,
+        ),
+    );
+    // The domain cache has no controller; its reflector runs until shutdown.
+    let domains = async {
+        tokio::select! {
+            () = domains => {},
+            () = shutdown.clone() => {},
+        }
+    };
     tracing::info!(root_namespace = %ctx.config.root_namespace, "controllers starting");
-    futures::join!(orgs, spaces, builds, readiness);
+    futures::join!(orgs, spaces, builds, apps, lrps, domains, readiness);
     health.set_ready(false);
     tracing::info!("controllers stopped");
+}
+
+/// The cache of the domains in the root namespace (route URLs need their names), and the
+/// future that keeps it filled.
+fn domain_reflector(
+    ctx: &context::Context,
+) -> (
+    kube::runtime::reflector::Store<smelter_crds::Domain>,
+    futures::future::BoxFuture<'static, ()>,
+) {
+    let api: kube::Api<smelter_crds::Domain> =
+        kube::Api::namespaced(ctx.client.clone(), &ctx.config.root_namespace);
+    let (reader, writer) = kube::runtime::reflector::store();
+    let stream = kube::runtime::reflector(writer, watcher(api, watcher::Config::default()))
+        .for_each(|event| async move {
+            if let Err(e) = event {
+                tracing::warn!(error = %e, "domain watch error");
+            }
+        })
+        .boxed();
+    (reader, stream)
 }
 
 /// Drives a controller's stream to its end. Failed reconciles were already logged by the

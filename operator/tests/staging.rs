@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Operator, SETTLE, org, space, wait_ready};
+use common::{Operator, SETTLE, org_and_space, wait_some};
 use k8s_openapi::api::{
     batch::v1::Job,
     core::v1::{ContainerState, ContainerStateTerminated, ContainerStatus, Pod, PodStatus},
@@ -17,8 +17,8 @@ use kube::{
 };
 use serde_json::{Value, json};
 use smelter_crds::{
-    Build, BuildSpec, Buildpack, BuildpackSpec, Checksum, ChecksumType, Lifecycle, Org, Package,
-    PackageSpec, PackageStatus, Space,
+    Build, BuildSpec, Buildpack, BuildpackSpec, Checksum, ChecksumType, Lifecycle, Package,
+    PackageSpec, PackageStatus,
     build::BuildState,
     buildpack::BuildpackState,
     labels,
@@ -28,43 +28,7 @@ use smelter_lifecycle::result::{
     BuildpackMetadata, LifecycleMetadata, Outcome, StagingError, StagingResult,
 };
 use smelter_test_support as support;
-use std::{collections::BTreeMap, future::Future, time::Duration};
-
-/// Polls `get` until it returns something; panics naming `what` after [`SETTLE`].
-async fn wait_some<T, F, Fut>(what: &str, mut get: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    loop {
-        if let Some(found) = get().await {
-            return found;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {SETTLE:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// An org and a space of the operator's installation; returns (org guid, space guid).
-async fn org_and_space(client: &Client, op: &Operator) -> (String, String) {
-    let (org_guid, space_guid) = (support::guid(), support::guid());
-    let orgs: Api<Org> = Api::namespaced(client.clone(), &op.root);
-    orgs.create(&PostParams::default(), &org(&org_guid, "staging"))
-        .await
-        .expect("create org");
-    wait_ready(&orgs, &org_guid, common::org_ready).await;
-    let spaces: Api<Space> = Api::namespaced(client.clone(), &org_guid);
-    spaces
-        .create(&PostParams::default(), &space(&space_guid, "dev"))
-        .await
-        .expect("create space");
-    wait_ready(&spaces, &space_guid, common::space_ready).await;
-    (org_guid, space_guid)
-}
+use std::{collections::BTreeMap, time::Duration};
 
 fn sha(c: char) -> String {
     c.to_string().repeat(64)

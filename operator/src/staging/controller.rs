@@ -9,8 +9,7 @@ use super::{
     select,
     status::{self, build_status, is_final},
 };
-use crate::{Error, context::Context, context::FIELD_MANAGER, tenancy};
-use futures::future::{BoxFuture, Shared};
+use crate::{Error, context::Context, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
 use k8s_openapi::{
     api::{batch::v1::Job, core::v1::Pod},
     apimachinery::pkg::apis::meta::v1::Time,
@@ -22,17 +21,15 @@ use kube::{
         Controller,
         controller::Action,
         events::{Event, EventType},
-        reflector::{ObjectRef, Store},
+        reflector::ObjectRef,
         watcher,
     },
 };
-use smelter_blobstore::{UrlSigner, signing};
 use smelter_crds::{
-    Build, Buildpack, Org, Package, Space, labels,
+    Build, Buildpack, Package, labels,
     package::{PackageState, PackageType},
 };
 use std::{sync::Arc, time::Duration};
-use tokio::sync::OnceCell;
 
 pub(crate) const CONTROLLER: &str = "build";
 
@@ -41,70 +38,6 @@ pub(crate) const CONTROLLER: &str = "build";
 const RECHECK: Duration = Duration::from_secs(300);
 /// How often a build waits for its package's upload to finish.
 const PACKAGE_RECHECK: Duration = Duration::from_secs(5);
-
-/// What the Build controller needs beyond the shared context.
-pub(crate) struct Builds {
-    pub ctx: Arc<Context>,
-    /// This installation's orgs and spaces (the tenancy controllers' caches): a build counts
-    /// only in the namespace of one of its spaces.
-    pub orgs: Store<Org>,
-    pub spaces: Store<Space>,
-    /// Resolves once `orgs` and `spaces` hold their first full list.
-    pub tenancy_synced: Shared<BoxFuture<'static, bool>>,
-    /// The blob URL signing key, read (or made) on first use.
-    signer: OnceCell<UrlSigner>,
-}
-
-impl Builds {
-    pub fn new(
-        ctx: Arc<Context>,
-        orgs: Store<Org>,
-        spaces: Store<Space>,
-        tenancy_synced: Shared<BoxFuture<'static, bool>>,
-    ) -> Self {
-        Self {
-            ctx,
-            orgs,
-            spaces,
-            tenancy_synced,
-            signer: OnceCell::new(),
-        }
-    }
-
-    async fn signer(&self) -> Result<&UrlSigner, Error> {
-        self.signer
-            .get_or_try_init(|| async {
-                smelter_common::secrets::get_or_create(
-                    &self.ctx.client,
-                    &self.ctx.config.root_namespace,
-                    signing::DEFAULT_SECRET,
-                    signing::SIGNING_KEY_FIELD,
-                    signing::generate_key,
-                )
-                .await
-                .map(UrlSigner::new)
-                .map_err(Error::SigningKey)
-            })
-            .await
-    }
-
-    /// Whether `namespace` is that of a Space of one of this installation's Orgs.
-    async fn is_space_namespace(&self, build: &Build, namespace: &str) -> bool {
-        // Before the caches' first full list every build would look foreign.
-        if !self.tenancy_synced.clone().await {
-            return false;
-        }
-        let space = match build.labels().get(labels::ORG_GUID) {
-            Some(org) => self.spaces.get(&ObjectRef::new(namespace).within(org)),
-            None => self.spaces.find(|s| s.name_any() == namespace),
-        };
-        space.and_then(|s| s.namespace()).is_some_and(|org| {
-            self.orgs
-                .get(&ObjectRef::new(&org).within(&self.ctx.config.root_namespace))
-                .is_some()
-        })
-    }
-}
 
 /// Builds everywhere, their Jobs, and the Jobs' pods (by the build label the Job template
 /// carries), so a pod's end reaches its build at once.
@@ -124,18 +57,21 @@ fn build_of(pod: &Pod) -> Option<ObjectRef<Build>> {
     Some(ObjectRef::new(guid).within(&pod.namespace()?))
 }
 
-pub(crate) async fn reconcile(build: Arc<Build>, builds: Arc<Builds>) -> Result<Action, Error> {
+pub(crate) async fn reconcile(
+    build: Arc<Build>,
+    builds: Arc<SpaceScoped>,
+) -> Result<Action, Error> {
     builds
         .ctx
         .observe(CONTROLLER, &*build, reconcile_build(&build, &builds))
         .await
 }
 
-pub(crate) fn error_policy(build: Arc<Build>, error: &Error, builds: Arc<Builds>) -> Action {
+pub(crate) fn error_policy(build: Arc<Build>, error: &Error, builds: Arc<SpaceScoped>) -> Action {
     builds.ctx.error_policy(CONTROLLER, &*build, error)
 }
 
-async fn reconcile_build(build: &Build, builds: &Builds) -> Result<Action, Error> {
+async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, Error> {
     if is_final(build.status.as_ref()) || build.meta().deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }
@@ -143,7 +79,7 @@ async fn reconcile_build(build: &Build, builds: &Builds) -> Result<Action, Error
         kind: CONTROLLER,
         name: build.name_any(),
     })?;
-    if !builds.is_space_namespace(build, &namespace).await {
+    if builds.space_of(build.labels(), &namespace).await.is_none() {
         tracing::debug!("not in a space of this installation; leaving it alone");
         return Ok(Action::requeue(RECHECK));
     }

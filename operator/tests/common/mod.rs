@@ -13,7 +13,7 @@ use smelter_common::health::{Health, registry_with_build_info};
 use smelter_crds::{Org, OrgSpec, Space, SpaceSpec};
 use smelter_operator::{Config, Metrics};
 use smelter_test_support as support;
-use std::{fmt::Debug, time::Duration};
+use std::{fmt::Debug, future::Future, time::Duration};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 pub const SETTLE: Duration = Duration::from_secs(60);
@@ -197,4 +197,46 @@ pub async fn wait_org_managers_binding(
     })
     .await;
     api.get("smelter-org-managers").await.expect("role binding")
+}
+
+/// Polls `get` until it returns something; panics naming `what` after [`SETTLE`].
+pub async fn wait_some<T, F, Fut>(what: &str, mut get: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    loop {
+        if let Some(found) = get().await {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {SETTLE:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// An org and a space of the operator's installation; returns (org guid, space guid).
+pub async fn org_and_space(client: &Client, op: &Operator) -> (String, String) {
+    let (org_guid, space_guid) = (support::guid(), support::guid());
+    let orgs: Api<Org> = Api::namespaced(client.clone(), &op.root);
+    orgs.create(
+        &kube::api::PostParams::default(),
+        &org(&org_guid, "staging"),
+    )
+    .await
+    .expect("create org");
+    wait_ready(&orgs, &org_guid, org_ready).await;
+    let spaces: Api<Space> = Api::namespaced(client.clone(), &org_guid);
+    spaces
+        .create(
+            &kube::api::PostParams::default(),
+            &space(&space_guid, "dev"),
+        )
+        .await
+        .expect("create space");
+    wait_ready(&spaces, &space_guid, space_ready).await;
+    (org_guid, space_guid)
 }

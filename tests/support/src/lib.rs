@@ -5,6 +5,7 @@
 
 pub mod lifecycle;
 pub mod process;
+pub mod writes;
 
 use k8s_openapi::{
     api::core::v1::Namespace,

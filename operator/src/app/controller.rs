@@ -1,0 +1,176 @@
+//! The App controller: an app's desired state and current droplet become its LRPs (see
+//! [`super::desired`]); LRPs it no longer wants (a stopped app, a removed process) are
+//! deleted, and an app's deletion takes them with it through their owner references.
+
+use super::desired::{self, Placement};
+use crate::{
+    Error,
+    context::{Context, FIELD_MANAGER},
+    scoped::SpaceScoped,
+};
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{DeleteParams, ListParams, Patch, PatchParams},
+    runtime::{Controller, controller::Action, watcher},
+};
+use smelter_crds::{App, Build, Lrp, Route, labels, route};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
+
+pub(crate) const CONTROLLER: &str = "app";
+
+/// How often a settled app is looked at again without a watch event.
+const RECHECK: Duration = Duration::from_secs(300);
+
+/// Apps everywhere and the LRPs they own.
+pub(crate) fn controller(ctx: &Context) -> Controller<App> {
+    let client = ctx.client.clone();
+    Controller::new(Api::<App>::all(client.clone()), watcher::Config::default()).owns(
+        Api::<Lrp>::all(client),
+        watcher::Config::default().labels(labels::APP_GUID),
+    )
+}
+
+pub(crate) async fn reconcile(app: Arc<App>, scoped: Arc<SpaceScoped>) -> Result<Action, Error> {
+    scoped
+        .ctx
+        .observe(CONTROLLER, &*app, reconcile_app(&app, &scoped))
+        .await
+}
+
+pub(crate) fn error_policy(app: Arc<App>, error: &Error, scoped: Arc<SpaceScoped>) -> Action {
+    scoped.ctx.error_policy(CONTROLLER, &*app, error)
+}
+
+async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error> {
+    if app.meta().deletion_timestamp.is_some() {
+        return Ok(Action::await_change());
+    }
+    let namespace = app.namespace().ok_or_else(|| Error::NoNamespace {
+        kind: CONTROLLER,
+        name: app.name_any(),
+    })?;
+    let Some((space, org)) = scoped.space_of(app.labels(), &namespace).await else {
+        tracing::debug!("not in a space of this installation; leaving it alone");
+        return Ok(Action::requeue(RECHECK));
+    };
+    let ctx = &scoped.ctx;
+    let guid = app.name_any();
+    let read = |kind| {
+        let namespace = namespace.clone();
+        move |source| Error::Read {
+            kind,
+            namespace,
+            source,
+        }
+    };
+
+    // The droplet is in the status of the build that made it (its GUID is the build's).
+    let droplet = match &app.spec.current_droplet_guid {
+        Some(droplet_guid) => Api::<Build>::namespaced(ctx.client.clone(), &namespace)
+            .get_opt(droplet_guid)
+            .await
+            .map_err(read("builds"))?
+            .and_then(|b| b.status.and_then(|s| s.droplet))
+            .filter(|d| d.guid == *droplet_guid),
+        None => None,
+    };
+    let placement = Placement {
+        space_guid: space.name_any(),
+        space_name: space.spec.name.clone(),
+        org_guid: org.name_any(),
+        org_name: org.spec.name.clone(),
+        uris: if droplet.is_some() {
+            uris(&guid, &namespace, scoped).await?
+        } else {
+            BTreeMap::new()
+        },
+    };
+    let wanted = desired::lrps(app, droplet.as_ref(), &placement);
+
+    let lrps: Api<Lrp> = Api::namespaced(ctx.client.clone(), &namespace);
+    let selector = format!("{}={guid}", labels::APP_GUID);
+    let live = lrps
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(read("lrps"))?
+        .items;
+    for desired in &wanted {
+        let name = desired.name_any();
+        if live
+            .iter()
+            .any(|l| l.name_any() == name && desired::is_up_to_date(desired, l))
+        {
+            continue;
+        }
+        lrps.patch(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(desired),
+        )
+        .await
+        .map_err(|source| Error::Write {
+            what: "apply lrp",
+            name: format!("{namespace}/{name}"),
+            source,
+        })?;
+        tracing::info!(lrp = %name, process_type = %desired.spec.process_type, instances = desired.spec.instances, "applied lrp");
+    }
+    let owned = |l: &Lrp| {
+        l.owner_references()
+            .iter()
+            .any(|o| Some(&o.uid) == app.meta().uid.as_ref())
+    };
+    for stale in live
+        .iter()
+        .filter(|l| owned(l) && !wanted.iter().any(|w| w.name_any() == l.name_any()))
+    {
+        let name = stale.name_any();
+        match lrps.delete(&name, &DeleteParams::background()).await {
+            Ok(_) => tracing::info!(lrp = %name, "deleted lrp"),
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(source) => {
+                return Err(Error::Write {
+                    what: "delete lrp",
+                    name: format!("{namespace}/{name}"),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(Action::requeue(RECHECK))
+}
+
+/// The URL of every route to the app, per process type.
+async fn uris(
+    app_guid: &str,
+    namespace: &str,
+    scoped: &SpaceScoped,
+) -> Result<BTreeMap<String, Vec<String>>, Error> {
+    let routes = Api::<Route>::namespaced(scoped.ctx.client.clone(), namespace)
+        .list(&ListParams::default())
+        .await
+        .map_err(|source| Error::Read {
+            kind: "routes",
+            namespace: namespace.to_owned(),
+            source,
+        })?;
+    let mut uris: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &routes.items {
+        let Some(domain) = scoped.domain_name(&r.spec.domain_guid) else {
+            continue;
+        };
+        let url = route::url(&r.spec.host, &domain, &r.spec.path);
+        for d in r
+            .spec
+            .destinations
+            .iter()
+            .filter(|d| d.app_guid == app_guid)
+        {
+            let list = uris.entry(d.process_type.clone()).or_default();
+            if !list.contains(&url) {
+                list.push(url.clone());
+            }
+        }
+    }
+    Ok(uris)
+}

@@ -1,0 +1,5 @@
+//! Apps: what an app should run ([`desired`], pure) and the controller that makes its LRPs
+//! ([`controller`]).
+
+pub(crate) mod controller;
+pub mod desired;

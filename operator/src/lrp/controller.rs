@@ -1,0 +1,254 @@
+//! The LRP controller: Diego's BBS and cell reps on Kubernetes. Each LRP in a space of this
+//! installation gets its revision's StatefulSet (see [`super::workload`]), older revisions
+//! retired by [`super::rollout`], and its Service; its status is the ActualLRP view of its
+//! pods ([`super::instances`]). A workload or Service deleted by hand comes back: the
+//! controller owns them and watches the pods.
+
+use super::{instances, rollout, workload};
+use crate::{
+    Error,
+    context::{Context, FIELD_MANAGER},
+    scoped::SpaceScoped,
+    tenancy,
+};
+use k8s_openapi::api::{
+    apps::v1::StatefulSet,
+    core::v1::{Pod, Service},
+};
+use kube::{
+    Api, Resource, ResourceExt,
+    api::{DeleteParams, ListParams, Patch, PatchParams},
+    runtime::{
+        Controller,
+        controller::Action,
+        events::{Event, EventType},
+        reflector::ObjectRef,
+        watcher,
+    },
+};
+use serde::Serialize;
+use serde_json::json;
+use smelter_crds::{Lrp, labels};
+use std::{sync::Arc, time::Duration};
+
+pub(crate) const CONTROLLER: &str = "lrp";
+
+/// How often a settled LRP is looked at again without a watch event.
+const RECHECK: Duration = Duration::from_secs(300);
+
+/// LRPs everywhere, the StatefulSets and Services they own, and their pods (by the process
+/// label every instance carries), so each instance's change reaches the status at once.
+pub(crate) fn controller(ctx: &Context) -> Controller<Lrp> {
+    let client = ctx.client.clone();
+    let labelled = watcher::Config::default().labels(labels::PROCESS_GUID);
+    Controller::new(Api::<Lrp>::all(client.clone()), watcher::Config::default())
+        .owns(Api::<StatefulSet>::all(client.clone()), labelled.clone())
+        .owns(Api::<Service>::all(client.clone()), labelled.clone())
+        .watches(Api::<Pod>::all(client), labelled, |pod| lrp_of(&pod))
+}
+
+fn lrp_of(pod: &Pod) -> Option<ObjectRef<Lrp>> {
+    let guid = pod.labels().get(labels::PROCESS_GUID)?;
+    Some(ObjectRef::new(guid).within(&pod.namespace()?))
+}
+
+pub(crate) async fn reconcile(lrp: Arc<Lrp>, scoped: Arc<SpaceScoped>) -> Result<Action, Error> {
+    scoped
+        .ctx
+        .observe(CONTROLLER, &*lrp, reconcile_lrp(&lrp, &scoped))
+        .await
+}
+
+pub(crate) fn error_policy(lrp: Arc<Lrp>, error: &Error, scoped: Arc<SpaceScoped>) -> Action {
+    scoped.ctx.error_policy(CONTROLLER, &*lrp, error)
+}
+
+async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error> {
+    // Its children go with it through their owner references.
+    if lrp.meta().deletion_timestamp.is_some() {
+        return Ok(Action::await_change());
+    }
+    let namespace = lrp.namespace().ok_or_else(|| Error::NoNamespace {
+        kind: CONTROLLER,
+        name: lrp.name_any(),
+    })?;
+    if scoped.space_of(lrp.labels(), &namespace).await.is_none() {
+        tracing::debug!("not in a space of this installation; leaving it alone");
+        return Ok(Action::requeue(RECHECK));
+    }
+    let ctx = &scoped.ctx;
+    let guid = lrp.name_any();
+    let created = lrp
+        .meta()
+        .creation_timestamp
+        .as_ref()
+        .map_or_else(std::time::SystemTime::now, |t| t.0.into());
+    let (template, revision) =
+        match workload::pod_template(lrp, &ctx.config.staging, scoped.signer().await?, created) {
+            Ok(made) => made,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot run");
+                publish(lrp, EventType::Warning, "CannotRun", e.to_string(), ctx).await;
+                return Ok(Action::requeue(RECHECK));
+            }
+        };
+    let selector = format!("{}={guid}", labels::PROCESS_GUID);
+    let list = ListParams::default().labels(&selector);
+    let read = |kind| {
+        let namespace = namespace.clone();
+        move |source| Error::Read {
+            kind,
+            namespace,
+            source,
+        }
+    };
+
+    // The workloads: the current revision at the desired size; older ones once it is ready.
+    let statefulsets: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), &namespace);
+    let owned: Vec<StatefulSet> = statefulsets
+        .list(&list)
+        .await
+        .map_err(read("statefulsets"))?
+        .items
+        .into_iter()
+        .filter(|s| is_owned_by(s, lrp))
+        .collect();
+    let plan = rollout::plan(&owned, &revision, lrp.spec.instances);
+    if plan.apply_current {
+        let desired = workload::statefulset(lrp, &template, &revision, lrp.spec.instances);
+        apply(&statefulsets, &desired, "apply statefulset").await?;
+        tracing::info!(%revision, instances = lrp.spec.instances, "applied statefulset");
+    }
+    for name in &plan.delete {
+        match statefulsets.delete(name, &DeleteParams::background()).await {
+            Ok(_) => tracing::info!(statefulset = %name, "retired an older revision"),
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(source) => {
+                return Err(Error::Write {
+                    what: "delete statefulset",
+                    name: format!("{namespace}/{name}"),
+                    source,
+                });
+            }
+        }
+    }
+
+    // The Service, put back when deleted or changed.
+    let services: Api<Service> = Api::namespaced(ctx.client.clone(), &namespace);
+    let desired = workload::service(lrp);
+    let live = services
+        .get_opt(&workload::service_name(&guid))
+        .await
+        .map_err(read("services"))?;
+    if !live.is_some_and(|l| service_up_to_date(&desired, &l)) {
+        apply(&services, &desired, "apply service").await?;
+        tracing::info!("applied service");
+    }
+
+    // The ActualLRP view.
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
+    let pods = pods.list(&list).await.map_err(read("pods"))?.items;
+    let (status, crashes) = instances::status(
+        &lrp.spec.process_type,
+        lrp.spec.instances,
+        &revision,
+        &pods,
+        lrp.meta().generation,
+        lrp.status.as_ref(),
+        &tenancy::now(),
+    );
+    if lrp.status.as_ref() != Some(&status) {
+        let patch = json!({
+            "apiVersion": Lrp::api_version(&()),
+            "kind": Lrp::kind(&()),
+            "status": status,
+        });
+        Api::<Lrp>::namespaced(ctx.client.clone(), &namespace)
+            .patch_status(
+                &guid,
+                &PatchParams::apply(FIELD_MANAGER).force(),
+                &Patch::Apply(&patch),
+            )
+            .await
+            .map_err(|source| Error::ApplyStatus {
+                kind: CONTROLLER,
+                name: guid.clone(),
+                source,
+            })?;
+        for crash in crashes {
+            let note = format!("instance {} crashed: {}", crash.index, crash.reason);
+            publish(lrp, EventType::Warning, "InstanceCrashed", note, ctx).await;
+        }
+    }
+    Ok(Action::requeue(RECHECK))
+}
+
+/// Whether `obj` is one of the LRP's own (and not, say, a leftover of a deleted LRP of the
+/// same GUID that the garbage collector has yet to remove).
+fn is_owned_by<K: Resource>(obj: &K, lrp: &Lrp) -> bool {
+    obj.meta()
+        .owner_references
+        .iter()
+        .flatten()
+        .any(|r| Some(&r.uid) == lrp.meta().uid.as_ref())
+}
+
+/// Whether the live Service routes as the desired one does.
+fn service_up_to_date(desired: &Service, live: &Service) -> bool {
+    let (Some(want), Some(have)) = (desired.spec.as_ref(), live.spec.as_ref()) else {
+        return false;
+    };
+    let ports = |s: &k8s_openapi::api::core::v1::ServiceSpec| {
+        s.ports
+            .iter()
+            .flatten()
+            .map(|p| (p.port, p.target_port.clone()))
+            .collect::<Vec<_>>()
+    };
+    want.selector == have.selector
+        && ports(want) == ports(have)
+        && desired
+            .labels()
+            .iter()
+            .all(|(k, v)| live.labels().get(k) == Some(v))
+        && desired
+            .owner_references()
+            .iter()
+            .all(|o| live.owner_references().iter().any(|l| l.uid == o.uid))
+}
+
+async fn apply<K>(api: &Api<K>, desired: &K, kind: &'static str) -> Result<(), Error>
+where
+    K: Resource + Clone + Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let name = desired.meta().name.clone().unwrap_or_default();
+    api.patch(
+        &name,
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(desired),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|source| Error::Write {
+        what: kind,
+        name: format!(
+            "{}/{name}",
+            desired.meta().namespace.clone().unwrap_or_default()
+        ),
+        source,
+    })
+}
+
+/// Records an Event on the LRP. Best effort: it is a notice for people.
+async fn publish(lrp: &Lrp, type_: EventType, reason: &str, note: String, ctx: &Context) {
+    let event = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note),
+        action: "Run".into(),
+        secondary: None,
+    };
+    if let Err(e) = ctx.recorder.publish(&event, &lrp.object_ref(&())).await {
+        tracing::warn!(error = %e, reason, "failed to record an event");
+    }
+}

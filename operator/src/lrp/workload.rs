@@ -1,0 +1,414 @@
+//! Pure: the workload and Service of an LRP (ARCHITECTURE.md §6).
+//!
+//! Each *revision* of an LRP (what its instances run: droplet, command, environment, limits,
+//! health checks) is a StatefulSet named `<process guid>-<revision>`, and one Service selects
+//! the ready pods of all of them. Why StatefulSets, and why one per revision:
+//!
+//! - CF promises every instance a unique `CF_INSTANCE_INDEX` in `0..N-1`, the index `cf app`
+//!   shows. A StatefulSet's pods have exactly that (their ordinal, published in the
+//!   `apps.kubernetes.io/pod-index` label, which the downward API hands to the launcher). A
+//!   Deployment's pods have random names and no index at all.
+//! - A StatefulSet updates in place one pod at a time, deleting an instance before its
+//!   replacement starts: a one-instance app would go down on every push. CF promises the
+//!   opposite. So a new revision is a new StatefulSet, started beside the old one, and the old
+//!   one is deleted only once every new instance is ready (see [`super::rollout`]). Meanwhile
+//!   the Service sends traffic to the ready instances of both, as CF's rolling deployment does.
+
+use k8s_openapi::{
+    api::{
+        apps::v1::{StatefulSet, StatefulSetSpec},
+        core::v1::{
+            Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
+            HTTPGetAction, ObjectFieldSelector, PodSecurityContext, PodSpec, PodTemplateSpec,
+            Probe, ResourceRequirements, SecretEnvSource, Service, ServicePort, ServiceSpec,
+            TCPSocketAction, Volume, VolumeMount,
+        },
+    },
+    apimachinery::pkg::{
+        api::resource::Quantity,
+        apis::meta::v1::{LabelSelector, ObjectMeta},
+        util::intstr::IntOrString,
+    },
+};
+use kube::{Resource, ResourceExt};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use smelter_blobstore::{UrlSigner, keys};
+use smelter_crds::{HealthCheck, HealthCheckType, Lrp, labels};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, SystemTime},
+};
+
+use crate::staging::job::StagingConfig;
+
+/// The label with an instance's revision.
+pub const REVISION: &str = "cf.smelter.dev/revision";
+/// The label Kubernetes puts on a StatefulSet's pods with their ordinal.
+pub const POD_INDEX: &str = "apps.kubernetes.io/pod-index";
+/// The app container's name.
+pub const APP_CONTAINER: &str = "app";
+/// CF's `vcap` user.
+const VCAP_UID: i64 = 2000;
+/// Where the droplet is unpacked: its `app/` is the app's directory, as on a Diego cell.
+const HOME: &str = "/home/vcap";
+/// CF's defaults: an instance has 60 s to become healthy, and one check may take 1 s.
+const DEFAULT_STARTUP_TIMEOUT: i32 = 60;
+const DEFAULT_INVOCATION_TIMEOUT: i32 = 1;
+/// How often the startup, readiness and liveness checks run, in seconds (Diego checks a
+/// starting instance every 2 s, and a running one every 30 s; readiness as often as CF's
+/// readiness checks, 5 s).
+const STARTUP_PERIOD: i32 = 2;
+const READINESS_PERIOD: i32 = 5;
+const LIVENESS_PERIOD: i32 = 30;
+/// CF gives an app 10 s after SIGTERM before it is killed.
+const GRACE_PERIOD: i64 = 10;
+/// How long a droplet download URL in a pod template stays valid. A pod that restarts fetches
+/// the droplet again with the URL in its template, so it must outlive the revision; it only
+/// reads one immutable blob whose sha256 the pod checks.
+const DROPLET_URL_TTL: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// The Service of an LRP: `lrp-<process guid>` (a Service name must start with a letter).
+pub fn service_name(lrp_guid: &str) -> String {
+    format!("lrp-{lrp_guid}")
+}
+
+/// The StatefulSet of one revision.
+pub fn statefulset_name(lrp_guid: &str, revision: &str) -> String {
+    format!("{lrp_guid}-{revision}")
+}
+
+/// The labels every object of the LRP carries: its GUIDs, as the API filters on them.
+pub fn lrp_labels(lrp: &Lrp) -> BTreeMap<String, String> {
+    let mut l: BTreeMap<String, String> = lrp
+        .labels()
+        .iter()
+        .filter(|(k, _)| [labels::ORG_GUID, labels::SPACE_GUID].contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    l.insert(labels::MANAGED_BY.into(), "smelter".into());
+    l.insert(labels::APP_GUID.into(), lrp.spec.app_guid.clone());
+    l.insert(labels::PROCESS_GUID.into(), lrp.name_any());
+    l.insert(labels::PROCESS_TYPE.into(), lrp.spec.process_type.clone());
+    l
+}
+
+/// Why an LRP cannot run.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WorkloadError {
+    #[error("stack {0} is not available")]
+    UnknownStack(String),
+}
+
+/// The pod template of the LRP's current revision, and the revision: a digest of the
+/// template, so anything that changes what runs makes a new revision and nothing else does.
+pub fn pod_template(
+    lrp: &Lrp,
+    config: &StagingConfig,
+    signer: &UrlSigner,
+    droplet_created: SystemTime,
+) -> Result<(PodTemplateSpec, String), WorkloadError> {
+    let spec = &lrp.spec;
+    let port = spec.ports.first().copied().unwrap_or(8080);
+    let field = |path: &str| EnvVarSource {
+        field_ref: Some(ObjectFieldSelector {
+            field_path: path.to_owned(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let value = |name: &str, value: String| EnvVar {
+        name: name.to_owned(),
+        value: Some(value),
+        ..Default::default()
+    };
+    let mut env: Vec<EnvVar> = spec
+        .environment
+        .iter()
+        .map(|(k, v)| value(k, v.clone()))
+        .collect();
+    env.extend([
+        value("PORT", port.to_string()),
+        value("MEMORY_LIMIT", format!("{}m", spec.memory_in_mb)),
+        EnvVar {
+            name: "CF_INSTANCE_INDEX".into(),
+            value_from: Some(field(&format!("metadata.labels['{POD_INDEX}']"))),
+            ..Default::default()
+        },
+        EnvVar {
+            name: "CF_INSTANCE_GUID".into(),
+            value_from: Some(field("metadata.uid")),
+            ..Default::default()
+        },
+        EnvVar {
+            name: "CF_INSTANCE_IP".into(),
+            value_from: Some(field("status.podIP")),
+            ..Default::default()
+        },
+    ]);
+
+    let limits = BTreeMap::from([
+        (
+            "memory".to_owned(),
+            Quantity(format!("{}Mi", spec.memory_in_mb)),
+        ),
+        (
+            "ephemeral-storage".to_owned(),
+            Quantity(format!("{}Mi", spec.disk_in_mb)),
+        ),
+    ]);
+    let resources = ResourceRequirements {
+        // CF reserves an instance's memory on its cell; the request does the same here.
+        requests: Some(BTreeMap::from([(
+            "memory".to_owned(),
+            Quantity(format!("{}Mi", spec.memory_in_mb)),
+        )])),
+        limits: Some(limits),
+        ..Default::default()
+    };
+    let liveness = &spec.health_check;
+    let readiness = spec.readiness_health_check.as_ref().unwrap_or(liveness);
+    let startup_timeout = liveness.timeout.unwrap_or(DEFAULT_STARTUP_TIMEOUT);
+
+    let mut app = Container {
+        name: APP_CONTAINER.into(),
+        image_pull_policy: Some("IfNotPresent".into()),
+        env: Some(env),
+        env_from: spec.environment_secret.as_ref().map(|name| {
+            vec![EnvFromSource {
+                secret_ref: Some(SecretEnvSource {
+                    name: name.clone(),
+                    optional: Some(true),
+                }),
+                ..Default::default()
+            }]
+        }),
+        ports: Some(vec![ContainerPort {
+            name: Some("http".into()),
+            container_port: port,
+            ..Default::default()
+        }]),
+        resources: Some(resources),
+        startup_probe: probe(liveness, port, STARTUP_PERIOD).map(|mut p| {
+            p.failure_threshold = Some((startup_timeout / STARTUP_PERIOD).max(1));
+            p
+        }),
+        readiness_probe: probe(readiness, port, READINESS_PERIOD),
+        liveness_probe: probe(liveness, port, LIVENESS_PERIOD),
+        termination_message_policy: Some("FallbackToLogsOnError".into()),
+        ..Default::default()
+    };
+    let mut pod = PodSpec {
+        automount_service_account_token: Some(false),
+        enable_service_links: Some(false),
+        termination_grace_period_seconds: Some(GRACE_PERIOD),
+        ..Default::default()
+    };
+
+    match (&spec.droplet, &spec.image) {
+        (Some(droplet), _) => {
+            let stack = spec
+                .stack
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .unwrap_or(&config.default_stack);
+            let image = config
+                .stack_images
+                .get(stack)
+                .ok_or_else(|| WorkloadError::UnknownStack(stack.to_owned()))?;
+            let url = signer.url(
+                &config.blob_url,
+                "GET",
+                &keys::droplet(&droplet.guid),
+                droplet_created,
+                DROPLET_URL_TTL,
+            );
+            let plan = json!({
+                "copy_lifecycle_to": "/tmp/lifecycle",
+                "fetch": [{
+                    "url": url,
+                    "sha256": droplet.checksum.value,
+                    "into": HOME,
+                    "format": "tgz",
+                }],
+            });
+            let mount = |name: &str, path: &str| VolumeMount {
+                name: name.to_owned(),
+                mount_path: path.to_owned(),
+                ..Default::default()
+            };
+            pod.init_containers = Some(vec![Container {
+                name: "fetch".into(),
+                image: Some(config.lifecycle_image.clone()),
+                image_pull_policy: Some("IfNotPresent".into()),
+                command: Some(vec!["/lifecycle/fetcher".into()]),
+                env: Some(vec![value("SMELTER_FETCH_PLAN", plan.to_string())]),
+                volume_mounts: Some(vec![
+                    mount("lifecycle", "/tmp/lifecycle"),
+                    mount("home", HOME),
+                ]),
+                termination_message_policy: Some("FallbackToLogsOnError".into()),
+                ..Default::default()
+            }]);
+            app.image = Some(image.clone());
+            app.command = Some(vec!["/tmp/lifecycle/launcher".into()]);
+            // The launcher runs the droplet's own command for the type when given none.
+            app.args = Some(
+                std::iter::once(format!("{HOME}/app"))
+                    .chain(spec.command.clone().filter(|c| !c.is_empty()))
+                    .collect(),
+            );
+            app.working_dir = Some(format!("{HOME}/app"));
+            app.volume_mounts = Some(vec![
+                mount("lifecycle", "/tmp/lifecycle"),
+                mount("home", HOME),
+            ]);
+            pod.security_context = Some(PodSecurityContext {
+                run_as_user: Some(VCAP_UID),
+                run_as_group: Some(VCAP_UID),
+                fs_group: Some(VCAP_UID),
+                ..Default::default()
+            });
+            pod.volumes = Some(
+                ["lifecycle", "home"]
+                    .iter()
+                    .map(|name| Volume {
+                        name: (*name).to_owned(),
+                        empty_dir: Some(EmptyDirVolumeSource::default()),
+                        ..Default::default()
+                    })
+                    .collect(),
+            );
+        }
+        (None, image) => {
+            // A docker app runs its image as it is; a command replaces the entrypoint.
+            app.image = image.clone();
+            if let Some(command) = spec.command.clone().filter(|c| !c.is_empty()) {
+                app.command = Some(vec!["/bin/sh".into(), "-c".into(), command]);
+            }
+        }
+    }
+    pod.containers = vec![app];
+
+    let revision = revision_of(&pod);
+    let mut labels = lrp_labels(lrp);
+    labels.insert(REVISION.into(), revision.clone());
+    let template = PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels),
+            ..Default::default()
+        }),
+        spec: Some(pod),
+    };
+    Ok((template, revision))
+}
+
+/// The first 10 hex digits of the sha256 of the pod spec's JSON (serde_json writes struct
+/// fields in declaration order and maps sorted, so equal specs give equal text).
+fn revision_of(pod: &PodSpec) -> String {
+    let text = serde_json::to_vec(pod).unwrap_or_default();
+    let digest = Sha256::digest(&text);
+    digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A CF health check as a probe run every `period` seconds; `process` checks nothing beyond
+/// the process running, which Kubernetes already watches.
+fn probe(check: &HealthCheck, port: i32, period: i32) -> Option<Probe> {
+    let mut probe = Probe {
+        period_seconds: Some(period),
+        timeout_seconds: Some(
+            check
+                .invocation_timeout
+                .unwrap_or(DEFAULT_INVOCATION_TIMEOUT),
+        ),
+        failure_threshold: Some(1),
+        ..Default::default()
+    };
+    match check.type_ {
+        HealthCheckType::Port => {
+            probe.tcp_socket = Some(TCPSocketAction {
+                port: IntOrString::Int(port),
+                ..Default::default()
+            });
+        }
+        HealthCheckType::Http => {
+            probe.http_get = Some(HTTPGetAction {
+                path: Some(check.endpoint.clone().unwrap_or_else(|| "/".into())),
+                port: IntOrString::Int(port),
+                ..Default::default()
+            });
+        }
+        HealthCheckType::Process => return None,
+    }
+    // A liveness check that fails once should not kill an instance on a busy node; Diego
+    // also acts on a failed check of a running instance, but only after its interval.
+    if period == LIVENESS_PERIOD {
+        probe.failure_threshold = Some(2);
+    }
+    Some(probe)
+}
+
+/// The StatefulSet of one revision with `replicas` instances, owned by the LRP.
+pub fn statefulset(
+    lrp: &Lrp,
+    template: &PodTemplateSpec,
+    revision: &str,
+    replicas: i32,
+) -> StatefulSet {
+    let guid = lrp.name_any();
+    let mut labels = lrp_labels(lrp);
+    labels.insert(REVISION.into(), revision.to_owned());
+    let selector = BTreeMap::from([
+        (labels::PROCESS_GUID.to_owned(), guid.clone()),
+        (REVISION.to_owned(), revision.to_owned()),
+    ]);
+    StatefulSet {
+        metadata: ObjectMeta {
+            name: Some(statefulset_name(&guid, revision)),
+            namespace: lrp.namespace(),
+            labels: Some(labels),
+            owner_references: lrp.controller_owner_ref(&()).map(|r| vec![r]),
+            ..Default::default()
+        },
+        spec: Some(StatefulSetSpec {
+            replicas: Some(replicas),
+            // Diego starts all instances at once; so does a parallel StatefulSet.
+            pod_management_policy: Some("Parallel".into()),
+            service_name: Some(service_name(&guid)),
+            selector: LabelSelector {
+                match_labels: Some(selector),
+                ..Default::default()
+            },
+            template: template.clone(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The LRP's Service: every ready instance of every revision, on the app's port.
+pub fn service(lrp: &Lrp) -> Service {
+    let guid = lrp.name_any();
+    let port = lrp.spec.ports.first().copied().unwrap_or(8080);
+    Service {
+        metadata: ObjectMeta {
+            name: Some(service_name(&guid)),
+            namespace: lrp.namespace(),
+            labels: Some(lrp_labels(lrp)),
+            owner_references: lrp.controller_owner_ref(&()).map(|r| vec![r]),
+            ..Default::default()
+        },
+        spec: Some(ServiceSpec {
+            selector: Some(BTreeMap::from([(labels::PROCESS_GUID.to_owned(), guid)])),
+            ports: Some(vec![ServicePort {
+                name: Some("http".into()),
+                port,
+                target_port: Some(IntOrString::Int(port)),
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,92 @@
+//! What the controllers of objects in space namespaces (builds, apps, LRPs) share: this
+//! installation's orgs and spaces (the tenancy controllers' caches), its domains, and the
+//! blob URL signing key.
+
+use crate::{Error, context::Context};
+use futures::future::{BoxFuture, Shared};
+use kube::{
+    ResourceExt,
+    runtime::reflector::{ObjectRef, Store},
+};
+use smelter_blobstore::{UrlSigner, signing};
+use smelter_crds::{Domain, Org, Space, labels};
+use std::{collections::BTreeMap, sync::Arc};
+use tokio::sync::OnceCell;
+
+pub(crate) struct SpaceScoped {
+    pub ctx: Arc<Context>,
+    pub orgs: Store<Org>,
+    pub spaces: Store<Space>,
+    /// The domains in the root namespace.
+    pub domains: Store<Domain>,
+    /// Resolves once `orgs`, `spaces` and `domains` hold their first full list. A store's
+    /// readiness wakes only the last of several concurrent waiters (kube-runtime's
+    /// `DelayedInit` keeps one waker), so reconciles wait on this one shared future instead.
+    pub synced: Shared<BoxFuture<'static, bool>>,
+    /// The blob URL signing key, read (or made) on first use.
+    signer: OnceCell<UrlSigner>,
+}
+
+impl SpaceScoped {
+    pub fn new(
+        ctx: Arc<Context>,
+        orgs: Store<Org>,
+        spaces: Store<Space>,
+        domains: Store<Domain>,
+        synced: Shared<BoxFuture<'static, bool>>,
+    ) -> Self {
+        Self {
+            ctx,
+            orgs,
+            spaces,
+            domains,
+            synced,
+            signer: OnceCell::new(),
+        }
+    }
+
+    pub async fn signer(&self) -> Result<&UrlSigner, Error> {
+        self.signer
+            .get_or_try_init(|| async {
+                smelter_common::secrets::get_or_create(
+                    &self.ctx.client,
+                    &self.ctx.config.root_namespace,
+                    signing::DEFAULT_SECRET,
+                    signing::SIGNING_KEY_FIELD,
+                    signing::generate_key,
+                )
+                .await
+                .map(UrlSigner::new)
+                .map_err(Error::SigningKey)
+            })
+            .await
+    }
+
+    /// The Space (and its Org) whose namespace is `namespace`, if it is one of this
+    /// installation's. `object_labels` may name the org, which saves a scan.
+    pub async fn space_of(
+        &self,
+        object_labels: &BTreeMap<String, String>,
+        namespace: &str,
+    ) -> Option<(Arc<Space>, Arc<Org>)> {
+        // Before the caches' first full list every object would look foreign.
+        if !self.synced.clone().await {
+            return None;
+        }
+        let space = match object_labels.get(labels::ORG_GUID) {
+            Some(org) => self.spaces.get(&ObjectRef::new(namespace).within(org)),
+            None => self.spaces.find(|s| s.name_any() == namespace),
+        }?;
+        let org = self
+            .orgs
+            .get(&ObjectRef::new(&space.namespace()?).within(&self.ctx.config.root_namespace))?;
+        Some((space, org))
+    }
+
+    /// The name of the domain `guid`.
+    pub fn domain_name(&self, guid: &str) -> Option<String> {
+        self.domains
+            .get(&ObjectRef::new(guid).within(&self.ctx.config.root_namespace))
+            .map(|d| d.spec.name.clone())
+    }
+}
