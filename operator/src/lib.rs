@@ -40,6 +40,7 @@ mod error;
 pub mod lrp;
 pub mod metrics;
 mod orgs;
+pub mod route;
 mod scoped;
 mod spaces;
 pub mod staging;
@@ -48,6 +49,7 @@ pub mod tenancy;
 pub use context::FIELD_MANAGER;
 pub use error::Error;
 pub use metrics::Metrics;
+pub use route::ingress::RoutingConfig;
 pub use staging::job::StagingConfig;
 
 use futures::{FutureExt, Stream, StreamExt};
@@ -68,8 +70,10 @@ pub struct Config {
     /// Smelter's own namespace: where `Org`s, admin `Buildpack`s and the shared signing keys
     /// live. It need not exist when the operator starts.
     pub root_namespace: String,
-    /// How staging Jobs are made.
+    /// How staging Jobs are made (its images and blob URL also run the apps).
     pub staging: StagingConfig,
+    /// How routes become Ingresses.
+    pub routing: RoutingConfig,
 }
 
 impl Config {
@@ -77,6 +81,7 @@ impl Config {
         Self {
             root_namespace: root_namespace.into(),
             staging: StagingConfig::default(),
+            routing: RoutingConfig::default(),
         }
     }
 }
@@ -99,9 +104,11 @@ pub async fn run(
     let builds = staging::controller::controller(&ctx);
     let apps = app::controller::controller(&ctx);
     let lrps = lrp::controller::controller(&ctx);
+    let routes = route::controller::controller(&ctx);
     let (domain_cache, domains) = domain_reflector(&ctx);
     let (org_cache, space_cache) = (orgs.store(), spaces.store());
     let (build_cache, app_cache, lrp_cache) = (builds.store(), apps.store(), lrps.store());
+    let route_cache = routes.store();
     // A store's readiness wakes only the last of several concurrent waiters (kube-runtime's
     // DelayedInit keeps one waker), so everything that needs the shared caches waits on this
     // one shared future instead of on the stores.
@@ -128,6 +135,7 @@ pub async fn run(
             && build_cache.wait_until_ready().await.is_ok()
             && app_cache.wait_until_ready().await.is_ok()
             && lrp_cache.wait_until_ready().await.is_ok()
+            && route_cache.wait_until_ready().await.is_ok()
     };
     let readiness = async {
         tokio::select! {
@@ -176,6 +184,14 @@ pub async fn run(
         lrps.graceful_shutdown_on(shutdown.clone()).run(
             lrp::controller::reconcile,
             lrp::controller::error_policy,
+            scoped.clone(),
+        ),
+    );
+    let routes = drain(
+        "route",
+        routes.graceful_shutdown_on(shutdown.clone()).run(
+            route::controller::reconcile,
+            route::controller::error_policy,
             scoped,
         ),
     );
@@ -187,7 +203,7 @@ pub async fn run(
         }
     };
     tracing::info!(root_namespace = %ctx.config.root_namespace, "controllers starting");
-    futures::join!(orgs, spaces, builds, apps, lrps, domains, readiness);
+    futures::join!(orgs, spaces, builds, apps, lrps, routes, domains, readiness);
     health.set_ready(false);
     tracing::info!("controllers stopped");
 }

@@ -41,6 +41,13 @@ struct Args {
     /// CF's staging timeout, in seconds.
     #[arg(long, env = "SMELTER_STAGING_TIMEOUT", default_value_t = 900)]
     staging_timeout: u64,
+    /// The ingressClassName of the routes' Ingresses; empty means the cluster's default.
+    #[arg(long, env = "SMELTER_INGRESS_CLASS")]
+    ingress_class: Option<String>,
+    /// A TLS Secret in each space namespace for the routes' Ingresses; empty leaves TLS to
+    /// the ingress controller's default certificate.
+    #[arg(long, env = "SMELTER_ROUTE_TLS_SECRET")]
+    route_tls_secret: Option<String>,
     /// Log one JSON object per line instead of text.
     #[arg(long, env = "SMELTER_LOG_JSON")]
     log_json: bool,
@@ -68,6 +75,8 @@ impl Args {
         staging.default_stack.clone_from(&self.default_stack);
         staging.blob_url.clone_from(&self.blob_url);
         staging.timeout = std::time::Duration::from_secs(self.staging_timeout);
+        config.routing.ingress_class = self.ingress_class.clone().filter(|c| !c.is_empty());
+        config.routing.tls_secret = self.route_tls_secret.clone().filter(|s| !s.is_empty());
         config
     }
 }

@@ -83,10 +83,9 @@ impl SpaceScoped {
         Some((space, org))
     }
 
-    /// The name of the domain `guid`.
-    pub fn domain_name(&self, guid: &str) -> Option<String> {
+    /// The domain `guid`.
+    pub fn domain(&self, guid: &str) -> Option<Arc<Domain>> {
         self.domains
             .get(&ObjectRef::new(guid).within(&self.ctx.config.root_namespace))
-            .map(|d| d.spec.name.clone())
     }
 }

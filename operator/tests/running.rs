@@ -14,6 +14,7 @@ use k8s_openapi::{
             ContainerStatus, Pod, PodCondition, PodStatus, Service,
         },
         events::v1::Event,
+        networking::v1::Ingress,
     },
     apimachinery::pkg::apis::meta::v1::Time,
     jiff::Timestamp,
@@ -114,7 +115,8 @@ async fn started_app(
     guid
 }
 
-async fn route_to(client: &Client, root: &str, space: &str, app: &str) {
+/// A route `myapp.apps.example.com` to the app's web process; returns its GUID.
+async fn route_to(client: &Client, root: &str, space: &str, app: &str) -> String {
     let domains: Api<Domain> = Api::namespaced(client.clone(), root);
     let domain = support::guid();
     let d = Domain::new(
@@ -131,8 +133,9 @@ async fn route_to(client: &Client, root: &str, space: &str, app: &str) {
         .await
         .expect("create domain");
     let routes: Api<Route> = Api::namespaced(client.clone(), space);
+    let guid = support::guid();
     let r = Route::new(
-        &support::guid(),
+        &guid,
         RouteSpec {
             host: "myapp".into(),
             path: String::new(),
@@ -151,6 +154,7 @@ async fn route_to(client: &Client, root: &str, space: &str, app: &str) {
         .create(&PostParams::default(), &r)
         .await
         .expect("create route");
+    guid
 }
 
 /// The StatefulSets of `lrp`, by revision.
@@ -544,5 +548,85 @@ async fn a_settled_app_costs_no_writes_over_a_quiet_minute_kubelet_played() {
         "writes during the quiet minute: {:?}",
         &after[before..]
     );
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn a_route_becomes_an_ingress_to_its_process() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org, space) = org_and_space(&client, &op).await;
+    let app = started_app(&client, &org, &space, None, 1).await;
+    let route = route_to(&client, &op.root, &space, &app).await;
+    let ingresses: Api<Ingress> = Api::namespaced(client.clone(), &space);
+    let ingress = wait_some("the ingress", || async {
+        ingresses.get_opt(&route).await.ok().flatten()
+    })
+    .await;
+    let rule = &ingress
+        .spec
+        .as_ref()
+        .and_then(|s| s.rules.clone())
+        .expect("rules")[0];
+    assert_eq!(rule.host.as_deref(), Some("myapp.apps.example.com"));
+    let path = &rule.http.as_ref().expect("http").paths[0];
+    let backend = path.backend.service.as_ref().expect("service backend");
+    assert_eq!(
+        backend.name,
+        format!("lrp-{app}"),
+        "the web process's Service"
+    );
+    assert_eq!(ingress.owner_references()[0].name, route);
+    let routes: Api<Route> = Api::namespaced(client.clone(), &space);
+    let served = wait_some("route status", || async {
+        routes
+            .get(&route)
+            .await
+            .ok()
+            .and_then(|r| r.status)
+            .filter(|s| !s.conditions.is_empty())
+    })
+    .await;
+    assert_eq!(served.url.as_deref(), Some("myapp.apps.example.com"));
+    assert_eq!(served.conditions[0].status, "True");
+
+    // Deleted by hand, it comes back.
+    ingresses
+        .delete(&route, &DeleteParams::default())
+        .await
+        .expect("delete ingress");
+    wait_some("the ingress back", || async {
+        ingresses
+            .get_opt(&route)
+            .await
+            .ok()
+            .flatten()
+            .filter(|i| i.uid() != ingress.uid())
+    })
+    .await;
+
+    // Without destinations the route is not served: no Ingress, Ready False.
+    routes
+        .patch(
+            &route,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({ "spec": { "destinations": null } })),
+        )
+        .await
+        .expect("unmap");
+    support::wait_for("the ingress gone", SETTLE, || async {
+        matches!(ingresses.get_opt(&route).await, Ok(None))
+    })
+    .await;
+    let unserved = wait_some("route status False", || async {
+        routes
+            .get(&route)
+            .await
+            .ok()
+            .and_then(|r| r.status)
+            .filter(|s| s.conditions[0].status == "False")
+    })
+    .await;
+    assert_eq!(unserved.conditions[0].reason, "NoDestinations");
     op.stop().await;
 }

@@ -156,10 +156,10 @@ async fn uris(
         })?;
     let mut uris: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in &routes.items {
-        let Some(domain) = scoped.domain_name(&r.spec.domain_guid) else {
+        let Some(domain) = scoped.domain(&r.spec.domain_guid) else {
             continue;
         };
-        let url = route::url(&r.spec.host, &domain, &r.spec.path);
+        let url = route::url(&r.spec.host, &domain.spec.name, &r.spec.path);
         for d in r
             .spec
             .destinations

@@ -412,3 +412,242 @@ pub fn service(lrp: &Lrp) -> Service {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smelter_crds::{Checksum, ChecksumType, DropletReference, LrpSpec};
+    use std::time::UNIX_EPOCH;
+
+    fn lrp(check: HealthCheck, command: Option<&str>) -> Lrp {
+        let mut lrp = Lrp::new(
+            "p0000000-0000-4000-8000-000000000001",
+            LrpSpec {
+                app_guid: "a".into(),
+                process_type: "web".into(),
+                command: command.map(Into::into),
+                instances: 3,
+                memory_in_mb: 64,
+                disk_in_mb: 256,
+                log_rate_limit_in_bytes_per_second: -1,
+                health_check: check,
+                readiness_health_check: None,
+                droplet: Some(DropletReference {
+                    guid: "d".into(),
+                    checksum: Checksum {
+                        type_: ChecksumType::Sha256,
+                        value: "e".repeat(64),
+                    },
+                }),
+                image: None,
+                ports: vec![8080],
+                environment_secret: Some("a-env".into()),
+                environment: [("VCAP_APPLICATION".to_owned(), "{}".to_owned())].into(),
+                stack: None,
+            },
+        );
+        lrp.metadata.namespace = Some("space".into());
+        lrp.metadata.uid = Some("lrp-uid".into());
+        lrp
+    }
+
+    fn template(lrp: &Lrp) -> (PodTemplateSpec, String) {
+        pod_template(
+            lrp,
+            &StagingConfig::default(),
+            &UrlSigner::new(b"k".to_vec()),
+            UNIX_EPOCH,
+        )
+        .expect("template")
+    }
+
+    fn app_container(t: &PodTemplateSpec) -> Container {
+        t.spec.as_ref().expect("spec").containers[0].clone()
+    }
+
+    #[test]
+    fn health_checks_become_probes() {
+        let check = |type_, endpoint: Option<&str>, timeout, invocation| HealthCheck {
+            type_,
+            endpoint: endpoint.map(Into::into),
+            timeout,
+            invocation_timeout: invocation,
+        };
+        // (check, tcp, http path, startup failure threshold, probe timeout)
+        let cases = [
+            (
+                check(HealthCheckType::Port, None, None, None),
+                true,
+                None,
+                30,
+                1,
+            ),
+            (
+                check(HealthCheckType::Http, Some("/health"), Some(10), Some(3)),
+                false,
+                Some("/health"),
+                5,
+                3,
+            ),
+        ];
+        for (hc, tcp, path, threshold, timeout) in cases {
+            let c = app_container(&template(&lrp(hc.clone(), None)).0);
+            for p in [&c.startup_probe, &c.readiness_probe, &c.liveness_probe] {
+                let p = p.as_ref().expect("probe");
+                assert_eq!(p.tcp_socket.is_some(), tcp, "{hc:?}");
+                assert_eq!(
+                    p.http_get.as_ref().and_then(|h| h.path.as_deref()),
+                    path,
+                    "{hc:?}"
+                );
+                assert_eq!(p.timeout_seconds, Some(timeout));
+            }
+            let startup = c.startup_probe.expect("startup");
+            assert_eq!(startup.failure_threshold, Some(threshold), "{hc:?}");
+        }
+        let process = app_container(
+            &template(&lrp(
+                check(HealthCheckType::Process, None, None, None),
+                None,
+            ))
+            .0,
+        );
+        assert!(process.startup_probe.is_none() && process.liveness_probe.is_none());
+    }
+
+    #[test]
+    fn a_droplet_runs_through_the_launcher_with_cf_environment_and_limits() {
+        let l = lrp(HealthCheck::default(), Some("./server --fast"));
+        let (t, revision) = template(&l);
+        let c = app_container(&t);
+        assert_eq!(
+            c.image.as_deref(),
+            Some(StagingConfig::default().stack_images["cflinuxfs4"].as_str())
+        );
+        assert_eq!(c.command, Some(vec!["/tmp/lifecycle/launcher".to_owned()]));
+        assert_eq!(
+            c.args,
+            Some(vec![
+                "/home/vcap/app".to_owned(),
+                "./server --fast".to_owned()
+            ])
+        );
+        let env: BTreeMap<String, EnvVar> = c
+            .env
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.name.clone(), e))
+            .collect();
+        assert_eq!(env["PORT"].value.as_deref(), Some("8080"));
+        assert_eq!(env["MEMORY_LIMIT"].value.as_deref(), Some("64m"));
+        assert_eq!(env["VCAP_APPLICATION"].value.as_deref(), Some("{}"));
+        let index = env["CF_INSTANCE_INDEX"]
+            .value_from
+            .as_ref()
+            .and_then(|v| v.field_ref.as_ref());
+        assert_eq!(
+            index.map(|f| f.field_path.as_str()),
+            Some("metadata.labels['apps.kubernetes.io/pod-index']")
+        );
+        let limits = c.resources.and_then(|r| r.limits).expect("limits");
+        assert_eq!(limits["memory"], Quantity("64Mi".into()));
+        assert_eq!(limits["ephemeral-storage"], Quantity("256Mi".into()));
+        let init = &t
+            .spec
+            .as_ref()
+            .and_then(|s| s.init_containers.clone())
+            .expect("init")[0];
+        let plan = init.env.as_ref().expect("env")[0]
+            .value
+            .clone()
+            .expect("plan");
+        assert!(
+            plan.contains(&"e".repeat(64)) && plan.contains("droplets/d"),
+            "{plan}"
+        );
+        assert_eq!(
+            t.metadata
+                .as_ref()
+                .and_then(|m| m.labels.as_ref())
+                .map(|l| l[REVISION].clone()),
+            Some(revision)
+        );
+    }
+
+    #[test]
+    fn the_revision_follows_what_runs_not_how_many() {
+        let base = lrp(HealthCheck::default(), None);
+        let (_, revision) = template(&base);
+        let mut scaled = base.clone();
+        scaled.spec.instances = 7;
+        assert_eq!(
+            template(&scaled).1,
+            revision,
+            "scaling is not a new revision"
+        );
+        let mut other = base.clone();
+        other.spec.droplet.as_mut().expect("droplet").checksum.value = "f".repeat(64);
+        assert_ne!(template(&other).1, revision, "a new droplet is");
+        let mut env = base.clone();
+        env.spec.environment.insert("X".into(), "1".into());
+        assert_ne!(template(&env).1, revision, "so is new environment");
+        let mut unknown = base.clone();
+        unknown.spec.stack = Some("windows".into());
+        assert_eq!(
+            pod_template(
+                &unknown,
+                &StagingConfig::default(),
+                &UrlSigner::new(b"k".to_vec()),
+                UNIX_EPOCH
+            )
+            .expect_err("unknown stack"),
+            WorkloadError::UnknownStack("windows".into())
+        );
+    }
+
+    #[test]
+    fn docker_images_run_as_they_are_and_the_workload_is_owned_and_selected() {
+        let mut docker = lrp(HealthCheck::default(), Some("nginx -g 'daemon off;'"));
+        docker.spec.droplet = None;
+        docker.spec.image = Some("nginx:1.27".into());
+        let (t, revision) = template(&docker);
+        let c = app_container(&t);
+        assert_eq!(c.image.as_deref(), Some("nginx:1.27"));
+        assert_eq!(c.command.as_ref().map(|c| c[0].as_str()), Some("/bin/sh"));
+        assert!(
+            t.spec
+                .as_ref()
+                .and_then(|s| s.init_containers.as_ref())
+                .is_none()
+        );
+        let sts = statefulset(&docker, &t, &revision, 3);
+        assert_eq!(
+            sts.metadata.name,
+            Some(format!("p0000000-0000-4000-8000-000000000001-{revision}"))
+        );
+        let spec = sts.spec.expect("spec");
+        assert_eq!(spec.replicas, Some(3));
+        assert_eq!(
+            spec.service_name.as_deref(),
+            Some("lrp-p0000000-0000-4000-8000-000000000001")
+        );
+        let selector = spec.selector.match_labels.expect("selector");
+        assert_eq!(selector[REVISION], revision);
+        assert_eq!(
+            sts.metadata.owner_references.expect("owner")[0].uid,
+            "lrp-uid"
+        );
+        let svc = service(&docker);
+        let s = svc.spec.expect("spec");
+        assert_eq!(
+            s.selector,
+            Some(BTreeMap::from([(
+                labels::PROCESS_GUID.to_owned(),
+                docker.name_any()
+            )])),
+            "every revision's instances"
+        );
+        assert_eq!(s.ports.expect("ports")[0].port, 8080);
+    }
+}
