@@ -45,6 +45,7 @@ mod scoped;
 mod spaces;
 pub mod staging;
 pub mod tenancy;
+mod watch;
 
 pub use context::FIELD_MANAGER;
 pub use error::Error;
@@ -128,6 +129,7 @@ pub async fn run(
         org_cache,
         space_cache,
         domain_cache,
+        route_cache,
         shared_synced.clone(),
     ));
     let synced = async move {
@@ -135,7 +137,6 @@ pub async fn run(
             && build_cache.wait_until_ready().await.is_ok()
             && app_cache.wait_until_ready().await.is_ok()
             && lrp_cache.wait_until_ready().await.is_ok()
-            && route_cache.wait_until_ready().await.is_ok()
     };
     let readiness = async {
         tokio::select! {

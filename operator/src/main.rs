@@ -106,10 +106,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Error> {
-    let client = kube::Client::try_default().await.map_err(Error::Client)?;
-    crd_check::ensure_installed(&client).await?;
     let mut registry = health::registry_with_build_info("operator");
     let metrics = Metrics::register(&mut registry);
+    let config = kube::Config::infer()
+        .await
+        .map_err(|e| Error::Client(kube::Error::InferConfig(e)))?;
+    let client = metrics.counting_client(config).map_err(Error::Client)?;
+    crd_check::ensure_installed(&client).await?;
     let health = health::Health::new(registry);
     let serve = health::serve(args.health_addr, health.router()).map_err(Error::Serve);
     let controllers = smelter_operator::run(

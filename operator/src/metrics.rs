@@ -19,6 +19,12 @@ struct FailureLabels {
     error: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    /// `read` (GET: gets, lists, watches) or `write` (everything else).
+    kind: &'static str,
+}
+
 type DurationFamily = Family<ControllerLabels, Histogram, fn() -> Histogram>;
 
 /// Counts reconciles and their failures per controller. Clones share the same counters.
@@ -27,6 +33,7 @@ pub struct Metrics {
     reconciles: Family<ControllerLabels, Counter>,
     failures: Family<FailureLabels, Counter>,
     duration: DurationFamily,
+    kube_requests: Family<RequestLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -36,6 +43,7 @@ impl Default for Metrics {
             reconciles: Family::default(),
             failures: Family::default(),
             duration: Family::new_with_constructor(duration_histogram),
+            kube_requests: Family::default(),
         }
     }
 }
@@ -68,7 +76,31 @@ impl Metrics {
             "How long reconciles take, by controller",
             metrics.duration.clone(),
         );
+        registry.register(
+            "operator_kube_requests",
+            "Requests sent to the API server, as read (GET) or write",
+            metrics.kube_requests.clone(),
+        );
         metrics
+    }
+
+    /// A client on `config` whose requests are counted in `operator_kube_requests_total`,
+    /// so writes per object and a quiet cluster's silence can be read off `/metrics`.
+    pub fn counting_client(&self, config: kube::Config) -> Result<kube::Client, kube::Error> {
+        let requests = self.kube_requests.clone();
+        let layer =
+            tower::util::MapRequestLayer::new(move |req: http::Request<kube::client::Body>| {
+                let kind = if req.method() == http::Method::GET {
+                    "read"
+                } else {
+                    "write"
+                };
+                requests.get_or_create(&RequestLabels { kind }).inc();
+                req
+            });
+        Ok(kube::client::ClientBuilder::try_from(config)?
+            .with_layer(&layer)
+            .build())
     }
 
     /// Records one finished reconcile. A wait for the cluster (see [`Error::waiting`]) is not

@@ -43,7 +43,7 @@ pub(crate) fn controller(ctx: &Context) -> Controller<Org> {
     let orgs: Api<Org> = Api::namespaced(ctx.client.clone(), &root);
     let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
     let selector = TenantKind::Org.namespace_selector();
-    Controller::new(orgs, watcher::Config::default()).watches(
+    crate::watch::controller(orgs).watches(
         namespaces,
         watcher::Config::default().labels(&selector),
         move |ns| org_of_namespace(&ns, &root),

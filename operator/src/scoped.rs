@@ -9,7 +9,7 @@ use kube::{
     runtime::reflector::{ObjectRef, Store},
 };
 use smelter_blobstore::{UrlSigner, signing};
-use smelter_crds::{Domain, Org, Space, labels};
+use smelter_crds::{Domain, Org, Route, Space, labels};
 use std::{collections::BTreeMap, sync::Arc};
 use tokio::sync::OnceCell;
 
@@ -19,7 +19,9 @@ pub(crate) struct SpaceScoped {
     pub spaces: Store<Space>,
     /// The domains in the root namespace.
     pub domains: Store<Domain>,
-    /// Resolves once `orgs`, `spaces` and `domains` hold their first full list. A store's
+    /// Every route (the Route controller's cache).
+    pub routes: Store<Route>,
+    /// Resolves once `orgs`, `spaces`, `domains` and `routes` hold their first full list. A store's
     /// readiness wakes only the last of several concurrent waiters (kube-runtime's
     /// `DelayedInit` keeps one waker), so reconciles wait on this one shared future instead.
     pub synced: Shared<BoxFuture<'static, bool>>,
@@ -33,6 +35,7 @@ impl SpaceScoped {
         orgs: Store<Org>,
         spaces: Store<Space>,
         domains: Store<Domain>,
+        routes: Store<Route>,
         synced: Shared<BoxFuture<'static, bool>>,
     ) -> Self {
         Self {
@@ -40,6 +43,7 @@ impl SpaceScoped {
             orgs,
             spaces,
             domains,
+            routes,
             synced,
             signer: OnceCell::new(),
         }

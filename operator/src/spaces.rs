@@ -54,7 +54,7 @@ pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
     let role_bindings: Api<RoleBinding> = Api::all(ctx.client.clone());
     let namespace_selector = TenantKind::Space.namespace_selector();
     let role_binding_selector = access::role_binding_selector();
-    Controller::new(spaces, watcher::Config::default())
+    crate::watch::controller(spaces)
         .watches(
             namespaces,
             watcher::Config::default().labels(&namespace_selector),

@@ -11,9 +11,9 @@ use crate::{
 use kube::{
     Api, Resource, ResourceExt,
     api::{DeleteParams, ListParams, Patch, PatchParams},
-    runtime::{Controller, controller::Action, watcher},
+    runtime::{Controller, controller::Action},
 };
-use smelter_crds::{App, Build, Lrp, Route, labels, route};
+use smelter_crds::{App, Build, Lrp, labels, route};
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 pub(crate) const CONTROLLER: &str = "app";
@@ -24,10 +24,10 @@ const RECHECK: Duration = Duration::from_secs(300);
 /// Apps everywhere and the LRPs they own.
 pub(crate) fn controller(ctx: &Context) -> Controller<App> {
     let client = ctx.client.clone();
-    Controller::new(Api::<App>::all(client.clone()), watcher::Config::default()).owns(
+    crate::watch::controller(Api::<App>::all(client.clone())).owns_stream(crate::watch::children(
         Api::<Lrp>::all(client),
-        watcher::Config::default().labels(labels::APP_GUID),
-    )
+        labels::APP_GUID,
+    ))
 }
 
 pub(crate) async fn reconcile(app: Arc<App>, scoped: Arc<SpaceScoped>) -> Result<Action, Error> {
@@ -80,7 +80,7 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
         org_guid: org.name_any(),
         org_name: org.spec.name.clone(),
         uris: if droplet.is_some() {
-            uris(&guid, &namespace, scoped).await?
+            uris(&guid, &namespace, scoped)
         } else {
             BTreeMap::new()
         },
@@ -140,22 +140,15 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
     Ok(Action::requeue(RECHECK))
 }
 
-/// The URL of every route to the app, per process type.
-async fn uris(
-    app_guid: &str,
-    namespace: &str,
-    scoped: &SpaceScoped,
-) -> Result<BTreeMap<String, Vec<String>>, Error> {
-    let routes = Api::<Route>::namespaced(scoped.ctx.client.clone(), namespace)
-        .list(&ListParams::default())
-        .await
-        .map_err(|source| Error::Read {
-            kind: "routes",
-            namespace: namespace.to_owned(),
-            source,
-        })?;
+/// The URL of every route to the app, per process type (from the Route controller's cache).
+fn uris(app_guid: &str, namespace: &str, scoped: &SpaceScoped) -> BTreeMap<String, Vec<String>> {
     let mut uris: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in &routes.items {
+    let routes = scoped
+        .routes
+        .state()
+        .into_iter()
+        .filter(|r| r.namespace().as_deref() == Some(namespace));
+    for r in routes {
         let Some(domain) = scoped.domain(&r.spec.domain_guid) else {
             continue;
         };
@@ -172,5 +165,5 @@ async fn uris(
             }
         }
     }
-    Ok(uris)
+    uris
 }

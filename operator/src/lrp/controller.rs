@@ -23,7 +23,6 @@ use kube::{
         controller::Action,
         events::{Event, EventType},
         reflector::ObjectRef,
-        watcher,
     },
 };
 use serde::Serialize;
@@ -40,14 +39,23 @@ const RECHECK: Duration = Duration::from_secs(300);
 /// label every instance carries), so each instance's change reaches the status at once.
 pub(crate) fn controller(ctx: &Context) -> Controller<Lrp> {
     let client = ctx.client.clone();
-    let labelled = watcher::Config::default().labels(labels::PROCESS_GUID);
-    Controller::new(Api::<Lrp>::all(client.clone()), watcher::Config::default())
-        .owns(Api::<StatefulSet>::all(client.clone()), labelled.clone())
-        .owns(Api::<Service>::all(client.clone()), labelled.clone())
-        .watches(Api::<Pod>::all(client), labelled, |pod| lrp_of(&pod))
+    let label = labels::PROCESS_GUID;
+    crate::watch::controller(Api::<Lrp>::all(client.clone()))
+        .owns_stream(crate::watch::children(
+            Api::<StatefulSet>::all(client.clone()),
+            label,
+        ))
+        .owns_stream(crate::watch::children(
+            Api::<Service>::all(client.clone()),
+            label,
+        ))
+        .watches_stream(
+            crate::watch::children(Api::<Pod>::all(client), label),
+            |pod| lrp_of(&pod),
+        )
 }
 
-fn lrp_of(pod: &Pod) -> Option<ObjectRef<Lrp>> {
+fn lrp_of(pod: &impl ResourceExt) -> Option<ObjectRef<Lrp>> {
     let guid = pod.labels().get(labels::PROCESS_GUID)?;
     Some(ObjectRef::new(guid).within(&pod.namespace()?))
 }

@@ -13,7 +13,7 @@ use k8s_openapi::{api::networking::v1::Ingress, apimachinery::pkg::apis::meta::v
 use kube::{
     Api, Resource, ResourceExt,
     api::{DeleteParams, Patch, PatchParams},
-    runtime::{Controller, controller::Action, watcher},
+    runtime::{Controller, controller::Action},
 };
 use serde_json::json;
 use smelter_crds::{App, Route, labels, route::RouteStatus};
@@ -28,14 +28,10 @@ const RECHECK: Duration = Duration::from_secs(300);
 /// Routes everywhere and the Ingresses they own.
 pub(crate) fn controller(ctx: &Context) -> Controller<Route> {
     let client = ctx.client.clone();
-    Controller::new(
-        Api::<Route>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .owns(
+    crate::watch::controller(Api::<Route>::all(client.clone())).owns_stream(crate::watch::children(
         Api::<Ingress>::all(client),
-        watcher::Config::default().labels(labels::ROUTE_GUID),
-    )
+        labels::ROUTE_GUID,
+    ))
 }
 
 pub(crate) async fn reconcile(

@@ -22,7 +22,6 @@ use kube::{
         controller::Action,
         events::{Event, EventType},
         reflector::ObjectRef,
-        watcher,
     },
 };
 use smelter_crds::{
@@ -43,16 +42,18 @@ const PACKAGE_RECHECK: Duration = Duration::from_secs(5);
 /// carries), so a pod's end reaches its build at once.
 pub(crate) fn controller(ctx: &Context) -> Controller<Build> {
     let client = ctx.client.clone();
-    let labelled = watcher::Config::default().labels(labels::BUILD_GUID);
-    Controller::new(
-        Api::<Build>::all(client.clone()),
-        watcher::Config::default(),
-    )
-    .owns(Api::<Job>::all(client.clone()), labelled.clone())
-    .watches(Api::<Pod>::all(client), labelled, |pod| build_of(&pod))
+    crate::watch::controller(Api::<Build>::all(client.clone()))
+        .owns_stream(crate::watch::children(
+            Api::<Job>::all(client.clone()),
+            labels::BUILD_GUID,
+        ))
+        .watches_stream(
+            crate::watch::children(Api::<Pod>::all(client), labels::BUILD_GUID),
+            |pod| build_of(&pod),
+        )
 }
 
-fn build_of(pod: &Pod) -> Option<ObjectRef<Build>> {
+fn build_of(pod: &impl ResourceExt) -> Option<ObjectRef<Build>> {
     let guid = pod.labels().get(labels::BUILD_GUID)?;
     Some(ObjectRef::new(guid).within(&pod.namespace()?))
 }

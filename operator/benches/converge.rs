@@ -1,0 +1,364 @@
+//! Benchmark: 1,000 apps created at once, each with a staged droplet and one route (issue:
+//! operator performance). Runs the real operator binary (release build) against the real test
+//! Kubernetes (`benches/run converge`) and reports:
+//! - the time until every child exists (LRP, StatefulSet, Service, Ingress) and every LRP and
+//!   Route status is written, and the time until the operator's writes stop;
+//! - the operator's API writes per app (its own `operator_kube_requests_total{kind="write"}`);
+//! - its writes over the minute after that (goal: 0);
+//! - its resident memory.
+//!
+//! Tier 1 has no kubelet: the StatefulSet controller creates the pods and they stay Pending, so
+//! "settled" means every instance is reported STARTING with its pod.
+
+use futures::{StreamExt, stream};
+use k8s_openapi::api::{
+    apps::v1::StatefulSet,
+    core::v1::{Namespace, Service},
+    networking::v1::Ingress,
+};
+use kube::{
+    Api, Client, ResourceExt,
+    api::{ListParams, Patch, PatchParams, PostParams},
+};
+use serde_json::json;
+use smelter_crds::{
+    App, AppSpec, Build, BuildSpec, DesiredState, Domain, DomainSpec, HealthCheck, Lifecycle, Lrp,
+    Org, OrgSpec, Process, Route, RouteSpec, Space, SpaceSpec, labels, route::Destination,
+};
+use smelter_test_support::{self as support, process};
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    path::Path,
+    time::{Duration, Instant},
+};
+
+const SPACES: usize = 20;
+const APPS: usize = 1000;
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn writes(health: SocketAddr) -> u64 {
+    let (_, body) = process::get(health, "/metrics").await.expect("metrics");
+    body.lines()
+        .find(|l| {
+            l.starts_with("smelter_operator_kube_requests_total") && l.contains("kind=\"write\"")
+        })
+        .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
+}
+
+fn tenant(org: &str, space: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (labels::ORG_GUID.to_owned(), org.to_owned()),
+        (labels::SPACE_GUID.to_owned(), space.to_owned()),
+    ])
+}
+
+/// One app as `cf push` leaves it: a staged build, the app started on its droplet, a route.
+async fn push(client: Client, org: String, space: String, domain: String, i: usize) {
+    let app_guid = support::guid();
+    let build_guid = support::guid();
+    let builds: Api<Build> = Api::namespaced(client.clone(), &space);
+    let mut build = Build::new(
+        &build_guid,
+        BuildSpec {
+            app_guid: app_guid.clone(),
+            package_guid: support::guid(),
+            lifecycle: Lifecycle::default(),
+            staging_memory_in_mb: None,
+            staging_disk_in_mb: None,
+            staging_log_rate_limit_bytes_per_second: None,
+        },
+    );
+    build.metadata.labels = Some(tenant(&org, &space));
+    builds
+        .create(&PostParams::default(), &build)
+        .await
+        .expect("build");
+    let status = json!({ "status": { "state": "STAGED", "droplet": {
+        "guid": build_guid,
+        "checksum": { "type": "sha256", "value": "a".repeat(64) },
+        "processTypes": { "web": "./server" },
+        "stack": "cflinuxfs4",
+    }}});
+    builds
+        .patch_status(&build_guid, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .expect("build status");
+    let mut app = App::new(
+        &app_guid,
+        AppSpec {
+            name: format!("app-{i}"),
+            desired_state: DesiredState::Started,
+            lifecycle: Lifecycle::default(),
+            current_droplet_guid: Some(build_guid),
+            environment_variables_secret: None,
+            processes: vec![Process {
+                type_: "web".into(),
+                guid: app_guid.clone(),
+                command: None,
+                instances: 1,
+                memory_in_mb: 64,
+                disk_in_mb: 256,
+                log_rate_limit_in_bytes_per_second: -1,
+                health_check: HealthCheck::default(),
+                readiness_health_check: None,
+            }],
+        },
+    );
+    app.metadata.labels = Some(tenant(&org, &space));
+    Api::<App>::namespaced(client.clone(), &space)
+        .create(&PostParams::default(), &app)
+        .await
+        .expect("app");
+    let mut route = Route::new(
+        &support::guid(),
+        RouteSpec {
+            host: format!("app-{i}"),
+            path: String::new(),
+            domain_guid: domain,
+            destinations: vec![Destination {
+                guid: support::guid(),
+                app_guid,
+                process_type: "web".into(),
+                port: None,
+                weight: None,
+                protocol: None,
+            }],
+        },
+    );
+    route.metadata.labels = Some(tenant(&org, &space));
+    Api::<Route>::namespaced(client, &space)
+        .create(&PostParams::default(), &route)
+        .await
+        .expect("route");
+}
+
+/// How many of the children and statuses exist: (LRPs with a status for their generation and
+/// every instance's pod, StatefulSets, Services, Ingresses, served Routes).
+async fn progress(client: &Client) -> [usize; 5] {
+    let lp = ListParams::default().labels(labels::MANAGED_BY);
+    let lrps = Api::<Lrp>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+        .expect("lrps");
+    let settled = lrps
+        .items
+        .iter()
+        .filter(|l| {
+            l.status.as_ref().is_some_and(|s| {
+                s.observed_generation == l.metadata.generation
+                    && s.instances.len() == l.spec.instances as usize
+                    && s.instances.iter().all(|i| i.pod_name.is_some())
+            })
+        })
+        .count();
+    let sts = Api::<StatefulSet>::all(client.clone())
+        .list_metadata(&lp)
+        .await
+        .expect("sts")
+        .items
+        .len();
+    let svc = Api::<Service>::all(client.clone())
+        .list_metadata(&lp)
+        .await
+        .expect("svc")
+        .items
+        .len();
+    let ing = Api::<Ingress>::all(client.clone())
+        .list_metadata(&lp)
+        .await
+        .expect("ing")
+        .items
+        .len();
+    let routes = Api::<Route>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+        .expect("routes")
+        .items
+        .iter()
+        .filter(|r| {
+            r.status
+                .as_ref()
+                .is_some_and(|s| s.conditions.iter().any(|c| c.status == "True"))
+        })
+        .count();
+    [settled, sts, svc, ing, routes]
+}
+
+#[tokio::main]
+async fn main() {
+    let client = support::client().await;
+    support::install_crds(&client).await;
+    let root = support::namespace(&client, "bench-root").await;
+    let health = process::free_port();
+    let operator = process::Running::start(
+        Path::new(env!("CARGO_BIN_EXE_operator")),
+        &[
+            ("SMELTER_HEALTH_ADDR", health.to_string()),
+            ("SMELTER_ROOT_NAMESPACE", root.clone()),
+            (
+                "KUBECONFIG",
+                support::kubeconfig_path().display().to_string(),
+            ),
+            ("RUST_LOG", "warn".into()),
+        ],
+    );
+    support::wait_for("operator ready", Duration::from_secs(60), || async {
+        process::get(health, "/readyz")
+            .await
+            .is_some_and(|(s, _)| s == 200)
+    })
+    .await;
+
+    // Tenancy first: the org and the spaces, whose namespaces the operator makes.
+    let org = support::guid();
+    Api::<Org>::namespaced(client.clone(), &root)
+        .create(
+            &PostParams::default(),
+            &Org::new(
+                &org,
+                OrgSpec {
+                    name: "bench".into(),
+                    suspended: false,
+                },
+            ),
+        )
+        .await
+        .expect("org");
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    support::wait_for("org namespace", Duration::from_secs(60), || async {
+        namespaces.get_opt(&org).await.ok().flatten().is_some()
+    })
+    .await;
+    let spaces: Vec<String> = (0..SPACES).map(|_| support::guid()).collect();
+    for (i, s) in spaces.iter().enumerate() {
+        Api::<Space>::namespaced(client.clone(), &org)
+            .create(
+                &PostParams::default(),
+                &Space::new(
+                    s,
+                    SpaceSpec {
+                        name: format!("space-{i}"),
+                        allow_ssh: false,
+                    },
+                ),
+            )
+            .await
+            .expect("space");
+    }
+    let selector = format!("{}={org}", labels::ORG_GUID);
+    support::wait_for("space namespaces", Duration::from_secs(120), || async {
+        namespaces
+            .list_metadata(&ListParams::default().labels(&selector))
+            .await
+            .is_ok_and(|l| {
+                l.items
+                    .iter()
+                    .filter(|n| spaces.contains(&n.name_any()))
+                    .count()
+                    == SPACES
+            })
+    })
+    .await;
+    let domain = support::guid();
+    Api::<Domain>::namespaced(client.clone(), &root)
+        .create(
+            &PostParams::default(),
+            &Domain::new(
+                &domain,
+                DomainSpec {
+                    name: "apps.bench.example".into(),
+                    internal: false,
+                    organization_guid: None,
+                    shared_organization_guids: vec![],
+                },
+            ),
+        )
+        .await
+        .expect("domain");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let w0 = writes(health).await;
+    let started = Instant::now();
+    stream::iter(0..APPS)
+        .for_each_concurrent(32, |i| {
+            push(
+                client.clone(),
+                org.clone(),
+                spaces[i % SPACES].clone(),
+                domain.clone(),
+                i,
+            )
+        })
+        .await;
+    let created = started.elapsed();
+    let mut last = [0; 5];
+    while last.iter().any(|n| *n < APPS) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        last = progress(&client).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(900),
+            "not settled after 15 minutes: {last:?}"
+        );
+    }
+    let settled = started.elapsed();
+    // The operator is done when its writes stop (5 s without one).
+    let mut w = writes(health).await;
+    let mut quiet_since = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = writes(health).await;
+        if now != w {
+            w = now;
+            quiet_since = Instant::now();
+        } else if quiet_since.elapsed() >= Duration::from_secs(5) {
+            break;
+        }
+    }
+    let writes_stopped = quiet_since.duration_since(started);
+    let w1 = writes(health).await;
+    let rss_settled = rss_kib(operator.pid());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let w2 = writes(health).await;
+    let rss = rss_kib(operator.pid());
+
+    println!("{APPS} apps in {SPACES} spaces, each with a staged droplet and one route");
+    println!(
+        "objects created by the benchmark in {:.1} s",
+        created.as_secs_f64()
+    );
+    println!(
+        "every LRP, StatefulSet, Service, Ingress and Route status in place after {:.1} s",
+        settled.as_secs_f64()
+    );
+    println!(
+        "operator writes stopped after {:.1} s",
+        writes_stopped.as_secs_f64()
+    );
+    println!(
+        "operator API writes: {} for {APPS} apps = {:.2} per app",
+        w1 - w0,
+        (w1 - w0) as f64 / APPS as f64
+    );
+    println!(
+        "operator API writes in the settled minute after: {}",
+        w2 - w1
+    );
+    println!(
+        "operator resident memory: {:.1} MB settled, {:.1} MB a minute later",
+        rss_settled as f64 / 1024.0,
+        rss as f64 / 1024.0
+    );
+    operator.terminate(Duration::from_secs(30));
+}
