@@ -147,3 +147,50 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// Whether `store` holds the object `name` at resource version `version` or a later one, so a
+/// writer sees its write even when another write (a controller's status) follows within one
+/// poll of [`until`], which an equality check would miss until it timed out. Resource versions
+/// are opaque by the API's rules, but an etcd-backed API server's are etcd revisions, which
+/// only grow; versions that are not numbers fall back to equality.
+pub fn has_version<K>(store: &Store<K>, name: &str, version: Option<&str>) -> bool
+where
+    K: Resource + Clone + 'static,
+    K::DynamicType: Eq + Hash + Clone,
+{
+    let Some(version) = version else {
+        return false;
+    };
+    store.state().iter().any(|o| {
+        o.meta().name.as_deref() == Some(name)
+            && o.meta().resource_version.as_deref().is_some_and(|have| {
+                have == version
+                    || matches!(
+                        (have.parse::<u64>(), version.parse::<u64>()),
+                        (Ok(have), Ok(want)) if have >= want
+                    )
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+
+    #[test]
+    fn a_later_version_counts_as_seen() {
+        let (store, mut writer) = reflector::store::<ConfigMap>();
+        let mut cm = ConfigMap::default();
+        cm.metadata.name = Some("c".into());
+        cm.metadata.namespace = Some("n".into());
+        cm.metadata.resource_version = Some("12".into());
+        writer.apply_watcher_event(&watcher::Event::Apply(cm));
+        assert!(has_version(&store, "c", Some("12")));
+        assert!(has_version(&store, "c", Some("9")));
+        assert!(!has_version(&store, "c", Some("13")));
+        assert!(!has_version(&store, "c", Some("x")));
+        assert!(!has_version(&store, "d", Some("1")));
+        assert!(!has_version(&store, "c", None));
+    }
+}

@@ -21,7 +21,7 @@ pub struct Config {
     pub work_dir: std::path::PathBuf,
     /// Where bits are stored.
     pub blobstore: BlobstoreConfig,
-    /// The largest package zip accepted, in bytes (CC's default: 1 GiB).
+    /// The largest package or buildpack zip accepted, in bytes (CC's default: 1 GiB).
     pub max_package_bytes: u64,
     /// The largest droplet or buildpack cache a staging pod may store, in bytes.
     pub max_droplet_bytes: u64,

@@ -27,10 +27,12 @@ pub enum Operation {
     DomainDelete,
     RouteDelete,
     ApplyManifest,
+    BuildpackDelete,
+    BuildpackUpload,
 }
 
 impl Operation {
-    const ALL: [Operation; 7] = [
+    const ALL: [Operation; 9] = [
         Self::OrgDelete,
         Self::SpaceDelete,
         Self::RoleDelete,
@@ -38,6 +40,8 @@ impl Operation {
         Self::DomainDelete,
         Self::RouteDelete,
         Self::ApplyManifest,
+        Self::BuildpackDelete,
+        Self::BuildpackUpload,
     ];
 
     /// CC's `operation` name.
@@ -50,6 +54,8 @@ impl Operation {
             Self::DomainDelete => "domain.delete",
             Self::RouteDelete => "route.delete",
             Self::ApplyManifest => "space.apply_manifest",
+            Self::BuildpackDelete => "buildpack.delete",
+            Self::BuildpackUpload => "buildpack.upload",
         }
     }
 
@@ -66,10 +72,15 @@ fn job_guid(op: Operation, target: &str) -> String {
     format!("{}~{target}", op.name())
 }
 
+/// The job's absolute URL, for a `Location` header.
+pub fn location(base: &BaseUrl, op: Operation, target: &str) -> String {
+    base.join(&format!("/v3/jobs/{}", job_guid(op, target)))
+}
+
 /// 202 Accepted with the job's absolute URL in `Location`, which is all the CLI reads.
 pub fn accepted(base: &BaseUrl, op: Operation, target: &str) -> Response {
     let guid = job_guid(op, target);
-    let location = base.join(&format!("/v3/jobs/{guid}"));
+    let location = location(base, op, target);
     let body = present(base, &guid, op, "PROCESSING");
     (
         StatusCode::ACCEPTED,
@@ -82,7 +93,7 @@ pub fn accepted(base: &BaseUrl, op: Operation, target: &str) -> Response {
 /// 202 Accepted for work already done: the job reads COMPLETE on the first poll.
 pub fn accepted_complete(base: &BaseUrl, op: Operation, target: &str) -> Response {
     let guid = job_guid(op, target);
-    let location = base.join(&format!("/v3/jobs/{guid}"));
+    let location = location(base, op, target);
     let body = present(base, &guid, op, "COMPLETE");
     (
         StatusCode::ACCEPTED,
@@ -153,8 +164,14 @@ async fn show(
             .state()
             .iter()
             .any(|r| named(r.metadata.name.as_ref())),
-        // The manifest was applied before the job was handed out.
-        Operation::ApplyManifest => false,
+        Operation::BuildpackDelete => state
+            .caches
+            .buildpacks
+            .state()
+            .iter()
+            .any(|b| named(b.metadata.name.as_ref())),
+        // The manifest was applied, or the bits stored, before the job was handed out.
+        Operation::ApplyManifest | Operation::BuildpackUpload => false,
     };
     Ok(Json(present(
         &base,

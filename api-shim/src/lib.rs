@@ -167,6 +167,7 @@ pub async fn build_state(
         limits,
         signer: smelter_blobstore::UrlSigner::new(blob_key),
         metrics,
+        buildpack_order: Default::default(),
     }))
 }
 
@@ -189,7 +190,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(packages::routes())
         .merge(apply_manifest::routes())
         .merge(builds::routes())
-        .merge(buildpacks::routes())
+        .merge(buildpacks::routes(state.limits.max_package_bytes))
         .merge(droplets::routes())
         .merge(stacks::routes())
         .merge(log_cache::routes())

@@ -80,7 +80,7 @@ struct Args {
     /// Scratch directory for uploads being assembled; default: next to the blobstore directory.
     #[arg(long, env = "SMELTER_WORK_DIR")]
     work_dir: Option<std::path::PathBuf>,
-    /// The largest package zip accepted, in bytes (CC's default: 1 GiB).
+    /// The largest package or buildpack zip accepted, in bytes (CC's default: 1 GiB).
     #[arg(long, env = "SMELTER_MAX_PACKAGE_BYTES", default_value_t = 1 << 30)]
     max_package_bytes: u64,
     /// The URL clients use to reach the API; default: taken from each request's Host header.
@@ -180,11 +180,14 @@ async fn run(args: Args) -> Result<(), Error> {
     let state = smelter_api_shim::build_state(kube_config, config, metrics).await?;
     let api = smelter_api_shim::router(state.clone());
     // Ready once every watch cache holds its first list: before that, reads would be wrong.
+    // The built-in buildpacks are installed after that, in the background: they need the
+    // caches to tell what exists, and the API serves meanwhile.
     let ready = health.clone();
     tokio::spawn(async move {
         if state.caches.wait_until_ready().await.is_ok() {
             tracing::info!("watch caches synced");
             ready.set_ready(true);
+            smelter_api_shim::buildpacks::builtin::install_in_background(state).await;
         }
     });
     let (api_result, health_result) = tokio::join!(

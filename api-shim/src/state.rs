@@ -27,6 +27,10 @@ pub struct AppState {
     pub signer: smelter_blobstore::UrlSigner,
     /// Counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
+    /// Held while admin buildpacks are created, moved or deleted: a change of one position
+    /// rewrites others, and two such changes interleaved would leave ties (CC takes a database
+    /// lock for the same reason).
+    pub buildpack_order: tokio::sync::Mutex<()>,
 }
 
 /// The shim's own client (for its watches) and one impersonating client per CF user, so every

@@ -77,46 +77,59 @@ struct Parts {
     bits: Option<tempfile::TempPath>,
 }
 
+/// A multipart error as CC reports an unreadable upload.
+pub(crate) fn unreadable(e: axum::extract::multipart::MultipartError) -> ApiError {
+    ApiError::bad_request(format!("Bad request: the upload could not be read: {e}"))
+}
+
+/// Streams one multipart field into a new temporary file in `dir`, refusing it as soon as it
+/// passes `max` bytes (`what` names the upload in that error). Nothing is held in memory but
+/// the chunk in hand, and the file is removed when the returned path is dropped, so a refused
+/// or broken upload leaves nothing behind.
+pub(crate) async fn spool(
+    field: axum::extract::multipart::Field<'_>,
+    dir: &std::path::Path,
+    max: u64,
+    what: &str,
+) -> ApiResult<tempfile::TempPath> {
+    let file = tempfile::Builder::new()
+        .prefix("upload-")
+        .suffix(".zip")
+        .tempfile_in(dir)
+        .map_err(|e| ApiError::server_error(&e))?;
+    let (std_file, path) = file.into_parts();
+    let mut out = tokio::fs::File::from_std(std_file);
+    let mut written: u64 = 0;
+    let mut stream = field.map_err(unreadable);
+    while let Some(chunk) = stream.try_next().await? {
+        written += chunk.len() as u64;
+        if written > max {
+            return Err(ApiError::unprocessable(format!(
+                "The {what} is larger than the maximum of {max} bytes"
+            )));
+        }
+        out.write_all(&chunk)
+            .await
+            .map_err(|e| ApiError::server_error(&e))?;
+    }
+    out.flush().await.map_err(|e| ApiError::server_error(&e))?;
+    Ok(path)
+}
+
 async fn read_parts(mut multipart: Multipart, dir: &std::path::Path, max: u64) -> ApiResult<Parts> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::bad_request(format!("Bad request: the upload could not be read: {e}"))
-    };
     let mut parts = Parts {
         resources: Vec::new(),
         bits: None,
     };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         match field.name() {
             Some("resources") => {
-                let text = field.text().await.map_err(bad)?;
+                let text = field.text().await.map_err(unreadable)?;
                 parts.resources = serde_json::from_str(&text).map_err(|e| {
                     ApiError::unprocessable(format!("The resources field is invalid: {e}"))
                 })?;
             }
-            Some("bits") => {
-                let file = tempfile::Builder::new()
-                    .prefix("upload-")
-                    .suffix(".zip")
-                    .tempfile_in(dir)
-                    .map_err(|e| ApiError::server_error(&e))?;
-                let (std_file, path) = file.into_parts();
-                let mut out = tokio::fs::File::from_std(std_file);
-                let mut written: u64 = 0;
-                let mut stream = field.map_err(bad);
-                while let Some(chunk) = stream.try_next().await? {
-                    written += chunk.len() as u64;
-                    if written > max {
-                        return Err(ApiError::unprocessable(format!(
-                            "The package is larger than the maximum of {max} bytes"
-                        )));
-                    }
-                    out.write_all(&chunk)
-                        .await
-                        .map_err(|e| ApiError::server_error(&e))?;
-                }
-                out.flush().await.map_err(|e| ApiError::server_error(&e))?;
-                parts.bits = Some(path);
-            }
+            Some("bits") => parts.bits = Some(spool(field, dir, max, "package").await?),
             // CC ignores parts it does not know.
             _ => {}
         }

@@ -10,6 +10,7 @@ use crate::{
     state::AppState,
 };
 use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::{Api, Resource, api::PostParams, runtime::reflector::Store};
 use serde::{Serialize, de::DeserializeOwned};
 use std::{fmt::Debug, time::Duration};
@@ -56,7 +57,18 @@ where
     Ok(created)
 }
 
+/// Conflicts a replace rebases over before it gives up (each one a status write that landed
+/// between the cache's copy and the replace).
+const REBASES: usize = 3;
+
 /// Replaces a (cached, changed) object as the caller and waits until `store` has the new version.
+///
+/// The object carries the cached resource version, so a change made meanwhile is a conflict,
+/// not a lost update. But controllers write status all the time (the operator's Route
+/// controller right after a route is created), and a status write also moves the resource
+/// version. So on a conflict, if the stored object differs from what is sent only in its status
+/// (the same generation, hence the same spec as the change was based on, and the same metadata),
+/// the change is re-sent on the new version.
 pub async fn replace<K>(
     state: &AppState,
     caller: &Caller,
@@ -77,16 +89,93 @@ where
         state.client_for(caller).map_err(ApiError::from_kube)?,
         &namespace,
     );
-    let updated = api
-        .replace(&name, &params(), &obj)
-        .await
-        .map_err(ApiError::from_kube)?;
+    let mut rebases = 0;
+    let updated = loop {
+        match api.replace(&name, &params(), &obj).await {
+            Ok(updated) => break updated,
+            Err(kube::Error::Api(status)) if status.code == 409 && rebases < REBASES => {
+                rebases += 1;
+                let latest = api.get(&name).await.map_err(ApiError::from_kube)?;
+                if !only_status_moved(obj.meta(), latest.meta()) {
+                    return Err(ApiError::from_kube(kube::Error::Api(status)));
+                }
+                obj.meta_mut().resource_version = latest.meta().resource_version.clone();
+            }
+            Err(e) => return Err(ApiError::from_kube(e)),
+        }
+    };
     let version = updated.meta().resource_version.clone();
     cache::until(store, SEEN_WITHIN, |s| {
-        s.state().iter().any(|o| {
-            o.meta().name.as_deref() == Some(name.as_str()) && o.meta().resource_version == version
-        })
+        cache::has_version(s, &name, version.as_deref())
     })
     .await;
     Ok(updated)
+}
+
+/// Whether `latest` can differ from `sent` in its status only: a spec change would have moved
+/// the generation, and every metadata field a write could lose is compared.
+fn only_status_moved(sent: &ObjectMeta, latest: &ObjectMeta) -> bool {
+    let annotations = |m: &ObjectMeta| {
+        let mut a = m.annotations.clone().unwrap_or_default();
+        a.remove(cache::UPDATED_AT);
+        a
+    };
+    sent.generation.is_some()
+        && sent.generation == latest.generation
+        && sent.labels.clone().unwrap_or_default() == latest.labels.clone().unwrap_or_default()
+        && annotations(sent) == annotations(latest)
+        && sent.finalizers.clone().unwrap_or_default()
+            == latest.finalizers.clone().unwrap_or_default()
+        && sent.owner_references == latest.owner_references
+        && sent.deletion_timestamp == latest.deletion_timestamp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_status_move_is_rebased() {
+        let sent = ObjectMeta {
+            name: Some("r".into()),
+            resource_version: Some("1".into()),
+            generation: Some(2),
+            labels: Some([("a".to_owned(), "b".to_owned())].into()),
+            ..Default::default()
+        };
+        let status_written = ObjectMeta {
+            resource_version: Some("2".into()),
+            annotations: Some(
+                [(
+                    cache::UPDATED_AT.to_owned(),
+                    "2024-01-01T00:00:00Z".to_owned(),
+                )]
+                .into(),
+            ),
+            ..sent.clone()
+        };
+        assert!(only_status_moved(&sent, &status_written));
+        let cases = [
+            ObjectMeta {
+                generation: Some(3),
+                ..status_written.clone()
+            },
+            ObjectMeta {
+                labels: None,
+                ..status_written.clone()
+            },
+            ObjectMeta {
+                finalizers: Some(vec!["f".into()]),
+                ..status_written.clone()
+            },
+        ];
+        for latest in cases {
+            assert!(!only_status_moved(&sent, &latest), "{latest:?}");
+        }
+        let no_generation = ObjectMeta {
+            generation: None,
+            ..sent.clone()
+        };
+        assert!(!only_status_moved(&no_generation, &no_generation));
+    }
 }

@@ -70,12 +70,51 @@ check "cf spaces" --expect "^dev$" --expect "^other$" -- "$cf" spaces
 check "cf space-users shows the creator's roles" --expect "admin" -- "$cf" space-users e2e-org dev
 check "cf set-space-role" --expect "OK" -- "$cf" set-space-role alice e2e-org dev SpaceDeveloper
 
+# Admin buildpacks. The api-shim installs the two built-ins in the background once it is ready.
+bp_ready() { "$cf" curl /v3/buildpacks | grep -Eo '"state": *"READY"' | wc -l; }
+for _ in $(seq 150); do
+  (( $(bp_ready) >= 2 )) && break
+  sleep 0.2
+done
+check "cf buildpacks lists the built-ins" \
+  --expect "^1 +staticfile_buildpack +true +false +READY +staticfile_buildpack-v[0-9.]+\.zip +buildpack" \
+  --expect "^2 +binary_buildpack +true +false +READY +binary_buildpack-v[0-9.]+\.zip" -- "$cf" buildpacks
+# A buildpack zip as an admin would build one: executable scripts.
+python3 - "$work/my_bp.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for name, mode, text in [("bin/detect", 0o755, "#!/bin/sh\nexit 1\n"),
+                             ("bin/compile", 0o755, "#!/bin/sh\n"),
+                             ("manifest.yml", 0o644, "language: my\n")]:
+        info = zipfile.ZipInfo(name)
+        info.external_attr = (0o100000 | mode) << 16
+        z.writestr(info, text)
+PY
+check "cf create-buildpack" --expect "OK" -- "$cf" create-buildpack my_bp "$work/my_bp.zip" 1
+check "cf buildpacks shows it first" --expect "^1 +my_bp +true +false +READY +my_bp\.zip" \
+  --expect "^2 +staticfile_buildpack " --expect "^3 +binary_buildpack " -- "$cf" buildpacks
+my_bp_guid=$("$cf" curl "/v3/buildpacks?names=my_bp" | python3 -c 'import json, sys; print(json.load(sys.stdin)["resources"][0]["guid"])')
+check "its zip is in the blobstore" -- test -f "$work/blobstore/buildpacks/$my_bp_guid"
+check "cf update-buildpack -i 3" --expect "OK" -- "$cf" update-buildpack my_bp -i 3
+check "cf buildpacks after the move" --expect "^1 +staticfile_buildpack " --expect "^2 +binary_buildpack " \
+  --expect "^3 +my_bp " -- "$cf" buildpacks
+check "cf update-buildpack --disable" --expect "OK" -- "$cf" update-buildpack my_bp --disable
+check "cf buildpacks shows it disabled" --expect "^3 +my_bp +false +false +READY" -- "$cf" buildpacks
+check "cf delete-buildpack -f" --expect "OK" -- "$cf" delete-buildpack my_bp -f
+check "cf buildpacks after delete" --expect "^2 +binary_buildpack " -- "$cf" buildpacks
+refute "the deleted buildpack is gone" "my_bp"
+check "its zip is gone" --fails -- test -e "$work/blobstore/buildpacks/$my_bp_guid"
+check "cf delete-buildpack of a missing one warns" --expect "Buildpack 'my_bp' not found" -- \
+  "$cf" delete-buildpack my_bp -f
+
 export CF_HOME=$work/alice
 mkdir -p "$CF_HOME"
 check "cf login as alice" --expect "OK" -- "$cf" login -a "$api" -u alice -p "$password" -o e2e-org -s dev
 check "alice sees only her space" --expect "^dev$" -- "$cf" spaces
 refute "alice does not see the other space" "^other$"
 check "alice cannot create spaces" --fails --expect "not authorized" -- "$cf" create-space sneaky -o e2e-org
+check "alice cannot create buildpacks" --fails --expect "not authorized" -- \
+  "$cf" create-buildpack alices_bp "$work/my_bp.zip" 1
 
 check "alice creates an app in her space" --expect "OK" -- "$cf" create-app alices-app
 

@@ -19,6 +19,8 @@ pub struct Shim {
     pub root: String,
     pub client: kube::Client,
     pub users: BTreeMap<String, String>,
+    /// The api-shim's state, for tests that run its background work themselves.
+    pub state: std::sync::Arc<smelter_api_shim::AppState>,
     http: reqwest::Client,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -105,7 +107,8 @@ impl Shim {
             .await
             .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move { axum::serve(listener, smelter_api_shim::router(state)).await });
+        let router = smelter_api_shim::router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await });
         // Wait for the users Secret to reach the cache.
         let shim = Shim {
             blobs,
@@ -113,6 +116,7 @@ impl Shim {
             root,
             client,
             users,
+            state,
             http: reqwest::Client::new(),
             _stop: stop,
         };
@@ -301,6 +305,32 @@ impl Shim {
         self.raw(
             Method::POST,
             &format!("/v3/packages/{package}/upload"),
+            Some(token),
+            Some((&content_type, body)),
+            false,
+        )
+        .await
+    }
+}
+
+impl Shim {
+    /// POSTs a multipart body with one file part, `part`, as the cf CLI sends bits.
+    pub async fn upload_file(
+        &self,
+        path: &str,
+        token: &str,
+        part: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Reply {
+        let boundary = "smelter-test-boundary-5e2a";
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.raw(
+            Method::POST,
+            path,
             Some(token),
             Some((&content_type, body)),
             false,

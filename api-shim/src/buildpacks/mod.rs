@@ -1,5 +1,12 @@
-//! `/v3/buildpacks` (reads): the admin buildpacks, `Buildpack` objects in the root namespace,
-//! in detection order.
+//! `/v3/buildpacks`: the admin buildpacks, `Buildpack` objects in the root namespace, in
+//! detection order. Everyone reads them; only admins change them (`admin`), upload their bits
+//! (`bits`), and the api-shim installs the built-in ones at start (`builtin`).
+
+mod admin;
+mod bits;
+pub mod builtin;
+mod message;
+mod order;
 
 use crate::{
     auth::Caller,
@@ -18,10 +25,42 @@ use serde_json::{Value, json};
 use smelter_crds::{Buildpack, buildpack::BuildpackState};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<AppState>> {
+/// The routes; `max_upload` bounds an uploaded zip.
+pub fn routes(max_upload: u64) -> Router<Arc<AppState>> {
     Router::new()
-        .route("/v3/buildpacks", get(list))
-        .route("/v3/buildpacks/{guid}", get(show))
+        .route("/v3/buildpacks", get(list).post(admin::create))
+        .route(
+            "/v3/buildpacks/{guid}",
+            get(show).patch(admin::update).delete(admin::delete),
+        )
+        .merge(bits::routes(max_upload))
+}
+
+/// Every admin buildpack in the cache.
+fn all(state: &AppState) -> Vec<Arc<Buildpack>> {
+    state.caches.buildpacks.state()
+}
+
+/// The buildpack with `guid` among `all`; CC's 404 if there is none.
+fn find(all: &[Arc<Buildpack>], guid: &str) -> ApiResult<Arc<Buildpack>> {
+    all.iter()
+        .find(|b| b.metadata.name.as_deref() == Some(guid))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("Buildpack"))
+}
+
+/// Where each buildpack stands now.
+fn slots(all: &[Arc<Buildpack>]) -> Vec<order::Slot> {
+    all.iter()
+        .filter_map(|b| Some(order::Slot::new(b.metadata.name.clone()?, b.spec.position)))
+        .collect()
+}
+
+/// Whether a buildpack's zip is stored.
+fn is_ready(b: &Buildpack) -> bool {
+    b.status
+        .as_ref()
+        .is_some_and(|s| s.state == BuildpackState::Ready)
 }
 
 /// CC's buildpack JSON.
@@ -32,7 +71,7 @@ pub fn present(b: &Buildpack, base: &BaseUrl) -> Value {
     m.insert("name".into(), json!(b.spec.name));
     m.insert(
         "state".into(),
-        json!(if status.state == BuildpackState::Ready {
+        json!(if is_ready(b) {
             "READY"
         } else {
             "AWAITING_UPLOAD"
@@ -85,6 +124,10 @@ async fn list(
             query.allows("names", &b.spec.name)
                 && query.allows("stacks", b.spec.stack.as_deref().unwrap_or_default())
                 && query.allows("lifecycle", "buildpack")
+                && query
+                    .label_selector
+                    .as_ref()
+                    .is_none_or(|s| s.matches(&present::user_labels(&b.metadata)))
         })
         .collect();
     Ok(Json(present::paginate(
@@ -104,12 +147,5 @@ async fn show(
     base: BaseUrl,
     Path(guid): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    state
-        .caches
-        .buildpacks
-        .state()
-        .into_iter()
-        .find(|b| b.metadata.name.as_deref() == Some(guid.as_str()))
-        .map(|b| Json(present(&b, &base)))
-        .ok_or_else(|| ApiError::not_found("Buildpack"))
+    find(&all(&state), &guid).map(|b| Json(present(&b, &base)))
 }
