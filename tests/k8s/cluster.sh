@@ -445,6 +445,9 @@ up_kcm() {
   # grants system:kube-controller-manager the token and access reviews.
   # --use-service-account-credentials: each controller acts as its own
   # ServiceAccount, as in a real cluster, so RBAC denials show up in tests.
+  # --kube-api-qps/burst: the default client limit (20/s) makes the StatefulSet
+  # controller, not the API server, the bottleneck once 1,000 apps start at once
+  # (benches/run converge); production control planes raise it likewise.
   start kube-controller-manager "$(bin kube-controller-manager)" \
     --kubeconfig="$kc" \
     --authentication-kubeconfig="$kc" \
@@ -454,6 +457,8 @@ up_kcm() {
     --cert-dir="$dir/kube-controller-manager" \
     --leader-elect=false \
     --use-service-account-credentials=true \
+    --kube-api-qps=200 \
+    --kube-api-burst=400 \
     --service-account-private-key-file="$p/sa.key" \
     --root-ca-file="$p/ca.crt" \
     --cluster-signing-cert-file="$p/ca.crt" \

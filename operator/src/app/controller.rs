@@ -96,10 +96,13 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
         .items;
     for desired in &wanted {
         let name = desired.name_any();
-        if live
-            .iter()
-            .any(|l| l.name_any() == name && desired::is_up_to_date(desired, l))
-        {
+        let current = live.iter().find(|l| l.name_any() == name);
+        if current.is_some_and(|l| desired::is_up_to_date(desired, l)) {
+            continue;
+        }
+        // A change of the route URIs alone does not restart the instances: CF too updates
+        // VCAP_APPLICATION's URIs only when the app starts again.
+        if current.is_some_and(|l| desired::differs_only_in_uris(desired, l)) {
             continue;
         }
         lrps.patch(

@@ -9,6 +9,8 @@ use smelter_crds::{
 };
 use std::collections::BTreeMap;
 
+const VCAP_APPLICATION: &str = "VCAP_APPLICATION";
+
 /// What VCAP_APPLICATION says about where the app lives.
 #[derive(Clone, Debug, Default)]
 pub struct Placement {
@@ -115,6 +117,24 @@ pub fn is_up_to_date(desired: &Lrp, live: &Lrp) -> bool {
             .owner_references()
             .iter()
             .all(|o| live.owner_references().iter().any(|l| l.uid == o.uid))
+}
+
+/// Whether the live LRP differs from the desired one only in the route URIs of its
+/// `VCAP_APPLICATION`.
+pub fn differs_only_in_uris(desired: &Lrp, live: &Lrp) -> bool {
+    let without_uris = |lrp: &Lrp| {
+        let mut lrp = lrp.clone();
+        if let Some(v) = lrp.spec.environment.get_mut(VCAP_APPLICATION) {
+            let mut json: serde_json::Value = serde_json::from_str(v).unwrap_or_default();
+            if let Some(o) = json.as_object_mut() {
+                o.remove("application_uris");
+                o.remove("uris");
+            }
+            *v = json.to_string();
+        }
+        lrp
+    };
+    is_up_to_date(&without_uris(desired), &without_uris(live))
 }
 
 #[cfg(test)]
@@ -253,5 +273,17 @@ mod tests {
         assert!(is_up_to_date(&desired, &live));
         live.spec.instances = 5;
         assert!(!is_up_to_date(&desired, &live));
+        assert!(!differs_only_in_uris(&desired, &live));
+        let mut unrouted = desired.clone();
+        let mut vcap: serde_json::Value =
+            serde_json::from_str(&unrouted.spec.environment["VCAP_APPLICATION"]).expect("json");
+        vcap["application_uris"] = json!([]);
+        vcap["uris"] = json!([]);
+        unrouted
+            .spec
+            .environment
+            .insert("VCAP_APPLICATION".into(), vcap.to_string());
+        assert!(!is_up_to_date(&desired, &unrouted));
+        assert!(differs_only_in_uris(&desired, &unrouted));
     }
 }
