@@ -47,14 +47,23 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn writes(health: SocketAddr) -> u64 {
+/// The operator's writes so far, per resource (from its `/metrics`).
+async fn writes_by_resource(health: SocketAddr) -> BTreeMap<String, u64> {
     let (_, body) = process::get(health, "/metrics").await.expect("metrics");
     body.lines()
-        .find(|l| {
+        .filter(|l| {
             l.starts_with("smelter_operator_kube_requests_total") && l.contains("kind=\"write\"")
         })
-        .and_then(|l| l.split_whitespace().last()?.parse::<f64>().ok())
-        .map_or(0, |v| v as u64)
+        .filter_map(|l| {
+            let resource = l.split("resource=\"").nth(1)?.split('"').next()?.to_owned();
+            let n = l.split_whitespace().last()?.parse::<f64>().ok()? as u64;
+            Some((resource, n))
+        })
+        .collect()
+}
+
+async fn writes(health: SocketAddr) -> u64 {
+    writes_by_resource(health).await.values().sum()
 }
 
 fn tenant(org: &str, space: &str) -> BTreeMap<String, String> {
@@ -289,6 +298,7 @@ async fn main() {
         .expect("domain");
     tokio::time::sleep(Duration::from_secs(2)).await;
 
+    let by_resource_before = writes_by_resource(health).await;
     let w0 = writes(health).await;
     let started = Instant::now();
     stream::iter(0..APPS)
@@ -328,6 +338,7 @@ async fn main() {
     }
     let writes_stopped = quiet_since.duration_since(started);
     let w1 = writes(health).await;
+    let by_resource = writes_by_resource(health).await;
     let rss_settled = rss_kib(operator.pid());
     tokio::time::sleep(Duration::from_secs(60)).await;
     let w2 = writes(health).await;
@@ -351,6 +362,12 @@ async fn main() {
         w1 - w0,
         (w1 - w0) as f64 / APPS as f64
     );
+    for (resource, n) in &by_resource {
+        let n = n - by_resource_before.get(resource).copied().unwrap_or(0);
+        if n > 0 {
+            println!("  {resource}: {:.2} per app", n as f64 / APPS as f64);
+        }
+    }
     println!(
         "operator API writes in the settled minute after: {}",
         w2 - w1

@@ -23,6 +23,8 @@ struct FailureLabels {
 struct RequestLabels {
     /// `read` (GET: gets, lists, watches) or `write` (everything else).
     kind: &'static str,
+    /// The resource and subresource, such as `lrps/status` (a handful of values).
+    resource: String,
 }
 
 type DurationFamily = Family<ControllerLabels, Histogram, fn() -> Histogram>;
@@ -95,7 +97,10 @@ impl Metrics {
                 } else {
                     "write"
                 };
-                requests.get_or_create(&RequestLabels { kind }).inc();
+                let resource = resource_of(req.uri().path());
+                requests
+                    .get_or_create(&RequestLabels { kind, resource })
+                    .inc();
                 req
             });
         Ok(kube::client::ClientBuilder::try_from(config)?
@@ -163,5 +168,45 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("namespace_terminating"), "{text}");
+    }
+}
+
+/// The resource (and subresource) a request path is about: `/apis/g/v/namespaces/ns/lrps/x/status`
+/// is `lrps/status`, `/api/v1/pods` is `pods`.
+fn resource_of(path: &str) -> String {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // Skip `api/v1` or `apis/group/version`, then `namespaces/ns` when it is a scope.
+    let mut rest = match parts.first() {
+        Some(&"api") => parts.get(2..).unwrap_or_default(),
+        _ => parts.get(3..).unwrap_or_default(),
+    };
+    if rest.first() == Some(&"namespaces") && rest.len() > 2 {
+        rest = &rest[2..];
+    }
+    match rest {
+        [resource, _, sub, ..] => format!("{resource}/{sub}"),
+        [resource, ..] => (*resource).to_owned(),
+        [] => "namespaces".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::resource_of;
+
+    #[test]
+    fn requests_are_labelled_by_resource() {
+        for (path, want) in [
+            (
+                "/apis/cf.smelter.dev/v1alpha1/namespaces/s/lrps/x/status",
+                "lrps/status",
+            ),
+            ("/apis/apps/v1/namespaces/s/statefulsets/x", "statefulsets"),
+            ("/api/v1/pods", "pods"),
+            ("/api/v1/namespaces/x", "namespaces"),
+            ("/apis/events.k8s.io/v1/namespaces/s/events", "events"),
+        ] {
+            assert_eq!(resource_of(path), want, "{path}");
+        }
     }
 }
