@@ -24,6 +24,10 @@ pub(crate) struct Context {
     pub recorder: Recorder,
     metrics: Metrics,
     backoff: Backoff,
+    /// The last status the operator wrote per object, with the resource version the write
+    /// produced: a reconcile that reads an older copy from the cache (the watch event of its
+    /// own write not yet in) must not write the same status again.
+    written: Mutex<HashMap<String, (u64, serde_json::Value)>>,
 }
 
 impl Context {
@@ -34,6 +38,7 @@ impl Context {
             config,
             metrics,
             backoff: Backoff::default(),
+            written: Mutex::default(),
         }
     }
 
@@ -81,6 +86,70 @@ impl Context {
         );
         Action::requeue(delay)
     }
+}
+
+impl Context {
+    /// Server-side applies `status` to `obj` unless it is what the operator last wrote and the
+    /// cached `obj` is merely older than that write. Returns whether it wrote.
+    pub async fn apply_status<K>(
+        &self,
+        controller: &'static str,
+        obj: &K,
+        status: &impl serde::Serialize,
+    ) -> Result<bool, Error>
+    where
+        K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        let status = serde_json::to_value(status).unwrap_or_default();
+        let key = ObjectRef::from_obj(obj).to_string();
+        let cached = version(obj.meta().resource_version.as_deref());
+        if let Some((written, last)) = self
+            .written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            && *last == status
+            && cached != 0
+            && cached < *written
+        {
+            return Ok(false);
+        }
+        let name = obj.meta().name.clone().unwrap_or_default();
+        let namespace = obj.meta().namespace.clone().unwrap_or_default();
+        let api: kube::Api<K> = kube::Api::namespaced(self.client.clone(), &namespace);
+        let patch = serde_json::json!({
+            "apiVersion": K::api_version(&()),
+            "kind": K::kind(&()),
+            "status": status,
+        });
+        let applied = api
+            .patch_status(
+                &name,
+                &kube::api::PatchParams::apply(FIELD_MANAGER).force(),
+                &kube::api::Patch::Apply(&patch),
+            )
+            .await
+            .map_err(|source| Error::ApplyStatus {
+                kind: controller,
+                name,
+                source,
+            })?;
+        let written = version(applied.meta().resource_version.as_deref());
+        self.written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, (written, status));
+        Ok(true)
+    }
+}
+
+/// A resource version as a number (etcd's revisions only grow); 0 when it is not one, which
+/// never counts as older than a write.
+fn version(v: Option<&str>) -> u64 {
+    v.and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 /// Consecutive failures per object, so a broken object is retried ever more slowly instead of

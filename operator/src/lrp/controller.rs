@@ -26,7 +26,6 @@ use kube::{
     },
 };
 use serde::Serialize;
-use serde_json::json;
 use smelter_crds::{Lrp, labels};
 use std::{sync::Arc, time::Duration};
 
@@ -165,24 +164,7 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         lrp.status.as_ref(),
         &tenancy::now(),
     );
-    if lrp.status.as_ref() != Some(&status) {
-        let patch = json!({
-            "apiVersion": Lrp::api_version(&()),
-            "kind": Lrp::kind(&()),
-            "status": status,
-        });
-        Api::<Lrp>::namespaced(ctx.client.clone(), &namespace)
-            .patch_status(
-                &guid,
-                &PatchParams::apply(FIELD_MANAGER).force(),
-                &Patch::Apply(&patch),
-            )
-            .await
-            .map_err(|source| Error::ApplyStatus {
-                kind: CONTROLLER,
-                name: guid.clone(),
-                source,
-            })?;
+    if lrp.status.as_ref() != Some(&status) && ctx.apply_status(CONTROLLER, lrp, &status).await? {
         for crash in crashes {
             let note = format!("instance {} crashed: {}", crash.index, crash.reason);
             publish(lrp, EventType::Warning, "InstanceCrashed", note, ctx).await;

@@ -15,7 +15,6 @@ use kube::{
     api::{DeleteParams, Patch, PatchParams},
     runtime::{Controller, controller::Action},
 };
-use serde_json::json;
 use smelter_crds::{App, Route, labels, route::RouteStatus};
 use std::{sync::Arc, time::Duration};
 
@@ -190,23 +189,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         }],
     };
     if previous != Some(&wanted) {
-        let patch = json!({
-            "apiVersion": Route::api_version(&()),
-            "kind": Route::kind(&()),
-            "status": wanted,
-        });
-        Api::<Route>::namespaced(ctx.client.clone(), &namespace)
-            .patch_status(
-                &guid,
-                &PatchParams::apply(FIELD_MANAGER).force(),
-                &Patch::Apply(&patch),
-            )
-            .await
-            .map_err(|source| Error::ApplyStatus {
-                kind: CONTROLLER,
-                name: guid.clone(),
-                source,
-            })?;
+        ctx.apply_status(CONTROLLER, route, &wanted).await?;
     }
     Ok(Action::requeue(RECHECK))
 }

@@ -7,7 +7,7 @@ use super::{
     job::{self, StagingInput, stack_of},
     outcome::{self, Staging},
     select,
-    status::{self, build_status, is_final},
+    status::{build_status, is_final},
 };
 use crate::{Error, context::Context, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
 use k8s_openapi::{
@@ -16,7 +16,7 @@ use k8s_openapi::{
 };
 use kube::{
     Api, Resource, ResourceExt,
-    api::{ListParams, Patch, PatchParams, PostParams},
+    api::{ListParams, PostParams},
     runtime::{
         Controller,
         controller::Action,
@@ -35,6 +35,8 @@ pub(crate) const CONTROLLER: &str = "build";
 /// How often a build that is not ours, or still staging, is looked at again without a watch
 /// event. Staging progress arrives through the Job and Pod watches.
 const RECHECK: Duration = Duration::from_secs(300);
+/// How long a build may wait for its package to appear before it fails.
+const MISSING_PACKAGE_GRACE: Duration = Duration::from_secs(60);
 /// How often a build waits for its package's upload to finish.
 const PACKAGE_RECHECK: Duration = Duration::from_secs(5);
 
@@ -97,6 +99,11 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
             source,
         })?;
     let Some(package) = package else {
+        // The API creates the package first; a young build may just have been read before
+        // its package reached this replica's view. Only an old one has really lost it.
+        if age(build) < MISSING_PACKAGE_GRACE {
+            return Ok(Action::requeue(PACKAGE_RECHECK));
+        }
         let error = format!("StagingError - Staging error: package {package_guid} does not exist");
         return finish(build, Staging::Failed(error), None, ctx).await;
     };
@@ -176,6 +183,16 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
     finish(build, staging, job.metadata.creation_timestamp.clone(), ctx).await
 }
 
+/// How long ago the build was created.
+fn age(build: &Build) -> Duration {
+    build
+        .meta()
+        .creation_timestamp
+        .as_ref()
+        .and_then(|t| std::time::SystemTime::now().duration_since(t.0.into()).ok())
+        .unwrap_or_default()
+}
+
 /// Creates the staging Job; one that appeared meanwhile (another reconcile, an operator that
 /// ran before) is the same Job, as the Job follows from the build alone.
 async fn create_job(
@@ -233,22 +250,8 @@ async fn finish(
         live,
         &tenancy::now(),
     );
-    let changed = live != Some(&desired);
+    let changed = live != Some(&desired) && ctx.apply_status(CONTROLLER, build, &desired).await?;
     if changed {
-        let patch = status::status_patch(&Build::api_version(&()), &Build::kind(&()), &desired);
-        let api: Api<Build> =
-            Api::namespaced(ctx.client.clone(), &build.namespace().unwrap_or_default());
-        api.patch_status(
-            &build.name_any(),
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&patch),
-        )
-        .await
-        .map_err(|source| Error::ApplyStatus {
-            kind: CONTROLLER,
-            name: build.name_any(),
-            source,
-        })?;
         tracing::info!(state = ?desired.state, error = ?desired.error, "status written");
     }
     Ok(match staging {

@@ -2,7 +2,6 @@
 
 use super::outcome::Staging;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
-use serde_json::{Value, json};
 use smelter_crds::build::{BuildState, BuildStatus};
 
 /// `True` once staged, `False` once failed, `Unknown` while staging.
@@ -57,11 +56,6 @@ pub fn build_status(
 /// Whether a build with status `live` is done: a staged or failed build never changes again.
 pub fn is_final(live: Option<&BuildStatus>) -> bool {
     live.is_some_and(|s| s.state != BuildState::Staging)
-}
-
-/// The server-side apply body of the status subresource.
-pub fn status_patch(api_version: &str, kind: &str, status: &BuildStatus) -> Value {
-    json!({ "apiVersion": api_version, "kind": kind, "status": status })
 }
 
 #[cfg(test)]
