@@ -38,6 +38,7 @@ pub mod app;
 mod context;
 mod error;
 pub mod lrp;
+mod meta;
 pub mod metrics;
 mod orgs;
 pub mod route;

@@ -108,15 +108,7 @@ fn lrp(app: &App, p: &Process, droplet: &Droplet, placement: &Placement) -> Opti
 
 /// Whether the live LRP already is the desired one (spec, labels and owner).
 pub fn is_up_to_date(desired: &Lrp, live: &Lrp) -> bool {
-    desired.spec == live.spec
-        && desired
-            .labels()
-            .iter()
-            .all(|(k, v)| live.labels().get(k) == Some(v))
-        && desired
-            .owner_references()
-            .iter()
-            .all(|o| live.owner_references().iter().any(|l| l.uid == o.uid))
+    desired.spec == live.spec && crate::meta::carries(desired, live)
 }
 
 /// Whether the live LRP differs from the desired one only in the route URIs of its

@@ -197,14 +197,7 @@ fn service_up_to_date(desired: &Service, live: &Service) -> bool {
     };
     want.selector == have.selector
         && ports(want) == ports(have)
-        && desired
-            .labels()
-            .iter()
-            .all(|(k, v)| live.labels().get(k) == Some(v))
-        && desired
-            .owner_references()
-            .iter()
-            .all(|o| live.owner_references().iter().any(|l| l.uid == o.uid))
+        && crate::meta::carries(desired, live)
 }
 
 async fn apply<K>(api: &Api<K>, desired: &K, kind: &'static str) -> Result<(), Error>

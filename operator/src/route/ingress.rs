@@ -105,15 +105,7 @@ pub fn is_up_to_date(desired: &Ingress, live: &Ingress) -> bool {
             .as_ref()
             .map(|s| (s.ingress_class_name.clone(), s.tls.clone(), s.rules.clone()))
     };
-    spec(desired) == spec(live)
-        && desired
-            .labels()
-            .iter()
-            .all(|(k, v)| live.labels().get(k) == Some(v))
-        && desired
-            .owner_references()
-            .iter()
-            .all(|o| live.owner_references().iter().any(|l| l.uid == o.uid))
+    spec(desired) == spec(live) && crate::meta::carries(desired, live)
 }
 
 #[cfg(test)]
