@@ -26,17 +26,6 @@ fn percentile(mut xs: Vec<Duration>, p: f64) -> Duration {
     xs[((xs.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 async fn kube_requests(health: std::net::SocketAddr) -> u64 {
     let (_, body) = process::get(health, "/metrics").await.expect("metrics");
     body.lines()
@@ -233,7 +222,7 @@ async fn main() {
         one.push(d);
     }
     let after = kube_requests(health).await;
-    let rss = rss_kib(shim.pid());
+    let rss = process::rss_kib(shim.pid());
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "GET /v3/apps?per_page=5000          median {:.2} ms  p90 {:.2} ms  (n=200, {} apps per response)",

@@ -160,21 +160,14 @@ async fn upload(
         ));
     }
     // The upload is a write to the package: made as the caller, so RBAC decides whether they may.
-    let as_caller: Api<Package> = Api::namespaced(
-        state.client_for(&caller).map_err(ApiError::from_kube)?,
+    stamp_as_caller::<Package>(
+        &state,
+        &caller,
         package.metadata.namespace.as_deref().unwrap_or_default(),
-    );
-    let stamp =
-        json!({ "metadata": { "annotations": { "cf.smelter.dev/uploaded-by": caller.guid() } } });
-    as_caller
-        .patch(&guid, &PatchParams::default(), &Patch::Merge(&stamp))
-        .await
-        .map_err(ApiError::from_kube)?;
-
-    let work = tempfile::Builder::new()
-        .prefix("package-")
-        .tempdir_in(&state.config.work_dir)
-        .map_err(|e| ApiError::server_error(&e))?;
+        &guid,
+    )
+    .await?;
+    let work = work_dir(&state, "package-")?;
     let parts = read_parts(multipart, work.path(), state.limits.max_package_bytes).await?;
     if let Some(bits) = &parts.bits {
         record_upload(&state, bits);
@@ -284,4 +277,40 @@ enum UploadError {
     Store(#[from] smelter_blobstore::BlobstoreError),
     #[error("package assembly stopped unexpectedly: {0}")]
     Panicked(String),
+}
+
+/// Marks `guid` as uploaded to by the caller, as the caller: an upload is a change to the
+/// object, so Kubernetes RBAC decides whether they may make it before any bits are read.
+pub async fn stamp_as_caller<K>(
+    state: &AppState,
+    caller: &Caller,
+    namespace: &str,
+    guid: &str,
+) -> ApiResult<()>
+where
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let as_caller: Api<K> = Api::namespaced(
+        state.client_for(caller).map_err(ApiError::from_kube)?,
+        namespace,
+    );
+    let stamp =
+        json!({ "metadata": { "annotations": { "cf.smelter.dev/uploaded-by": caller.guid() } } });
+    as_caller
+        .patch(guid, &PatchParams::default(), &Patch::Merge(&stamp))
+        .await
+        .map_err(ApiError::from_kube)?;
+    Ok(())
+}
+
+/// A private directory for one upload under the configured work directory, removed when
+/// dropped, so a failed upload leaves nothing behind.
+pub fn work_dir(state: &AppState, prefix: &str) -> ApiResult<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&state.config.work_dir)
+        .map_err(|e| ApiError::server_error(&e))
 }

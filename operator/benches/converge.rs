@@ -36,17 +36,6 @@ use std::{
 const SPACES: usize = 20;
 const APPS: usize = 1000;
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// The operator's writes so far, per resource (from its `/metrics`).
 async fn writes_by_resource(health: SocketAddr) -> BTreeMap<String, u64> {
     let (_, body) = process::get(health, "/metrics").await.expect("metrics");
@@ -339,10 +328,10 @@ async fn main() {
     let writes_stopped = quiet_since.duration_since(started);
     let w1 = writes(health).await;
     let by_resource = writes_by_resource(health).await;
-    let rss_settled = rss_kib(operator.pid());
+    let rss_settled = process::rss_kib(operator.pid());
     tokio::time::sleep(Duration::from_secs(60)).await;
     let w2 = writes(health).await;
-    let rss = rss_kib(operator.pid());
+    let rss = process::rss_kib(operator.pid());
 
     println!("{APPS} apps in {SPACES} spaces, each with a staged droplet and one route");
     println!(

@@ -4,7 +4,11 @@
 use crate::{Config, Error, metrics::Metrics};
 use kube::{
     Client, Resource,
-    runtime::{controller::Action, events::Recorder, reflector::ObjectRef},
+    runtime::{
+        controller::Action,
+        events::{Event, EventType, Recorder},
+        reflector::ObjectRef,
+    },
 };
 use std::{
     collections::HashMap,
@@ -89,6 +93,30 @@ impl Context {
 }
 
 impl Context {
+    /// Records an Event on `obj`. Best effort: an Event is a notice for people, and failing a
+    /// reconcile over it would only repeat the work it reports.
+    pub async fn publish<K>(
+        &self,
+        obj: &K,
+        type_: EventType,
+        reason: &str,
+        action: &str,
+        note: String,
+    ) where
+        K: Resource<DynamicType = ()>,
+    {
+        let event = Event {
+            type_,
+            reason: reason.into(),
+            note: Some(note),
+            action: action.into(),
+            secondary: None,
+        };
+        if let Err(e) = self.recorder.publish(&event, &obj.object_ref(&())).await {
+            tracing::warn!(error = %e, reason, "failed to record an event");
+        }
+    }
+
     /// Server-side applies `status` to `obj` unless it is what the operator last wrote and the
     /// cached `obj` is merely older than that write. Returns whether it wrote.
     pub async fn apply_status<K>(

@@ -94,21 +94,9 @@ async fn upload(
         return Err(ApiError::unprocessable("Buildpack is locked"));
     }
     // Bits are a change to the buildpack, so RBAC decides, as the caller, before any is read.
-    let as_caller: Api<Buildpack> = Api::namespaced(
-        state.client_for(&caller).map_err(ApiError::from_kube)?,
-        &state.config.root_namespace,
-    );
-    let stamp =
-        json!({ "metadata": { "annotations": { "cf.smelter.dev/uploaded-by": caller.guid() } } });
-    as_caller
-        .patch(&guid, &PatchParams::default(), &Patch::Merge(&stamp))
-        .await
-        .map_err(ApiError::from_kube)?;
-
-    let work = tempfile::Builder::new()
-        .prefix("buildpack-")
-        .tempdir_in(&state.config.work_dir)
-        .map_err(|e| ApiError::server_error(&e))?;
+    upload::stamp_as_caller::<Buildpack>(&state, &caller, &state.config.root_namespace, &guid)
+        .await?;
+    let work = upload::work_dir(&state, "buildpack-")?;
     let mut bits = None;
     while let Some(field) = multipart.next_field().await.map_err(upload::unreadable)? {
         if field.name() == Some("bits") {

@@ -18,12 +18,7 @@ use k8s_openapi::api::{
 use kube::{
     Api, Resource, ResourceExt,
     api::{DeleteParams, ListParams, Patch, PatchParams},
-    runtime::{
-        Controller,
-        controller::Action,
-        events::{Event, EventType},
-        reflector::ObjectRef,
-    },
+    runtime::{Controller, controller::Action, events::EventType, reflector::ObjectRef},
 };
 use serde::Serialize;
 use smelter_crds::{Lrp, labels};
@@ -95,7 +90,8 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
             Ok(made) => made,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot run");
-                publish(lrp, EventType::Warning, "CannotRun", e.to_string(), ctx).await;
+                ctx.publish(lrp, EventType::Warning, "CannotRun", "Run", e.to_string())
+                    .await;
                 return Ok(Action::requeue(RECHECK));
             }
         };
@@ -167,7 +163,8 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
     if lrp.status.as_ref() != Some(&status) && ctx.apply_status(CONTROLLER, lrp, &status).await? {
         for crash in crashes {
             let note = format!("instance {} crashed: {}", crash.index, crash.reason);
-            publish(lrp, EventType::Warning, "InstanceCrashed", note, ctx).await;
+            ctx.publish(lrp, EventType::Warning, "InstanceCrashed", "Run", note)
+                .await;
         }
     }
     Ok(Action::requeue(RECHECK))
@@ -220,18 +217,4 @@ where
         ),
         source,
     })
-}
-
-/// Records an Event on the LRP. Best effort: it is a notice for people.
-async fn publish(lrp: &Lrp, type_: EventType, reason: &str, note: String, ctx: &Context) {
-    let event = Event {
-        type_,
-        reason: reason.into(),
-        note: Some(note),
-        action: "Run".into(),
-        secondary: None,
-    };
-    if let Err(e) = ctx.recorder.publish(&event, &lrp.object_ref(&())).await {
-        tracing::warn!(error = %e, reason, "failed to record an event");
-    }
 }

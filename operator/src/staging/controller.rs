@@ -17,12 +17,7 @@ use k8s_openapi::{
 use kube::{
     Api, Resource, ResourceExt,
     api::{ListParams, PostParams},
-    runtime::{
-        Controller,
-        controller::Action,
-        events::{Event, EventType},
-        reflector::ObjectRef,
-    },
+    runtime::{Controller, controller::Action, events::EventType, reflector::ObjectRef},
 };
 use smelter_crds::{
     Build, Buildpack, Package, labels,
@@ -215,12 +210,12 @@ async fn create_job(
     match jobs.create(&params, desired).await {
         Ok(job) => {
             tracing::info!(job = %name, "created staging job");
-            publish(
+            ctx.publish(
                 build,
                 EventType::Normal,
                 "StagingStarted",
+                "Stage",
                 format!("staging in job {name}"),
-                ctx,
             )
             .await;
             Ok(job)
@@ -261,28 +256,16 @@ async fn finish(
         _ if !changed => Action::await_change(),
         Staging::Staged(droplet) => {
             let note = format!("staged droplet {}", droplet.guid);
-            publish(build, EventType::Normal, "StagingSucceeded", note, ctx).await;
+            ctx.publish(build, EventType::Normal, "StagingSucceeded", "Stage", note)
+                .await;
             Action::await_change()
         }
         Staging::Failed(error) => {
-            publish(build, EventType::Warning, "StagingFailed", error, ctx).await;
+            ctx.publish(build, EventType::Warning, "StagingFailed", "Stage", error)
+                .await;
             Action::await_change()
         }
     })
-}
-
-/// Records an Event on the build. Best effort: it is a notice for people.
-async fn publish(build: &Build, type_: EventType, reason: &str, note: String, ctx: &Context) {
-    let event = Event {
-        type_,
-        reason: reason.into(),
-        note: Some(note),
-        action: "Stage".into(),
-        secondary: None,
-    };
-    if let Err(e) = ctx.recorder.publish(&event, &build.object_ref(&())).await {
-        tracing::warn!(error = %e, reason, "failed to record an event");
-    }
 }
 
 #[cfg(test)]

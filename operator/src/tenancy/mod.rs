@@ -27,7 +27,7 @@ use kube::{
     api::{DeleteParams, Patch, PatchParams, Preconditions},
     runtime::{
         controller::Action,
-        events::{Event as K8sEvent, EventType},
+        events::EventType,
         finalizer::{Event, finalizer},
     },
 };
@@ -112,7 +112,15 @@ async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Resul
                 })?;
             if before.is_none() {
                 tracing::info!(namespace = %tenant.guid, "created namespace");
-                publish_created(obj, &tenant.guid, ctx).await;
+                let note = format!("created namespace {}", tenant.guid);
+                ctx.publish(
+                    obj,
+                    EventType::Normal,
+                    "NamespaceCreated",
+                    "CreateNamespace",
+                    note,
+                )
+                .await;
             }
             applied
         }
@@ -253,21 +261,6 @@ async fn write_status<K: NamespaceOwner>(
     })?;
     tracing::info!(ready = %ready.status, reason = %ready.reason, "status written");
     Ok(())
-}
-
-/// Records `NamespaceCreated` on the owner. Best effort: an Event is a notice for people, and
-/// failing the reconcile over it would only create the namespace's notice again later.
-async fn publish_created<K: NamespaceOwner>(obj: &K, namespace: &str, ctx: &Context) {
-    let event = K8sEvent {
-        type_: EventType::Normal,
-        reason: "NamespaceCreated".into(),
-        note: Some(format!("created namespace {namespace}")),
-        action: "CreateNamespace".into(),
-        secondary: None,
-    };
-    if let Err(e) = ctx.recorder.publish(&event, &obj.object_ref(&())).await {
-        tracing::warn!(error = %e, "failed to record the NamespaceCreated event");
-    }
 }
 
 /// Now, to the second: the API serializes condition times in whole seconds, so a finer time

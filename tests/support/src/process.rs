@@ -88,3 +88,15 @@ pub async fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     let status = response.status().as_u16();
     Some((status, response.text().await.unwrap_or_default()))
 }
+
+/// The resident memory of process `pid` in KiB (0 when it cannot be read), for benchmarks.
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
