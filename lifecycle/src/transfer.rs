@@ -9,6 +9,16 @@ use std::{
 };
 use tokio::io::AsyncWriteExt;
 
+/// The HTTP client for blob transfers. reqwest is built with rustls but no bundled crypto
+/// provider (the workspace's choice, see the blobstore crate), and panics when building a
+/// client unless one is installed: a workspace build (`cargo build --bins`) unifies that
+/// feature into these binaries too. An Err from `install_default` means a provider is
+/// already installed, which is just as good.
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
     #[error("failed to {what} {url}")]

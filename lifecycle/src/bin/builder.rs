@@ -119,7 +119,7 @@ fn upload(
     }
     let failed = |e: &dyn std::fmt::Display| builder::Error::Upload(e.to_string());
     let runtime = smelter_lifecycle::runtime().map_err(|e| failed(&e))?;
-    let client = reqwest::Client::new();
+    let client = smelter_lifecycle::transfer::client();
     runtime.block_on(async {
         if let Some(url) = droplet_url {
             say("Uploading droplet...");

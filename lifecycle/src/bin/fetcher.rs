@@ -81,7 +81,7 @@ async fn run(plan: Plan) -> Result<(), Box<dyn std::error::Error>> {
                 .map_err(|e| format!("failed to copy {program} to {}: {e}", dest.display()))?;
         }
     }
-    let client = reqwest::Client::new();
+    let client = smelter_lifecycle::transfer::client();
     let scratch = tempdir()?;
     for (n, fetch) in plan.fetch.iter().enumerate() {
         let target = match fetch.format {
