@@ -4,6 +4,8 @@
 #
 # Usage:
 #   cluster.sh up DIR       start a cluster (certs, etcd data and logs in DIR)
+#   cluster.sh up --node DIR  the same plus the machine's one tier-2 node
+#                           (tests/k8s/node.sh): real pods, DNS, Ingress
 #   cluster.sh down DIR     stop it; idempotent; fails if anything is left over
 #   cluster.sh status DIR   show the processes and their health
 #
@@ -37,6 +39,8 @@ service_ip=10.0.0.1
 cluster_domain=cluster.local
 # Components in start order; `down` stops them in reverse.
 components=(etcd kube-apiserver kube-controller-manager)
+# `up --node` adds tests/k8s/node.sh's components after these.
+with_node=false
 timeout=${SMELTER_K8S_TIMEOUT:-120}
 stop_timeout=${SMELTER_K8S_STOP_TIMEOUT:-20}
 # Port choice is serialized across every cluster.sh on the machine (one lock
@@ -44,120 +48,10 @@ stop_timeout=${SMELTER_K8S_STOP_TIMEOUT:-20}
 # listening on it, so two runs never pick the same port.
 port_lock=/tmp/smelter-k8s-ports.lock
 
-die() {
-  echo "cluster.sh: $*" >&2
-  exit 1
-}
-
-usage() {
-  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
-  exit 2
-}
-
-# set_dir DIR [create]: sets $dir to the absolute, canonical DIR. Canonical
-# because it is matched against the command lines of running processes.
-set_dir() {
-  [[ -n ${1:-} ]] || usage
-  if [[ ${2:-} == create ]]; then mkdir -p "$1"; fi
-  if [[ -d $1 ]]; then
-    dir=$(cd "$1" && pwd -P)
-  else
-    dir=""
-  fi
-}
-
-elapsed() { # elapsed START_EPOCHREALTIME -> "12.3"
-  local us=$((${EPOCHREALTIME/./} - ${1/./}))
-  printf '%d.%01d' $((us / 1000000)) $((us % 1000000 / 100000))
-}
-
-# ---------------------------------------------------------------- processes
-
-pidfile() { echo "$dir/pids/$1.pid"; }
-
-# alive PID: the process exists and is one of ours. A component's command
-# line always has an argument "...=$dir/...", which guards against a reused
-# PID; a zombie has an empty command line, so it counts as dead.
-alive() {
-  local pid=$1
-  local cmdline
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  # Read whole, then match: `... | grep -q` closes the pipe at the first match, and under
-  # pipefail the writer's SIGPIPE made a live process look dead (long command lines).
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-  [[ $cmdline == *"=$dir/"* ]]
-}
-
-# component_pid NAME: prints the PID if NAME runs, else fails.
-component_pid() {
-  local f pid
-  f=$(pidfile "$1")
-  [[ -f $f ]] || return 1
-  pid=$(<"$f")
-  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" && echo "$pid"
-}
-
-log_tail() {
-  local log=$dir/logs/$1.log
-  echo "---- last 40 lines of $log" >&2
-  tail -n 40 "$log" >&2 2>/dev/null || true
-  echo "----" >&2
-}
-
-# start NAME BINARY ARGS...: runs it detached (setsid: its own session, so a
-# Ctrl-C or hangup aimed at the caller does not reach it; `down` stops it).
-start() {
-  local name=$1 pid
-  shift
-  mkdir -p "$dir/logs" "$dir/pids"
-  echo "==== $(date -u +%FT%TZ) start: $*" >>"$dir/logs/$name.log"
-  (
-    # The process keeps only stdin, stdout and stderr: an inherited
-    # descriptor would live as long as it does. Ours (the port lock) would
-    # stay locked; a caller's (say, the write end of a pipe it reads to the
-    # end, or a test runner's) would make that caller wait for the cluster.
-    local fd n
-    for fd in /proc/"$BASHPID"/fd/*; do
-      n=${fd##*/}
-      if ((n > 2)); then exec {n}>&-; fi
-    done 2>/dev/null
-    exec setsid "$@" </dev/null >>"$dir/logs/$name.log" 2>&1
-  ) &
-  pid=$! # setsid execs the command in this same process
-  echo "$pid" >"$(pidfile "$name")"
-  # Until the subshell has closed its descriptors and exec'd, its command line is still
-  # bash's, and alive() (which looks for this cluster's directory in it) would call it dead.
-  # Under load that window is long enough to fail `up` for nothing, so wait it out.
-  local waited=0
-  while [[ -d /proc/$pid ]] && ! alive "$pid" && ((waited < 200)); do
-    sleep 0.05
-    waited=$((waited + 1))
-  done
-}
-
-# wait_for NAME WHAT CMD...: polls CMD until it succeeds; fails loudly, with
-# the log tail, on timeout or as soon as the process dies.
-wait_for() {
-  local name=$1 what=$2 deadline pid
-  shift 2
-  deadline=$((SECONDS + timeout))
-  pid=$(<"$(pidfile "$name")")
-  until "$@" >/dev/null 2>&1; do
-    if ! alive "$pid"; then
-      log_tail "$name"
-      die "$name (pid $pid) exited while waiting for $what"
-    fi
-    if ((SECONDS >= deadline)); then
-      log_tail "$name"
-      die "$name: $what not ok after ${timeout}s"
-    fi
-    sleep 0.2
-  done
-}
-
-listening() { # listening PORT: something accepts TCP connections on it
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=node.sh
+source "$here/node.sh"
 
 # ------------------------------------------------------------------- ports
 
@@ -215,27 +109,6 @@ print(" ".join(busy))
 PY
 }
 
-# strays: prints "PID ARGS" for every process whose arguments point into
-# $dir (our components all do), whatever the pid files say.
-strays() {
-  python3 - "$dir" <<'PY'
-import os, sys
-
-needle = "=" + sys.argv[1] + "/"
-for pid in os.listdir("/proc"):
-    if not pid.isdigit():
-        continue
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            args = f.read().decode(errors="replace").split("\0")
-    except OSError:
-        continue
-    if any(needle in a for a in args):
-        print(pid, " ".join(args).strip())
-PY
-}
-
-# record_port NAME PORT: DIR/ports is what `down` checks, written as soon as
 # a port is chosen so that a failed `up` can be cleaned up too.
 record_port() {
   echo "$1=$2" >>"$dir/ports"
@@ -287,13 +160,22 @@ pki() {
   ca ca smelter-test-ca
   sign ca apiserver "/CN=kube-apiserver" \
     "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,DNS:localhost,IP:$service_ip,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$cluster_domain"
+subjectAltName=IP:127.0.0.1,DNS:localhost,IP:$service_ip,IP:$node_ip,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$cluster_domain"
   # system:masters: the admin bypasses RBAC, and may impersonate anyone.
   sign ca admin "/O=system:masters/CN=smelter-admin" "$client"
   # The user the default RBAC policy grants the controller-manager's rights.
   sign ca kube-controller-manager "/CN=system:kube-controller-manager" "$client"
   # For the apiserver's calls to kubelets (logs, exec) in tier 2.
   sign ca apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
+  # Tier 2: the node's identities, as the default RBAC policy and the Node
+  # authorizer know them; the kubelet's certificate also serves its API.
+  sign ca kubelet "/O=system:nodes/CN=system:node:$node_name" \
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=DNS:$node_name,IP:$node_ip"
+  sign ca kube-scheduler "/CN=system:kube-scheduler" "$client"
+  sign ca kube-proxy "/CN=system:kube-proxy" "$client"
+  # What Traefik serves for every name under the test domain.
+  sign ca ingress "/CN=*.$node_domain" \
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:$node_domain,DNS:*.$node_domain,DNS:*.apps.$node_domain"
 
   # The request-header (front-proxy) CA, separate from the client CA as it
   # lets its holder assert any identity in headers. The apiserver publishes
@@ -405,11 +287,17 @@ up_apiserver() {
   # loopback address, so the default (lease) endpoint reconciler fails on
   # every sync; --endpoint-reconciler-type=none turns it off. The `kubernetes`
   # Service still exists, without endpoints, which nothing in tier 1 needs.
+  # With a node, pods reach the API through the `kubernetes` Service, whose
+  # endpoint is the advertised address: the node's, on the bridge; the
+  # apiserver then reaches kubelets by their InternalIP (there is no DNS
+  # name for the node on the host).
+  local net=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --endpoint-reconciler-type=none)
+  if $with_node; then
+    net=(--bind-address=0.0.0.0 --advertise-address="$node_ip" --kubelet-preferred-address-types=InternalIP)
+  fi
   start kube-apiserver "$(bin kube-apiserver)" \
-    --bind-address=127.0.0.1 \
+    "${net[@]}" \
     --secure-port="$apiserver_port" \
-    --advertise-address=127.0.0.1 \
-    --endpoint-reconciler-type=none \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
     --tls-cert-file="$p/apiserver.crt" \
     --tls-private-key-file="$p/apiserver.key" \
@@ -493,6 +381,11 @@ write_env() {
     printf 'export SMELTER_K8S_ETCD_PEER_PORT=%q\n' "$etcd_peer_port"
     printf 'export SMELTER_K8S_KCM_PORT=%q\n' "$kcm_port"
     printf 'export SMELTER_K8S_SERVICE_CIDR=%q\n' "$service_cidr"
+    if $with_node; then
+      printf 'export SMELTER_K8S_NODE_IP=%q\n' "$node_ip"
+      printf 'export SMELTER_K8S_DOMAIN=%q\n' "$node_domain"
+      printf 'export SMELTER_K8S_CONTAINERD=%q\n' "$dir/node.d/containerd/containerd.sock"
+    fi
   } >"$f.tmp"
   mv -f "$f.tmp" "$f"
 }
@@ -514,8 +407,9 @@ up_exit() {
 }
 
 cmd_up() {
-  local name t0 t
+  local name t0 t tool_names
   set_dir "${1:-}" create
+  if $with_node; then components+=("${node_components[@]}"); fi
   for name in "${components[@]}"; do
     if component_pid "$name" >/dev/null; then
       die "$name already runs for $dir; run: cluster.sh down $dir"
@@ -529,14 +423,23 @@ cmd_up() {
   mkdir -p "$dir/pids" "$dir/logs"
 
   # Build or find the binaries first (instant once cached), outside the timing.
-  "$tools" build "${components[@]}"
-  for name in "${components[@]}"; do bins[$name]=$("$tools" bin "$name"); done
+  # (containerd is Debian's, not a built tool.)
+  tool_names=()
+  for name in "${components[@]}"; do [[ $name == containerd ]] || tool_names+=("$name"); done
+  if $with_node; then tool_names+=(kubectl); fi
+  "$tools" build "${tool_names[@]}"
+  for name in "${tool_names[@]}"; do bins[$name]=$("$tools" bin "$name"); done
 
   exec {up_stderr}>&2
   trap up_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
+  if $with_node; then
+    node_claim
+    node_pause_image
+    node_net_up
+  fi
   pki
   t0=$EPOCHREALTIME
   with_port_lock up_etcd
@@ -556,6 +459,13 @@ cmd_up() {
   wait_for kube-controller-manager "ServiceAccount default/default" default_sa_exists
   echo "kube-controller-manager healthy after ${t}s, default ServiceAccount after $(elapsed "$t0")s (port $kcm_port)"
 
+  if $with_node; then
+    write_kubeconfig "$dir/kubelet.kubeconfig" "system:node:$node_name" kubelet
+    write_kubeconfig "$dir/kube-scheduler.kubeconfig" system:kube-scheduler kube-scheduler
+    write_kubeconfig "$dir/kube-proxy.kubeconfig" system:kube-proxy kube-proxy
+    node_up
+  fi
+
   write_env
   trap - EXIT INT TERM
   echo "cluster up in $(elapsed "$t0")s from first start to healthy; source $dir/env"
@@ -564,26 +474,6 @@ cmd_up() {
 # -------------------------------------------------------------------- down
 
 # stop NAME: SIGTERM, wait, SIGKILL, wait; fails if it survives.
-stop() {
-  local name=$1 pid deadline
-  pid=$(component_pid "$name") || {
-    rm -f "$(pidfile "$name")"
-    return 0
-  }
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + stop_timeout))
-  while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
-  if alive "$pid"; then
-    echo "cluster.sh: $name (pid $pid) ignored SIGTERM for ${stop_timeout}s; sending SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    deadline=$((SECONDS + 10))
-    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
-    if alive "$pid"; then
-      die "$name (pid $pid) survived SIGKILL"
-    fi
-  fi
-  rm -f "$(pidfile "$name")"
-}
 
 cmd_down() {
   local i left busy ports
@@ -591,6 +481,9 @@ cmd_down() {
   if [[ -z $dir ]]; then
     echo "cluster.sh: $1 does not exist; nothing to stop"
     return 0
+  fi
+  if [[ -f $dir/node || ( -f $node_marker && $(<"$node_marker") == "$dir" ) ]]; then
+    node_release
   fi
   for ((i = ${#components[@]} - 1; i >= 0; i--)); do stop "${components[i]}"; done
 
@@ -622,6 +515,7 @@ cmd_status() {
   etcd_port=$(port_of etcd)
   apiserver_port=$(port_of kube-apiserver)
   kcm_port=$(port_of kube-controller-manager)
+  if [[ -f $dir/node ]]; then components+=("${node_components[@]}"); fi
   for name in "${components[@]}"; do
     port=$(port_of "$name")
     if pid=$(component_pid "$name"); then
@@ -629,9 +523,10 @@ cmd_status() {
         etcd) etcd_healthy 2>/dev/null && health=healthy || health=UNHEALTHY ;;
         kube-apiserver) apiserver_ready 2>/dev/null && health=ready || health=NOT-READY ;;
         kube-controller-manager) kcm_healthy 2>/dev/null && health=healthy || health=UNHEALTHY ;;
+        *) health=running ;;
       esac
       printf '%-24s running  pid %-8s port %-6s %s\n' "$name" "$pid" "${port:--}" "$health"
-      [[ $health == healthy || $health == ready ]] || ok=1
+      [[ $health == healthy || $health == ready || $health == running ]] || ok=1
     else
       printf '%-24s stopped\n' "$name"
       ok=1
@@ -644,7 +539,14 @@ cmd_status() {
 cmd=$1
 shift
 case $cmd in
-  up) (($# == 1)) || usage; cmd_up "$1" ;;
+  up)
+    if [[ ${1:-} == --node ]]; then
+      with_node=true
+      shift
+    fi
+    (($# == 1)) || usage
+    cmd_up "$1"
+    ;;
   down) (($# == 1)) || usage; cmd_down "$1" ;;
   status) (($# == 1)) || usage; cmd_status "$1" ;;
   *) usage ;;

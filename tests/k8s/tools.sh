@@ -9,7 +9,8 @@
 #   tools.sh bin NAME          print the absolute path of one built binary
 #   tools.sh verify [NAME...]  run each built binary's version command
 #   tools.sh pin [GROUP...]    regenerate the wrapper modules in gomod/ from
-#                              versions.env (groups: kubernetes etcd helm cf)
+#                              versions.env (groups: kubernetes etcd helm cf
+#                              coredns traefik)
 #
 # Why wrapper modules (tests/k8s/gomod/<group>/): k8s.io/kubernetes cannot be
 # `go install`ed, because its go.mod replaces every k8s.io/* staging module
@@ -79,7 +80,7 @@ k8s_version_ldflags() {
 
 default_tools() {
   # shellcheck disable=SC2086 # the component list is space-separated words
-  echo etcd $KUBERNETES_COMPONENTS helm cf
+  echo etcd $KUBERNETES_COMPONENTS helm cf coredns traefik
 }
 
 has_word() {
@@ -133,10 +134,30 @@ tool_spec() {
       spec_vercmd=(version)
       spec_expect="cf version ${CF_VERSION#v}"
       ;;
+    coredns)
+      spec_group=coredns
+      spec_module=github.com/coredns/coredns
+      spec_pkg=github.com/coredns/coredns # main package at the module root
+      spec_version=$COREDNS_VERSION
+      # Else `coredns -version` names no commit; the version itself is a constant upstream.
+      spec_ldflags="-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
+      spec_vercmd=(-version)
+      spec_expect="CoreDNS-${COREDNS_VERSION#v}"
+      ;;
+    traefik)
+      spec_group=traefik
+      spec_module=github.com/traefik/traefik/v3
+      spec_pkg=github.com/traefik/traefik/v3/cmd/traefik
+      spec_version=$TRAEFIK_VERSION
+      # Else `traefik version` says "dev".
+      spec_ldflags="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION"
+      spec_vercmd=(version)
+      spec_expect=$TRAEFIK_VERSION
+      ;;
     *)
       # shellcheck disable=SC2086 # space-separated word list
       if ! has_word "$name" $KUBERNETES_PINNED_COMMANDS; then
-        die "unknown tool '$name' (known: etcd helm cf $KUBERNETES_PINNED_COMMANDS)"
+        die "unknown tool '$name' (known: etcd helm cf coredns traefik $KUBERNETES_PINNED_COMMANDS)"
       fi
       spec_group=kubernetes
       spec_module=k8s.io/kubernetes
@@ -292,7 +313,12 @@ pin_group() {
     etcd) module=go.etcd.io/etcd/server/v3 version=$ETCD_VERSION pkgs=("$module") ;;
     helm) module=helm.sh/helm/v3 version=$HELM_VERSION pkgs=(helm.sh/helm/v3/cmd/helm) ;;
     cf) module=code.cloudfoundry.org/cli/v8 version=$CF_VERSION pkgs=("$module") ;;
-    *) die "unknown group '$group' (known: kubernetes etcd helm cf)" ;;
+    coredns) module=github.com/coredns/coredns version=$COREDNS_VERSION pkgs=("$module") ;;
+    traefik)
+      module=github.com/traefik/traefik/v3 version=$TRAEFIK_VERSION
+      pkgs=(github.com/traefik/traefik/v3/cmd/traefik)
+      ;;
+    *) die "unknown group '$group' (known: kubernetes etcd helm cf coredns traefik)" ;;
   esac
   dir=$gomod_dir/$group
   mkdir -p "$dir"
@@ -335,6 +361,15 @@ pin_group() {
       echo "replace ("
       for m in "${staging[@]}"; do echo "	$m => $m $(k8s_staging_version)"; done
       echo ")"
+    elif grep -q '=>' "$upstream"; then
+      # Replace directives apply only in the main module, so upstream's (forks at
+      # published versions, for Traefik) must be ours too; local-path ones cannot be.
+      echo
+      echo "// Upstream's replace directives (forks), which only the main module's count."
+      echo "replace ("
+      awk '/^replace \($/ {b=1; next} b && /^\)$/ {b=0} b || /^replace [^(]/ {print}' "$upstream" |
+        sed 's/^replace //; s/^[[:space:]]*//' | grep '=>' | grep -v '=> *\.' | sed 's/^/\t/'
+      echo ")"
     fi
   } >"$dir/go.mod"
 
@@ -364,7 +399,7 @@ pin_group() {
 
 cmd_pin() {
   local groups=("$@") g
-  ((${#groups[@]})) || groups=(kubernetes etcd helm cf)
+  ((${#groups[@]})) || groups=(kubernetes etcd helm cf coredns traefik)
   for g in "${groups[@]}"; do pin_group "$g"; done
 }
 
