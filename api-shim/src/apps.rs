@@ -202,6 +202,23 @@ pub fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<A
         .ok_or_else(|| ApiError::not_found("App"))
 }
 
+/// The owner reference that makes an app's packages and builds go with it: deleting an App
+/// lets Kubernetes' garbage collector delete them (and, through them, the staging Jobs and
+/// their pods), as Cloud Controller deletes an app's packages, builds and droplets. Not
+/// `blockOwnerDeletion`: that needs update rights on the app's finalizers, which a space
+/// developer's role does not carry.
+pub fn owned_by(app: &App) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+    use kube::Resource;
+    k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+        api_version: App::api_version(&()).into_owned(),
+        kind: App::kind(&()).into_owned(),
+        name: app.metadata.name.clone().unwrap_or_default(),
+        uid: app.metadata.uid.clone().unwrap_or_default(),
+        controller: None,
+        block_owner_deletion: None,
+    }
+}
+
 /// Every app the caller may see.
 pub fn all_visible(state: &AppState, access: &Access) -> Vec<Arc<App>> {
     state
@@ -564,6 +581,15 @@ async fn set_state(
             "Assign a droplet before starting this app.",
         ));
     }
+    // A start starts new instances, as in CF, even if the operator never saw the stop before it
+    // (`cf restart` is a stop and a start in quick succession, and this cache may not show the
+    // stop yet either). The cf CLI does not send a start for an app that is already started.
+    if desired == DesiredState::Started {
+        app.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(RESTARTED_AT.to_owned(), jiff_now());
+    }
     app.spec.desired_state = desired;
     replace(state, caller, app).await
 }
@@ -616,7 +642,7 @@ async fn restart(
 }
 
 /// The annotation whose change tells the operator to roll an app's instances.
-pub const RESTARTED_AT: &str = "cf.smelter.dev/restarted-at";
+pub use smelter_crds::annotations::RESTARTED_AT;
 
 fn jiff_now() -> String {
     k8s_openapi::jiff::Timestamp::now().to_string()

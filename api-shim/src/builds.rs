@@ -267,6 +267,7 @@ async fn create(
     l.insert(labels::APP_GUID.into(), package.spec.app_guid.clone());
     l.insert(labels::PACKAGE_GUID.into(), req.package.guid.clone());
     build.metadata.labels = Some(l);
+    build.metadata.owner_references = Some(vec![apps::owned_by(&app)]);
     let by = json!({ "guid": caller.guid(), "name": caller.claims.user_name, "email": caller.claims.email }).to_string();
     build.metadata.annotations = Some([(CREATED_BY.to_owned(), by)].into());
     body::apply_metadata(&mut build.metadata, &req.metadata);

@@ -329,6 +329,7 @@ async fn create(
         req.relationships.app.data.guid.clone(),
     );
     package.metadata.labels = Some(l);
+    package.metadata.owner_references = Some(vec![apps::owned_by(&app)]);
     crate::body::apply_metadata(&mut package.metadata, &req.metadata);
     let api: Api<Package> = Api::namespaced(
         state.client_for(&caller).map_err(ApiError::from_kube)?,

@@ -27,6 +27,15 @@ pub mod labels {
     pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 }
 
+/// Annotation keys Smelter's components agree on.
+pub mod annotations {
+    /// When the app was last started or restarted (RFC 3339). The api-shim stamps it on the
+    /// App at `start` and `restart`; the operator copies it to the LRPs and into the revision
+    /// of their instances, so a restart rolls the instances even when a stop and a start
+    /// arrive faster than the operator sees the stop, and new env reaches the app.
+    pub const RESTARTED_AT: &str = "cf.smelter.dev/restarted-at";
+}
+
 /// CEL rule (on the root of a resource) that makes `metadata.name` a CF GUID.
 pub const GUID_NAME_RULE: &str =
     "self.metadata.name.matches('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')";

@@ -312,6 +312,22 @@ kind: IngressClass
 metadata: {name: smelter}
 spec: {controller: traefik.io/ingress-controller}
 EOF
+  # Storage: the node has no provisioner, so a StorageClass `smelter-local` with a few
+  # hostPath PersistentVolumes under DIR, bound on first use, as kind's local-path gives.
+  local v
+  for v in 1 2 3; do
+    mkdir -p "$n/volumes/pv$v"
+    # Any pod user may write (hostPath volumes ignore fsGroup).
+    chmod 1777 "$n/volumes/pv$v"
+  done
+  k apply -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: smelter-local}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+$(for v in 1 2 3; do printf -- '---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: smelter-local-pv%s}\nspec:\n  capacity: {storage: 20Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Retain\n  storageClassName: smelter-local\n  hostPath: {path: %s, type: Directory}\n' "$v" "$n/volumes/pv$v"; done)
+EOF
   mkdir -p "$n"
   k -n kube-system create token smelter-ingress --duration=8760h >"$n/traefik.token"
   node_write_config

@@ -5,7 +5,7 @@
 use kube::{Resource, ResourceExt};
 use serde_json::json;
 use smelter_crds::{
-    App, DesiredState, DropletReference, Lrp, LrpSpec, Process, build::Droplet, labels,
+    App, DesiredState, DropletReference, Lrp, LrpSpec, Process, annotations, build::Droplet, labels,
 };
 use std::collections::BTreeMap;
 
@@ -103,12 +103,22 @@ fn lrp(app: &App, p: &Process, droplet: &Droplet, placement: &Placement) -> Opti
         (labels::PROCESS_TYPE.to_owned(), p.type_.clone()),
     ]));
     lrp.metadata.owner_references = app.controller_owner_ref(&()).map(|r| vec![r]);
+    if let Some(at) = app.annotations().get(annotations::RESTARTED_AT) {
+        lrp.metadata.annotations =
+            Some([(annotations::RESTARTED_AT.to_owned(), at.clone())].into());
+    }
     Some(lrp)
+}
+
+fn restarted_at(lrp: &Lrp) -> Option<&String> {
+    lrp.annotations().get(annotations::RESTARTED_AT)
 }
 
 /// Whether the live LRP already is the desired one (spec, labels and owner).
 pub fn is_up_to_date(desired: &Lrp, live: &Lrp) -> bool {
-    desired.spec == live.spec && crate::meta::carries(desired, live)
+    desired.spec == live.spec
+        && crate::meta::carries(desired, live)
+        && restarted_at(desired) == restarted_at(live)
 }
 
 /// Whether the live LRP differs from the desired one only in the route URIs of its

@@ -34,7 +34,7 @@ use kube::{Resource, ResourceExt};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use smelter_blobstore::{UrlSigner, keys};
-use smelter_crds::{HealthCheck, HealthCheckType, Lrp, labels};
+use smelter_crds::{HealthCheck, HealthCheckType, Lrp, annotations, labels};
 use std::{
     collections::BTreeMap,
     time::{Duration, SystemTime},
@@ -307,12 +307,16 @@ pub fn pod_template(
     }
     pod.containers = vec![app];
 
-    let revision = revision_of(&pod);
+    // A restart (annotations::RESTARTED_AT) is a new revision of the same pod.
+    let restarted = lrp.annotations().get(annotations::RESTARTED_AT);
+    let revision = revision_of(&pod, restarted.map(String::as_str));
     let mut labels = lrp_labels(lrp);
     labels.insert(REVISION.into(), revision.clone());
     let template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels),
+            annotations: restarted
+                .map(|at| [(annotations::RESTARTED_AT.to_owned(), at.clone())].into()),
             ..Default::default()
         }),
         spec: Some(pod),
@@ -322,8 +326,11 @@ pub fn pod_template(
 
 /// The first 10 hex digits of the sha256 of the pod spec's JSON (serde_json writes struct
 /// fields in declaration order and maps sorted, so equal specs give equal text).
-fn revision_of(pod: &PodSpec) -> String {
-    let text = serde_json::to_vec(pod).unwrap_or_default();
+fn revision_of(pod: &PodSpec, restarted_at: Option<&str>) -> String {
+    let mut text = serde_json::to_vec(pod).unwrap_or_default();
+    if let Some(at) = restarted_at {
+        text.extend_from_slice(at.as_bytes());
+    }
     let digest = Sha256::digest(&text);
     digest.iter().take(5).map(|b| format!("{b:02x}")).collect()
 }
@@ -621,6 +628,15 @@ mod tests {
         let mut env = base.clone();
         env.spec.environment.insert("X".into(), "1".into());
         assert_ne!(template(&env).1, revision, "so is new environment");
+        let mut restarted = base.clone();
+        restarted.metadata.annotations = Some(
+            [(
+                annotations::RESTARTED_AT.to_owned(),
+                "2026-11-22T10:00:00Z".to_owned(),
+            )]
+            .into(),
+        );
+        assert_ne!(template(&restarted).1, revision, "and a restart");
         let mut unknown = base.clone();
         unknown.spec.stack = Some("windows".into());
         assert_eq!(

@@ -175,6 +175,11 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
             source,
         })?;
     let staging = outcome::observe(&job, &pods.items, droplet_guid, stack);
+    let settle = outcome::settle_wait(&pods.items, std::time::SystemTime::now());
+    if !matches!(staging, Staging::Running) && !settle.is_zero() {
+        // Let the last output lines reach `cf push` first (outcome::LOG_SETTLE).
+        return Ok(Action::requeue(settle));
+    }
     finish(build, staging, job.metadata.creation_timestamp.clone(), ctx).await
 }
 

@@ -12,6 +12,7 @@ use smelter_crds::{
     common::{Checksum, ChecksumType},
 };
 use smelter_lifecycle::result::{Outcome, StagingError};
+use std::borrow::Borrow;
 
 /// Where a build is.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,8 +26,8 @@ pub enum Staging {
 }
 
 /// The build's state from its Job and the Job's pods.
-pub fn observe(job: &Job, pods: &[Pod], droplet_guid: &str, stack: &str) -> Staging {
-    for pod in pods {
+pub fn observe(job: &Job, pods: &[impl Borrow<Pod>], droplet_guid: &str, stack: &str) -> Staging {
+    for pod in pods.iter().map(Borrow::borrow) {
         let status = pod.status.as_ref();
         let statuses = |init: bool| {
             status
@@ -95,6 +96,30 @@ pub fn docker_droplet(droplet_guid: &str, image: &str) -> Droplet {
         image: Some(image.to_owned()),
         ..Default::default()
     }
+}
+
+/// How long after the staging container ended the build may be reported finished.
+///
+/// The cf CLI streams staging output only until it sees the build finish, and reads log-cache
+/// two seconds behind (go-log-cache's walk delay prunes newer envelopes), so output written in
+/// the last two seconds of staging would never be shown. Diego's stager happens to spend that
+/// long after the buildpack's last line; ours does not. `finishedAt` has whole seconds, so
+/// three seconds after it is at least two after the real end.
+pub const LOG_SETTLE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// How much longer to wait before reporting the outcome of the builder container that
+/// ended at its `finishedAt`, given the time `now` (see [`LOG_SETTLE`]); zero if none ended.
+pub fn settle_wait(pods: &[impl Borrow<Pod>], now: std::time::SystemTime) -> std::time::Duration {
+    pods.iter()
+        .map(Borrow::borrow)
+        .filter_map(|p| p.status.as_ref()?.container_statuses.as_deref())
+        .filter_map(|s| terminated(s, BUILDER_CONTAINER)?.finished_at.as_ref())
+        .filter_map(|t| {
+            let done = std::time::SystemTime::from(t.0) + LOG_SETTLE;
+            done.duration_since(now).ok()
+        })
+        .max()
+        .unwrap_or_default()
 }
 
 fn terminated<'a>(
@@ -186,6 +211,48 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_outcome_waits_until_the_last_output_is_two_seconds_old() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+        use std::time::{Duration, SystemTime};
+        let finished = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut ended = pod(None, Some((0, None, "Completed")));
+        if let Some(s) = ended
+            .status
+            .as_mut()
+            .and_then(|s| s.container_statuses.as_mut())
+        {
+            s[0].state
+                .as_mut()
+                .unwrap()
+                .terminated
+                .as_mut()
+                .unwrap()
+                .finished_at = Some(Time(
+                k8s_openapi::jiff::Timestamp::try_from(finished).unwrap(),
+            ));
+        }
+        let at = |secs: f64| finished + Duration::from_secs_f64(secs);
+        assert_eq!(
+            settle_wait(std::slice::from_ref(&ended), at(0.5)),
+            Duration::from_secs_f64(2.5)
+        );
+        assert_eq!(
+            settle_wait(std::slice::from_ref(&ended), at(3.0)),
+            Duration::ZERO
+        );
+        assert_eq!(
+            settle_wait(std::slice::from_ref(&ended), at(60.0)),
+            Duration::ZERO
+        );
+        // Still running, or no finishing time: nothing to wait for.
+        assert_eq!(settle_wait(&[pod(None, None)], at(0.0)), Duration::ZERO);
+        assert_eq!(
+            settle_wait(&[pod(None, Some((0, None, "Completed")))], at(0.0)),
+            Duration::ZERO
+        );
     }
 
     fn job_failed(reason: &str) -> Job {
