@@ -11,6 +11,7 @@ use std::{
     path::{Path, PathBuf},
     pin::{Pin, pin},
     sync::Arc,
+    time::SystemTime,
 };
 
 use bytes::Bytes;
@@ -143,6 +144,9 @@ pub struct BlobMeta {
     pub key: String,
     /// Length in bytes.
     pub size: u64,
+    /// When the blob was last written (published), by the backend's clock: the file's mtime,
+    /// or S3's `LastModified`.
+    pub last_modified: SystemTime,
 }
 
 /// A blob being read, for serving a download without buffering it.
@@ -384,16 +388,47 @@ impl Blobstore {
     /// Every blob under `prefix`, which matches whole key segments: `resources` lists
     /// `resources/...` but not `resourcesX/...`.
     pub async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, BlobstoreError> {
-        let location = parse_key(prefix)?;
+        self.list_stream(prefix).try_collect().await
+    }
+
+    /// [`Self::list`] as a stream, for walking a prefix of any size in bounded memory: S3
+    /// pages through the keys a thousand at a time, the filesystem walks its directories in
+    /// batches. Blobs written or deleted during the walk may or may not appear; a blob deleted
+    /// under the walk (by another api-shim replica, say) is skipped, not an error.
+    pub fn list_stream(
+        &self,
+        prefix: &str,
+    ) -> BoxStream<'static, Result<BlobMeta, BlobstoreError>> {
+        let location = match parse_key(prefix) {
+            Ok(location) => location,
+            Err(e) => return futures::stream::once(async { Err(e) }).boxed(),
+        };
+        let owned_prefix = prefix.to_owned();
         self.inner
             .list(Some(&location))
             .map_ok(|meta| BlobMeta {
                 key: meta.location.to_string(),
                 size: meta.size,
+                last_modified: meta.last_modified.into(),
             })
-            .try_collect()
+            .map_err(move |e| BlobstoreError::store("list", &owned_prefix, e))
+            .boxed()
+    }
+
+    /// The first segment of every key (one per kind of bits stored, `packages`, `resources`,
+    /// ...), without walking below it: for noticing keys no one knows about.
+    pub async fn top_level(&self) -> Result<Vec<String>, BlobstoreError> {
+        let listed = self
+            .inner
+            .list_with_delimiter(None)
             .await
-            .map_err(|e| BlobstoreError::store("list", prefix, e))
+            .map_err(|e| BlobstoreError::store("list", "/", e))?;
+        Ok(listed
+            .common_prefixes
+            .iter()
+            .chain(listed.objects.iter().map(|o| &o.location))
+            .map(ToString::to_string)
+            .collect())
     }
 }
 

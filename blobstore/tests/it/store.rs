@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
-use smelter_blobstore::{BlobMeta, Blobstore, BlobstoreError, keys};
+use smelter_blobstore::{Blobstore, BlobstoreError, keys};
 
 use crate::support::{files_under, sha1_hex, sha256_hex};
 
@@ -88,12 +88,13 @@ async fn exists_delete_list_and_missing_blobs() {
         .await
         .unwrap();
     assert!(store.exists(&key).await.unwrap());
+    let listed = store.list("buildpack_cache").await.unwrap();
     assert_eq!(
-        store.list("buildpack_cache").await.unwrap(),
-        vec![BlobMeta {
-            key: key.clone(),
-            size: 5
-        }]
+        listed
+            .iter()
+            .map(|b| (b.key.as_str(), b.size))
+            .collect::<Vec<_>>(),
+        vec![(key.as_str(), 5)]
     );
 
     store.delete(&key).await.unwrap();
@@ -261,4 +262,79 @@ async fn multipart_uploads_that_fail_leave_nothing() {
         files_under(&dir.path().join("blobs")),
         Vec::<std::path::PathBuf>::new()
     );
+}
+
+#[tokio::test]
+async fn list_streams_every_blob_of_a_kind_with_its_write_time() {
+    let (dir, store) = store();
+    let before = std::time::SystemTime::now() - Duration::from_secs(5);
+    for app in ["a1", "a2", "a3"] {
+        store
+            .put_stream(
+                &keys::buildpack_cache(app, "cflinuxfs4"),
+                chunks(vec![Ok(b"cache")]),
+                100,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .put_stream(&keys::resource("abc"), chunks(vec![Ok(b"r")]), 100)
+        .await
+        .unwrap();
+    // Not a blob: the work directory the api-shim keeps under the filesystem store.
+    std::fs::create_dir_all(dir.path().join("blobs/.work/package-x")).unwrap();
+
+    let mut keys: Vec<String> = store
+        .list_stream("buildpack_cache")
+        .map_ok(|b| {
+            assert!(b.last_modified >= before, "{b:?}");
+            b.key
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "buildpack_cache/a1/cflinuxfs4",
+            "buildpack_cache/a2/cflinuxfs4",
+            "buildpack_cache/a3/cflinuxfs4"
+        ]
+    );
+    // A kind nothing was stored under yet is empty, not an error.
+    assert!(store.list("droplets").await.unwrap().is_empty());
+    // A bad prefix is an error, not a walk of everything.
+    let bad: Vec<_> = store.list_stream("../etc").collect().await;
+    assert!(matches!(
+        bad.as_slice(),
+        [Err(BlobstoreError::InvalidKey { .. })]
+    ));
+
+    let mut top = store.top_level().await.unwrap();
+    top.sort();
+    assert_eq!(top, [".work", "buildpack_cache", "resources"]);
+}
+
+#[tokio::test]
+async fn two_deletes_of_one_blob_both_succeed() {
+    let (_dir, store) = store();
+    let key = keys::droplet("d1");
+    store
+        .put_stream(&key, chunks(vec![Ok(b"droplet")]), 100)
+        .await
+        .unwrap();
+    // Two collectors (api-shim replicas) removing the same orphan at once.
+    let (a, b) = tokio::join!(store.delete(&key), store.delete(&key));
+    a.unwrap();
+    b.unwrap();
+    assert!(!store.exists(&key).await.unwrap());
+    // The emptied kind directory went with the blob; the store itself still works.
+    assert!(store.list("droplets").await.unwrap().is_empty());
+    store
+        .put_stream(&key, chunks(vec![Ok(b"again")]), 100)
+        .await
+        .unwrap();
+    assert!(store.exists(&key).await.unwrap());
 }
