@@ -32,14 +32,24 @@ pub struct Caches {
     pub buildpacks: Store<Buildpack>,
     pub role_bindings: Store<RoleBinding>,
     pub root_secrets: Store<Secret>,
+    /// True once every store has its first full list. A kube `Store`'s own
+    /// `wait_until_ready()` wakes only one of several waiters, so one task waits on the stores
+    /// and everyone else waits on this.
+    synced: tokio::sync::watch::Receiver<bool>,
 }
+
+/// A watch ended before its cache was filled (the api-shim is stopping).
+#[derive(Debug, thiserror::Error)]
+#[error("a watch cache stopped before its first full list")]
+pub struct CachesGone;
 
 impl Caches {
     /// Starts every watch on `client` and returns the stores; they fill in the background.
     /// `users_secret` in `root_namespace` is the only Secret cached.
     pub fn start(client: &Client, root_namespace: &str, users_secret: &str) -> Self {
         let all = watcher::Config::default();
-        Self {
+        let (synced_tx, synced) = tokio::sync::watch::channel(false);
+        let caches = Self {
             orgs: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
             spaces: spawn(Api::all(client.clone()), all.clone()),
             apps: spawn(Api::all(client.clone()), all.clone()),
@@ -57,11 +67,34 @@ impl Caches {
                 Api::namespaced(client.clone(), root_namespace),
                 all.fields(&format!("metadata.name={users_secret}")),
             ),
-        }
+            synced,
+        };
+        let stores = caches.clone();
+        tokio::spawn(async move {
+            match stores.wait_for_stores().await {
+                Ok(()) => {
+                    let _ = synced_tx.send(true);
+                }
+                // Dropping the sender tells the waiters.
+                Err(e) => tracing::warn!(error = %e, "watch caches never synced"),
+            }
+        });
+        caches
     }
 
-    /// Resolves once every store has its first full list.
-    pub async fn wait_until_ready(&self) -> Result<(), reflector::store::WriterDropped> {
+    /// Resolves once every store has its first full list; any number of tasks may wait.
+    pub async fn wait_until_ready(&self) -> Result<(), CachesGone> {
+        let mut synced = self.synced.clone();
+        synced
+            .wait_for(|s| *s)
+            .await
+            .map(drop)
+            .map_err(|_| CachesGone)
+    }
+
+    /// The stores' own readiness, one after the other; only the task in [`Self::start`] may
+    /// call this (see `synced`).
+    async fn wait_for_stores(&self) -> Result<(), reflector::store::WriterDropped> {
         self.orgs.wait_until_ready().await?;
         self.spaces.wait_until_ready().await?;
         self.apps.wait_until_ready().await?;
