@@ -29,6 +29,11 @@ pub struct Config {
     pub access_token_ttl: u64,
     /// Seconds a refresh token lives (UAA's default is 30 days).
     pub refresh_token_ttl: u64,
+    /// How often the blob collector sweeps (`blob_gc`).
+    pub blob_gc_interval: std::time::Duration,
+    /// How long a blob without an owner is kept before the collector deletes it: owners are
+    /// created before their blobs, so this only has to outlast watch-cache lag.
+    pub blob_gc_grace: std::time::Duration,
 }
 
 impl Default for Config {
@@ -46,6 +51,8 @@ impl Default for Config {
             max_droplet_bytes: 4 << 30,
             access_token_ttl: 43_199,
             refresh_token_ttl: 2_592_000,
+            blob_gc_interval: std::time::Duration::from_secs(60),
+            blob_gc_grace: std::time::Duration::from_secs(60),
         }
     }
 }

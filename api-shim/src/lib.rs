@@ -9,6 +9,7 @@ pub mod app_env;
 pub mod apply_manifest;
 pub mod apps;
 pub mod auth;
+pub mod blob_gc;
 pub mod body;
 pub mod buildpacks;
 pub mod builds;

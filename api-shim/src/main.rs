@@ -86,6 +86,19 @@ struct Args {
     /// The URL clients use to reach the API; default: taken from each request's Host header.
     #[arg(long, env = "SMELTER_EXTERNAL_URL")]
     external_url: Option<String>,
+    /// Seconds between sweeps of the blob collector, which deletes packages, droplets,
+    /// buildpack caches and buildpack zips whose owner is gone.
+    #[arg(
+        long,
+        env = "SMELTER_BLOB_GC_INTERVAL",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    blob_gc_interval: u64,
+    /// Seconds a blob without an owner is kept before the collector deletes it (owners are
+    /// created first, so this only has to outlast watch lag).
+    #[arg(long, env = "SMELTER_BLOB_GC_GRACE", default_value_t = 60)]
+    blob_gc_grace: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -175,10 +188,14 @@ async fn run(args: Args) -> Result<(), Error> {
             None => smelter_api_shim::config::BlobstoreConfig::Filesystem(args.blobstore_dir),
         },
         max_package_bytes: args.max_package_bytes,
+        blob_gc_interval: std::time::Duration::from_secs(args.blob_gc_interval),
+        blob_gc_grace: std::time::Duration::from_secs(args.blob_gc_grace),
         ..Default::default()
     };
     let state = smelter_api_shim::build_state(kube_config, config, metrics).await?;
     let api = smelter_api_shim::router(state.clone());
+    // Waits for the caches itself: it must never judge blobs against an empty cache.
+    tokio::spawn(smelter_api_shim::blob_gc::run(state.clone()));
     // Ready once every watch cache holds its first list: before that, reads would be wrong.
     // The built-in buildpacks are installed after that, in the background: they need the
     // caches to tell what exists, and the API serves meanwhile.

@@ -1,6 +1,16 @@
 //! The api-shim's own Prometheus metrics.
 
-use prometheus_client::{metrics::counter::Counter, registry::Registry};
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family},
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BlobKindLabels {
+    /// `package`, `droplet`, `buildpack_cache` or `buildpack`.
+    pub kind: &'static str,
+}
 
 /// Counters the handlers update; cheap to clone (they share their values).
 #[derive(Clone, Default, Debug)]
@@ -11,6 +21,14 @@ pub struct Metrics {
     pub uploaded_files: Counter,
     /// Bytes of package zips received.
     pub uploaded_bytes: Counter,
+    /// Blobs the collector deleted because their owner was gone, by kind.
+    pub blobs_deleted: Family<BlobKindLabels, Counter>,
+    /// Sweeps the blob collector finished.
+    pub blob_gc_sweeps: Counter,
+    /// Failures within sweeps (a listing, a confirmation, a delete); retried next sweep.
+    pub blob_gc_errors: Counter,
+    /// Leftovers of interrupted uploads removed from the work directory.
+    pub stale_uploads_removed: Counter,
 }
 
 impl Metrics {
@@ -32,6 +50,33 @@ impl Metrics {
             "Bytes of package zips received",
             m.uploaded_bytes.clone(),
         );
+        registry.register(
+            "api_shim_blobs_deleted",
+            "Blobs the blob collector deleted because their owner was gone, by kind",
+            m.blobs_deleted.clone(),
+        );
+        registry.register(
+            "api_shim_blob_gc_sweeps",
+            "Sweeps the blob collector finished",
+            m.blob_gc_sweeps.clone(),
+        );
+        registry.register(
+            "api_shim_blob_gc_errors",
+            "Failures within blob collector sweeps, each retried on the next sweep",
+            m.blob_gc_errors.clone(),
+        );
+        registry.register(
+            "api_shim_stale_uploads_removed",
+            "Leftovers of interrupted uploads removed from the work directory",
+            m.stale_uploads_removed.clone(),
+        );
         m
+    }
+
+    /// Counts one blob of `kind` deleted by the collector.
+    pub fn blob_deleted(&self, kind: &'static str) {
+        self.blobs_deleted
+            .get_or_create(&BlobKindLabels { kind })
+            .inc();
     }
 }

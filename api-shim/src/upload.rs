@@ -167,7 +167,7 @@ async fn upload(
         &guid,
     )
     .await?;
-    let work = work_dir(&state, "package-")?;
+    let work = work_dir(&state, PACKAGE_WORK)?;
     let parts = read_parts(multipart, work.path(), state.limits.max_package_bytes).await?;
     if let Some(bits) = &parts.bits {
         record_upload(&state, bits);
@@ -306,8 +306,17 @@ where
     Ok(())
 }
 
+/// Name prefixes of the per-upload directories in the work directory: packages, buildpack
+/// uploads, built-in buildpack installs. The blob collector removes old ones a crash left
+/// (`blob_gc::work_dir`), and nothing else, so every work directory must use one of these.
+pub const WORK_PREFIXES: &[&str] = &[PACKAGE_WORK, BUILDPACK_WORK, BUILTIN_WORK];
+pub const PACKAGE_WORK: &str = "package-";
+pub const BUILDPACK_WORK: &str = "buildpack-";
+pub const BUILTIN_WORK: &str = "builtin-";
+
 /// A private directory for one upload under the configured work directory, removed when
-/// dropped, so a failed upload leaves nothing behind.
+/// dropped, so a failed upload leaves nothing behind (and one a crash left behind is removed
+/// by the blob collector). `prefix` is one of [`WORK_PREFIXES`].
 pub fn work_dir(state: &AppState, prefix: &str) -> ApiResult<tempfile::TempDir> {
     tempfile::Builder::new()
         .prefix(prefix)

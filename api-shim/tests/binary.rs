@@ -1,5 +1,6 @@
 //! The api-shim binary against the test cluster: it starts from KUBECONFIG, checks the CRDs,
-//! serves health and metrics apart from the API port, and stops cleanly on SIGTERM.
+//! serves health and metrics apart from the API port, runs its blob collector, and stops
+//! cleanly on SIGTERM.
 
 use smelter_test_support::{self as support, process};
 use std::{path::Path, time::Duration};
@@ -18,6 +19,7 @@ async fn serves_health_and_metrics_then_stops_on_sigterm() {
             ("SMELTER_HEALTH_ADDR", health.to_string()),
             ("SMELTER_LOG_JSON", "true".to_owned()),
             ("SMELTER_ROOT_NAMESPACE", root),
+            ("SMELTER_BLOB_GC_INTERVAL", "1".to_owned()),
             (
                 "SMELTER_BLOBSTORE_DIR",
                 std::env::temp_dir()
@@ -49,6 +51,22 @@ async fn serves_health_and_metrics_then_stops_on_sigterm() {
         metrics.contains(r#"smelter_build_info{component="api-shim""#),
         "metrics:\n{metrics}"
     );
+    // The blob collector runs once the caches have synced (alongside the built-in buildpack
+    // install, which waits for them too).
+    support::wait_for(
+        "a blob collector sweep",
+        Duration::from_secs(30),
+        || async {
+            process::get(health, "/metrics")
+                .await
+                .is_some_and(|(_, m)| {
+                    m.lines()
+                        .filter_map(|l| l.strip_prefix("smelter_api_shim_blob_gc_sweeps_total "))
+                        .any(|n| n.trim().parse::<u64>().is_ok_and(|n| n >= 1))
+                })
+        },
+    )
+    .await;
     // Health and metrics stay off the public API port.
     assert_eq!(process::get(api, "/metrics").await.map(|r| r.0), Some(404));
 

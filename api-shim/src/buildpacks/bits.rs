@@ -96,7 +96,7 @@ async fn upload(
     // Bits are a change to the buildpack, so RBAC decides, as the caller, before any is read.
     upload::stamp_as_caller::<Buildpack>(&state, &caller, &state.config.root_namespace, &guid)
         .await?;
-    let work = upload::work_dir(&state, "buildpack-")?;
+    let work = upload::work_dir(&state, upload::BUILDPACK_WORK)?;
     let mut bits = None;
     while let Some(field) = multipart.next_field().await.map_err(upload::unreadable)? {
         if field.name() == Some("bits") {

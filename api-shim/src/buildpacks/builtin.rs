@@ -193,7 +193,7 @@ async fn install_one(state: &AppState, builtin: &Builtin) -> Result<Outcome, Ins
         .zip()
         .map_err(|source| InstallError::Zip { name, source })?;
     let work = tempfile::Builder::new()
-        .prefix("builtin-")
+        .prefix(crate::upload::BUILTIN_WORK)
         .tempdir_in(&state.config.work_dir)
         .map_err(|source| InstallError::Work { name, source })?;
     let filename = builtin.filename();

@@ -69,7 +69,7 @@ async fn upload(shim: &Shim, token: &str, guid: &str, filename: &str, bits: &[u8
 }
 
 /// A small buildpack zip: executable scripts and a manifest.
-fn buildpack_zip() -> Vec<u8> {
+pub(crate) fn buildpack_zip() -> Vec<u8> {
     let mut w = ZipWriter::new(Cursor::new(Vec::new()));
     let files: [(&str, u32, &[u8]); 3] = [
         ("bin/detect", 0o755, b"#!/bin/sh\nexit 1\n"),

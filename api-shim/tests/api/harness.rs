@@ -48,6 +48,16 @@ impl Reply {
 impl Shim {
     /// Starts everything with users `admin` (CF admin) and `names` (no roles).
     pub async fn start(names: &[&str]) -> Shim {
+        Self::start_with(names, |_| {}).await
+    }
+
+    /// [`Shim::start`] with settings changed by `configure` (the blob collector's interval and
+    /// grace, say). Background work (the blob collector, built-in buildpacks) is not started:
+    /// a test that wants it runs it on `state`.
+    pub async fn start_with(
+        names: &[&str],
+        configure: impl FnOnce(&mut smelter_api_shim::Config),
+    ) -> Shim {
         let client = support::client().await;
         support::install_crds(&client).await;
         support::install_cf_roles().await;
@@ -91,13 +101,14 @@ impl Shim {
         ));
 
         let blobs = tempfile::tempdir().expect("blobstore dir").keep();
-        let config = smelter_api_shim::Config {
+        let mut config = smelter_api_shim::Config {
             root_namespace: root.clone(),
             work_dir: blobs.join(".work"),
             blobstore: smelter_api_shim::config::BlobstoreConfig::Filesystem(blobs.clone()),
             max_package_bytes: MAX_PACKAGE_BYTES,
             ..Default::default()
         };
+        configure(&mut config);
         let state =
             smelter_api_shim::build_state(support::kube_config().await, config, Default::default())
                 .await

@@ -8,7 +8,7 @@ use smelter_blobstore::{UrlSigner, signing};
 use std::time::{Duration, SystemTime};
 
 /// The signer as the operator makes it: from the shared Secret the api-shim created.
-async fn signer(shim: &Shim) -> UrlSigner {
+pub(crate) async fn signer(shim: &Shim) -> UrlSigner {
     let secret = Api::<Secret>::namespaced(shim.client.clone(), &shim.root)
         .get(signing::DEFAULT_SECRET)
         .await
@@ -20,7 +20,7 @@ async fn signer(shim: &Shim) -> UrlSigner {
     UrlSigner::new(key)
 }
 
-async fn send(
+pub(crate) async fn send(
     method: Method,
     url: &str,
     body: Option<Vec<u8>>,

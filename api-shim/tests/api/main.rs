@@ -2,6 +2,7 @@
 //! controllers running: every request goes over HTTP, every write through the API server.
 
 mod apps;
+mod blob_gc;
 mod buildpacks;
 mod harness;
 mod internal_blobs;

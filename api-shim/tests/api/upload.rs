@@ -10,7 +10,7 @@ use std::io::{Cursor, Read, Write};
 use zip::{ZipArchive, ZipWriter, write::SimpleFileOptions};
 
 /// The files of a tiny app: (path, unix mode, content).
-fn app_files() -> Vec<(&'static str, u32, Vec<u8>)> {
+pub(crate) fn app_files() -> Vec<(&'static str, u32, Vec<u8>)> {
     vec![
         ("server", 0o755, b"#!/bin/sh\nexec ./real-server\n".to_vec()),
         ("lib/data.txt", 0o644, vec![b'x'; 70_000]),
@@ -18,7 +18,7 @@ fn app_files() -> Vec<(&'static str, u32, Vec<u8>)> {
     ]
 }
 
-fn zip_of(files: &[(&str, u32, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn zip_of(files: &[(&str, u32, Vec<u8>)]) -> Vec<u8> {
     let mut w = ZipWriter::new(Cursor::new(Vec::new()));
     for (path, mode, data) in files {
         w.start_file(*path, SimpleFileOptions::default().unix_permissions(*mode))
@@ -39,7 +39,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn bits_package(shim: &Shim, token: &str, app: &str) -> String {
+pub(crate) async fn bits_package(shim: &Shim, token: &str, app: &str) -> String {
     let r = shim
         .call(
             Method::POST,
@@ -54,7 +54,7 @@ async fn bits_package(shim: &Shim, token: &str, app: &str) -> String {
     r.body["guid"].as_str().expect("guid").to_owned()
 }
 
-async fn app(shim: &Shim, token: &str, space: &str, name: &str) -> String {
+pub(crate) async fn app(shim: &Shim, token: &str, space: &str, name: &str) -> String {
     let r = shim.call(Method::POST, "/v3/apps", token, Some(json!({ "name": name, "relationships": { "space": { "data": { "guid": space } } } }))).await;
     r.body["guid"].as_str().expect("app").to_owned()
 }
