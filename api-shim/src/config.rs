@@ -19,6 +19,10 @@ pub struct Config {
     /// Scratch space for uploads being assembled (on the same volume as the filesystem
     /// blobstore, ideally, so storing is a rename).
     pub work_dir: std::path::PathBuf,
+    /// The work directory belongs to this process alone (the chart's per-pod `emptyDir`), so
+    /// whatever uploads left in it when the process was killed is removed at start instead of
+    /// an hour later by the blob collector, which must assume another replica's live upload.
+    pub work_dir_private: bool,
     /// Where bits are stored.
     pub blobstore: BlobstoreConfig,
     /// The largest package or buildpack zip accepted, in bytes (CC's default: 1 GiB).
@@ -46,6 +50,7 @@ impl Default for Config {
             external_url: None,
             apps_domain: "apps.smelter.test".into(),
             work_dir: std::env::temp_dir(),
+            work_dir_private: false,
             blobstore: BlobstoreConfig::Filesystem(std::env::temp_dir().join("smelter-blobstore")),
             max_package_bytes: 1 << 30,
             max_droplet_bytes: 4 << 30,

@@ -146,6 +146,9 @@ pub async fn build_state(
     };
     std::fs::create_dir_all(&config.work_dir)
         .map_err(|e| StartError::WorkDir(config.work_dir.clone(), e))?;
+    if config.work_dir_private {
+        remove_upload_leftovers(&config.work_dir, &metrics).await;
+    }
     let pool = smelter_blobstore::ResourcePool::load(blobs.clone())
         .await
         .map_err(Box::new)?;
@@ -170,6 +173,34 @@ pub async fn build_state(
         metrics,
         buildpack_order: Default::default(),
     }))
+}
+
+/// Removes every upload's directory from a work directory no one else uses: at start, none of
+/// them can be live, so there is no reason to wait for the blob collector's hour.
+async fn remove_upload_leftovers(dir: &std::path::Path, metrics: &metrics::Metrics) {
+    let dir = dir.to_owned();
+    let swept = tokio::task::spawn_blocking(move || {
+        blob_gc::work_dir::remove_stale(
+            &dir,
+            upload::WORK_PREFIXES,
+            std::time::SystemTime::now(),
+            std::time::Duration::ZERO,
+        )
+    })
+    .await;
+    match swept {
+        Ok((removed, failed)) => {
+            for path in &removed {
+                tracing::info!(path = %path.display(), "removed an interrupted upload's leftovers at start");
+            }
+            metrics.stale_uploads_removed.inc_by(removed.len() as u64);
+            for e in failed {
+                // The collector tries again within the hour; starting matters more.
+                tracing::warn!(error = %e, "could not remove an upload's leftovers at start");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "the start-up sweep of the work directory failed"),
+    }
 }
 
 /// The CF API router.

@@ -80,6 +80,10 @@ struct Args {
     /// Scratch directory for uploads being assembled; default: next to the blobstore directory.
     #[arg(long, env = "SMELTER_WORK_DIR")]
     work_dir: Option<std::path::PathBuf>,
+    /// The work directory is this process's alone (a pod's emptyDir): leftovers of uploads a
+    /// kill interrupted are removed at start.
+    #[arg(long, env = "SMELTER_WORK_DIR_PRIVATE")]
+    work_dir_private: bool,
     /// The largest package or buildpack zip accepted, in bytes (CC's default: 1 GiB).
     #[arg(long, env = "SMELTER_MAX_PACKAGE_BYTES", default_value_t = 1 << 30)]
     max_package_bytes: u64,
@@ -171,6 +175,7 @@ async fn run(args: Args) -> Result<(), Error> {
             Some(dir) => dir,
             None => args.blobstore_dir.join(".work"),
         },
+        work_dir_private: args.work_dir_private,
         blobstore: match args.s3_bucket {
             Some(bucket) => {
                 smelter_api_shim::config::BlobstoreConfig::S3(smelter_blobstore::S3Config {

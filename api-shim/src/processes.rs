@@ -19,10 +19,14 @@ use axum::{
     extract::{Path, RawQuery, State},
     routing::{get, post},
 };
+use kube::ResourceExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smelter_crds::{
-    App, DesiredState, HealthCheck, Process, common::HealthCheckType, lrp::InstanceState,
+    App, DesiredState, HealthCheck, Lrp, Process,
+    annotations::RESTARTED_AT,
+    common::HealthCheckType,
+    lrp::{InstanceState, LrpStatus},
 };
 use std::sync::Arc;
 
@@ -454,22 +458,27 @@ fn state_name(s: &InstanceState) -> &'static str {
 }
 
 /// CC's process stats: one entry per desired instance. A stopped app's instances are DOWN; a
-/// started one's come from the LRP's ActualLRP status.
+/// started one's come from the LRP's ActualLRP status once that status is about this start
+/// (see [`current_status`]); until then they are STARTING, as CC reports a start Diego has not
+/// placed yet.
 fn stats_of(state: &AppState, app: &App, p: &Process) -> Value {
     let lrp = state.caches.lrps.state().into_iter().find(|l| {
         l.metadata.name.as_deref() == Some(p.guid.as_str())
             && l.metadata.namespace.as_deref() == Some(space_guid(app))
     });
     let running = app.spec.desired_state == DesiredState::Started;
+    let status = lrp.as_deref().and_then(|l| current_status(app, l));
     let now = k8s_openapi::jiff::Timestamp::now();
     let resources: Vec<Value> = (0..p.instances.max(0))
         .map(|index| {
-            let actual = lrp
-                .as_ref()
+            let actual = status
                 .filter(|_| running)
-                .and_then(|l| l.status.as_ref())
                 .and_then(|s| s.instances.iter().find(|i| i.index == index));
-            let state_str = actual.map(|a| state_name(&a.state)).unwrap_or("DOWN");
+            let state_str = match actual {
+                Some(a) => state_name(&a.state),
+                None if running => "STARTING",
+                None => "DOWN",
+            };
             let uptime = actual
                 .filter(|a| a.state == InstanceState::Running)
                 .and_then(|a| a.since.as_ref())
@@ -494,6 +503,21 @@ fn stats_of(state: &AppState, app: &App, p: &Process) -> Value {
         })
         .collect();
     json!({ "resources": resources })
+}
+
+/// The LRP's status, if it describes the app's latest start: the LRP is not being deleted (a
+/// stop's) and carries the app's `restarted-at` stamp (the operator has seen the start).
+/// Otherwise the status is of instances the start is replacing: `cf restart` and `cf start`
+/// poll until an instance is RUNNING, and would stop at the old ones (found by the CLI right
+/// after a restart, gone a moment later).
+fn current_status<'a>(app: &App, lrp: &'a Lrp) -> Option<&'a LrpStatus> {
+    let stamp = |annotations: &std::collections::BTreeMap<String, String>| {
+        annotations.get(RESTARTED_AT).cloned()
+    };
+    let status = lrp.status.as_ref()?;
+    let current = lrp.metadata.deletion_timestamp.is_none()
+        && stamp(app.annotations()) == stamp(lrp.annotations());
+    current.then_some(status)
 }
 
 async fn stats(

@@ -141,11 +141,21 @@ check "cf stop" --expect "OK" -- "$cf" stop hello
 for _ in $(seq 60); do curl_app -fs "https://hello.$apps/" >/dev/null || break; sleep 0.5; done
 check "a stopped app's route no longer reaches it" --fails -- curl_app -f "https://hello.$apps/"
 check "cf start" --expect "#0 +running" -- "$cf" start hello
+# cf start returns once the instance is ready; the router learns of it a moment later (CF's
+# route emitter has the same lag), so ask for a few seconds.
+for _ in $(seq 30); do curl_app -fs "https://hello.$apps/" >/dev/null && break; sleep 0.5; done
 check "the started app answers again" --expect '"greeting":"hello-from-set-env"' -- \
   curl_app -f "https://hello.$apps/"
 
 # --- A re-push of a changed app under a steady request loop loses no request.
 "$cf" scale hello -i 1 >/dev/null
+# The loop starts once every answer is a 200: it measures the push, not what came before.
+for _ in $(seq 60); do
+  ok=1
+  for _ in 1 2 3 4 5; do curl_app -fs -o /dev/null "https://hello.$apps/" || ok=0; done
+  ((ok)) && break
+  sleep 0.5
+done
 (
   while :; do
     code=$(curl_app -s -o /dev/null -w '%{http_code}' "https://hello.$apps/" || echo 000)
@@ -194,6 +204,8 @@ EOF
 cat >"$bp/bin/compile" <<'EOF'
 #!/bin/bash
 echo "-----> e2e buildpack compiling"
+# An app with a `slow` file stages for a while: tests/e2e/faults.sh kills the operator then.
+[ -f "$1/slow" ] && sleep 20
 cp "$1/greeting.txt" "$1/index.html"
 EOF
 cat >"$bp/bin/release" <<'EOF'
@@ -212,10 +224,30 @@ check "cf push -b the new buildpack" --expect "e2e buildpack compiling" --expect
 check "the custom-built app answers" --expect "greetings from a custom buildpack" -- \
   curl_app -f "https://greet.$apps/"
 
-# --- Deletion leaves nothing behind: no pod, Service or Ingress. (Blobs: the api-shim's
-# blob collector is not landed yet; see the issue note.)
-space_ns=$("$cf" space dev --guid)
-hello_guid=$("$cf" app hello --guid)
+# --- Faults: a deleted pod, the operator and the api-shim killed (tests/e2e/faults.sh).
+# shellcheck source=faults.sh
+source "$root/tests/e2e/faults.sh"
+
+# --- Deletion leaves nothing behind: no pod, Service, Ingress or blob.
+# The app's blobs: its packages, droplets and buildpack cache, by the keys the blobstore uses.
+hello_blobs() {
+  local kind
+  for kind in packages droplets; do
+    "$cf" curl "/v3/$kind?app_guids=$hello_guid&per_page=5000" | python3 -c \
+      'import json,sys; print("\n".join(sys.argv[1] + "/" + r["guid"] for r in json.load(sys.stdin)["resources"]))' "$kind"
+  done
+  echo "buildpack_cache/$hello_guid"
+}
+mapfile -t blobs_before < <(hello_blobs)
+blobs_left() {
+  local key
+  for key in "${blobs_before[@]}"; do
+    [[ -e $blob_dir/$key ]] && echo "$key"
+  done
+  true
+}
+check "the app's package, droplet and cache blobs exist before the delete" --expect "^packages/" \
+  --expect "^droplets/" --expect "^buildpack_cache/" -- blobs_left
 check "cf delete -f -r" --expect "OK" -- "$cf" delete hello -f -r
 leftovers() {
   "$kubectl" -n "$space_ns" get pods,svc -l "cf.smelter.dev/app-guid=$hello_guid" -o name
@@ -226,3 +258,6 @@ for _ in $(seq 90); do [[ -z $(leftovers) ]] && break; sleep 1; done
 check "the deleted app has no pod, Service or Ingress left" --expect "^$" -- leftovers
 check "the deleted app's route answers 404 again" --expect "^404$" -- \
   curl_app -s -o /dev/null -w '%{http_code}' "https://hello.$apps/"
+# The blob collector sweeps every 5 s here and keeps an ownerless blob 5 s.
+for _ in $(seq 90); do [[ -z $(blobs_left) ]] && break; sleep 1; done
+check "the deleted app's blobs are gone" --expect "^$" -- blobs_left

@@ -237,6 +237,9 @@ entryPoints:
     address: ":443"
     http: {tls: {}}
 providers:
+  # Traefik waits this long after a change before applying it (2 s by default); a test
+  # cluster wants new instances and routes served as soon as they are ready.
+  providersThrottleDuration: 200ms
   kubernetesIngress:
     endpoint: https://127.0.0.1:$apiserver_port
     token: $(cat "$n/traefik.token" 2>/dev/null || true)

@@ -321,3 +321,39 @@ where
 {
     smelter_test_support::wait_for(what, PATIENCE, check).await;
 }
+
+#[tokio::test]
+async fn a_private_work_directory_is_cleared_at_start() {
+    // What a killed api-shim leaves in its pod's emptyDir: an upload's directory, written a
+    // moment ago, and a file that is not the api-shim's.
+    let leftovers = |dir: &Path| {
+        let upload = dir.join("package-killed");
+        std::fs::create_dir_all(&upload).expect("mkdir");
+        std::fs::write(upload.join("upload.zip"), b"half an upload").expect("write");
+        std::fs::write(dir.join("not-ours"), b"kept").expect("write");
+        upload
+    };
+    let private = tempfile::tempdir().expect("work dir");
+    let upload = leftovers(private.path());
+    let shim = Shim::start_with(&[], |c| {
+        c.work_dir = private.path().to_owned();
+        c.work_dir_private = true;
+    })
+    .await;
+    assert!(
+        !upload.exists(),
+        "the private work directory's upload is gone at start"
+    );
+    assert!(private.path().join("not-ours").is_file());
+    assert_eq!(shim.state.metrics.stale_uploads_removed.get(), 1);
+
+    // A shared one (the default) keeps a young leftover: it may be another replica's upload.
+    let shared = tempfile::tempdir().expect("work dir");
+    let upload = leftovers(shared.path());
+    let shim = Shim::start_with(&[], |c| c.work_dir = shared.path().to_owned()).await;
+    assert!(
+        upload.join("upload.zip").is_file(),
+        "a shared work directory keeps it"
+    );
+    assert_eq!(shim.state.metrics.stale_uploads_removed.get(), 0);
+}

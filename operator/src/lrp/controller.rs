@@ -150,7 +150,25 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
 
     // The ActualLRP view.
     let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
-    let pods = pods.list(&list).await.map_err(read("pods"))?.items;
+    // Only the pods of this LRP's own StatefulSets: after a stop and a start, the stopped
+    // LRP's pods (same labels) live on until the garbage collector reaches them, and counted
+    // as RUNNING they would end the CLI's wait for the new instances.
+    let workloads: Vec<&str> = owned
+        .iter()
+        .filter_map(|s| s.metadata.uid.as_deref())
+        .collect();
+    let pods: Vec<Pod> = pods
+        .list(&list)
+        .await
+        .map_err(read("pods"))?
+        .items
+        .into_iter()
+        .filter(|p| {
+            p.owner_references()
+                .iter()
+                .any(|o| o.kind == "StatefulSet" && workloads.contains(&o.uid.as_str()))
+        })
+        .collect();
     let (status, crashes) = instances::status(
         &lrp.spec.process_type,
         lrp.spec.instances,
