@@ -117,6 +117,30 @@ impl Context {
         }
     }
 
+    /// The status `obj` has as far as the operator knows: the one it last wrote when the cached
+    /// `obj` predates that write (its watch event not in yet), else `cached`. A reconcile that
+    /// builds on it keeps its condition times and writes nothing twice.
+    pub fn last_status<K, S>(&self, obj: &K, cached: Option<&S>) -> Option<S>
+    where
+        K: Resource<DynamicType = ()>,
+        S: Clone + serde::de::DeserializeOwned,
+    {
+        let key = ObjectRef::from_obj(obj).to_string();
+        let cached_version = version(obj.meta().resource_version.as_deref());
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        match written.get(&key) {
+            Some((version, status)) if cached_version != 0 && cached_version < *version => {
+                serde_json::from_value(status.clone()).ok()
+            }
+            Some(_) => {
+                // The cache has caught up: what was written is no longer needed.
+                written.remove(&key);
+                cached.cloned()
+            }
+            None => cached.cloned(),
+        }
+    }
+
     /// Server-side applies `status` to `obj` unless it is what the operator last wrote and the
     /// cached `obj` is merely older than that write. Returns whether it wrote.
     pub async fn apply_status<K>(

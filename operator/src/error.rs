@@ -80,38 +80,9 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
-    #[error("failed to read package {name} in namespace {namespace}")]
-    ReadPackage {
-        name: String,
-        namespace: String,
-        #[source]
-        source: kube::Error,
-    },
-    #[error("failed to list the admin buildpacks")]
-    ListBuildpacks(#[source] kube::Error),
-    #[error("failed to read job {name} in namespace {namespace}")]
-    ReadJob {
-        name: String,
-        namespace: String,
-        #[source]
-        source: kube::Error,
-    },
     #[error("failed to create job {name} in namespace {namespace}")]
     CreateJob {
         name: String,
-        namespace: String,
-        #[source]
-        source: kube::Error,
-    },
-    #[error("failed to list the staging pods in namespace {namespace}")]
-    ListPods {
-        namespace: String,
-        #[source]
-        source: kube::Error,
-    },
-    #[error("failed to read {kind} in namespace {namespace}")]
-    Read {
-        kind: &'static str,
         namespace: String,
         #[source]
         source: kube::Error,
@@ -152,13 +123,8 @@ impl Error {
             Error::AddFinalizer { .. } => "add_finalizer",
             Error::RemoveFinalizer { .. } => "remove_finalizer",
             Error::Finalizer { .. } => "finalizer",
-            Error::ReadPackage { .. } => "read_package",
-            Error::ListBuildpacks(_) => "list_buildpacks",
-            Error::ReadJob { .. } => "read_job",
             Error::CreateJob { .. } => "create_job",
-            Error::ListPods { .. } => "list_pods",
             Error::SigningKey(_) => "signing_key",
-            Error::Read { .. } => "read",
             Error::Write { .. } => "write",
         }
     }

@@ -1,11 +1,13 @@
 //! The Smelter operator: Diego on Kubernetes. Its controllers reconcile Smelter's custom
 //! resources into namespaces, staging Jobs, workloads, Services and Ingresses.
 //!
-//! So far: tenancy and staging. Every `Org` (in the root namespace) and every `Space` (in its
-//! org's namespace) owns a namespace named by its GUID; a space namespace also gets the role
-//! binding that lets the org's managers manage the space's roles. See [`tenancy`]. Every
-//! `Build` in a space namespace becomes a staging Job whose outcome is the build's status.
-//! See [`staging`].
+//! Every `Org` (in the root namespace) and every `Space` (in its org's namespace) owns a
+//! namespace named by its GUID; a space namespace also gets the role binding that lets the
+//! org's managers manage the space's roles. See [`tenancy`]. Every `Build` in a space
+//! namespace becomes a staging Job whose outcome is the build's status (see [`staging`]); a
+//! started `App` runs an `LRP` per process (see [`app`]), each a StatefulSet per revision and a
+//! Service (see [`lrp`]); a `Route` becomes an Ingress (see [`route`]). The controllers of
+//! space-namespace objects read only caches, one watch per kind.
 //!
 //! # RBAC
 //!
@@ -18,23 +20,28 @@
 //! | `""` | `namespaces` | get, list, watch, create, patch, delete |
 //! | `rbac.authorization.k8s.io` | `rolebindings` | get, list, watch, create, patch, delete |
 //! | `rbac.authorization.k8s.io` | `clusterroles` named `smelter-space-manager` | bind |
-//! | `cf.smelter.dev` | `builds` | get, list, watch |
-//! | `cf.smelter.dev` | `builds/status` | patch |
-//! | `cf.smelter.dev` | `packages`, `buildpacks` | get, list |
+//! | `cf.smelter.dev` | `builds`, `packages`, `buildpacks`, `apps`, `routes`, `domains` | list, watch |
+//! | `cf.smelter.dev` | `lrps` | list, watch, create, patch, delete |
+//! | `cf.smelter.dev` | `builds/status`, `lrps/status`, `routes/status` | patch |
 //! | `batch` | `jobs` | get, list, watch, create |
+//! | `apps` | `statefulsets` | list, watch, create, patch, delete |
+//! | `""` | `services` | list, watch, create, patch |
+//! | `networking.k8s.io` | `ingresses` | list, watch, create, patch, delete |
 //! | `""` | `pods` | list, watch |
 //! | `""` | `secrets` in the root namespace | get, create (the blob signing key) |
 //! | `events.k8s.io` | `events` | create, patch |
 //! | `apiextensions.k8s.io` | `customresourcedefinitions` | get (the start-up check) |
 //!
-//! `create` on namespaces and rolebindings because a server-side apply of an absent object
-//! creates it. `bind` because RBAC only lets whoever could grant a role's permissions, or may
+//! `create` on namespaces, rolebindings, LRPs, StatefulSets, Services and Ingresses because a
+//! server-side apply of an absent object creates it. `get` on jobs reads the Job another
+//! reconcile created first. `bind` because RBAC only lets whoever could grant a role's permissions, or may
 //! bind it, create a binding to it; `bind` on that one role is the narrower of the two.
 //! `delete` on rolebindings only replaces a binding of the operator's name to another role
 //! (a binding's role cannot be changed).
 #![forbid(unsafe_code)]
 
 pub mod app;
+mod caches;
 mod context;
 mod error;
 pub mod lrp;
@@ -101,44 +108,33 @@ pub async fn run(
     let shutdown = shutdown.boxed().shared();
     let ctx = Arc::new(context::Context::new(client, config, metrics));
 
+    let (caches, fill_caches) = caches::Caches::new(&ctx.client, &ctx.config.root_namespace);
     let orgs = orgs::controller(&ctx);
     let spaces = spaces::controller(&ctx);
-    let builds = staging::controller::controller(&ctx);
-    let apps = app::controller::controller(&ctx);
-    let lrps = lrp::controller::controller(&ctx);
-    let routes = route::controller::controller(&ctx);
-    let (domain_cache, domains) = domain_reflector(&ctx);
-    let (org_cache, space_cache) = (orgs.store(), spaces.store());
-    let (build_cache, app_cache, lrp_cache) = (builds.store(), apps.store(), lrps.store());
-    let route_cache = routes.store();
+    let builds = staging::controller::controller(&caches);
+    let apps = app::controller::controller(&caches);
+    let lrps = lrp::controller::controller(&caches);
+    let routes = route::controller::controller(&caches);
     // A store's readiness wakes only the last of several concurrent waiters (kube-runtime's
-    // DelayedInit keeps one waker), so everything that needs the shared caches waits on this
-    // one shared future instead of on the stores.
-    let shared_synced = {
-        let (orgs, spaces, domains) =
-            (org_cache.clone(), space_cache.clone(), domain_cache.clone());
+    // DelayedInit keeps one waker), so everything that needs the caches waits on this one
+    // shared future instead of on the stores.
+    let synced = {
+        let (orgs, spaces, caches) = (orgs.store(), spaces.store(), caches.clone());
         async move {
             orgs.wait_until_ready().await.is_ok()
                 && spaces.wait_until_ready().await.is_ok()
-                && domains.wait_until_ready().await.is_ok()
+                && caches.synced().await
         }
         .boxed()
         .shared()
     };
     let scoped = Arc::new(scoped::SpaceScoped::new(
         ctx.clone(),
-        org_cache,
-        space_cache,
-        domain_cache,
-        route_cache,
-        shared_synced.clone(),
+        orgs.store(),
+        spaces.store(),
+        caches,
+        synced.clone(),
     ));
-    let synced = async move {
-        shared_synced.await
-            && build_cache.wait_until_ready().await.is_ok()
-            && app_cache.wait_until_ready().await.is_ok()
-            && lrp_cache.wait_until_ready().await.is_ok()
-    };
     let readiness = async {
         tokio::select! {
             synced = synced => if synced {
@@ -197,38 +193,17 @@ pub async fn run(
             scoped,
         ),
     );
-    // The domain cache has no controller; its reflector runs until shutdown.
-    let domains = async {
+    // The caches are filled until shutdown; the controllers drain without them.
+    let caches = async {
         tokio::select! {
-            () = domains => {},
+            () = fill_caches => {},
             () = shutdown.clone() => {},
         }
     };
     tracing::info!(root_namespace = %ctx.config.root_namespace, "controllers starting");
-    futures::join!(orgs, spaces, builds, apps, lrps, routes, domains, readiness);
+    futures::join!(orgs, spaces, builds, apps, lrps, routes, caches, readiness);
     health.set_ready(false);
     tracing::info!("controllers stopped");
-}
-
-/// The cache of the domains in the root namespace (route URLs need their names), and the
-/// future that keeps it filled.
-fn domain_reflector(
-    ctx: &context::Context,
-) -> (
-    kube::runtime::reflector::Store<smelter_crds::Domain>,
-    futures::future::BoxFuture<'static, ()>,
-) {
-    let api: kube::Api<smelter_crds::Domain> =
-        kube::Api::namespaced(ctx.client.clone(), &ctx.config.root_namespace);
-    let (reader, writer) = kube::runtime::reflector::store();
-    let stream = kube::runtime::reflector(writer, watcher(api, watcher::Config::default()))
-        .for_each(|event| async move {
-            if let Err(e) = event {
-                tracing::warn!(error = %e, "domain watch error");
-            }
-        })
-        .boxed();
-    (reader, stream)
 }
 
 /// Drives a controller's stream to its end. Failed reconciles were already logged by the

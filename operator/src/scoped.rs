@@ -1,15 +1,15 @@
-//! What the controllers of objects in space namespaces (builds, apps, LRPs) share: this
-//! installation's orgs and spaces (the tenancy controllers' caches), its domains, and the
-//! blob URL signing key.
+//! What the controllers of objects in space namespaces (builds, apps, LRPs, routes) share:
+//! this installation's orgs and spaces (the tenancy controllers' caches), the caches of what
+//! they read, and the blob URL signing key.
 
-use crate::{Error, context::Context};
+use crate::{Error, caches::Caches, context::Context};
 use futures::future::{BoxFuture, Shared};
 use kube::{
     ResourceExt,
     runtime::reflector::{ObjectRef, Store},
 };
 use smelter_blobstore::{UrlSigner, signing};
-use smelter_crds::{Domain, Org, Route, Space, labels};
+use smelter_crds::{Domain, Org, Space, labels};
 use std::{collections::BTreeMap, sync::Arc};
 use tokio::sync::OnceCell;
 
@@ -17,11 +17,8 @@ pub(crate) struct SpaceScoped {
     pub ctx: Arc<Context>,
     pub orgs: Store<Org>,
     pub spaces: Store<Space>,
-    /// The domains in the root namespace.
-    pub domains: Store<Domain>,
-    /// Every route (the Route controller's cache).
-    pub routes: Store<Route>,
-    /// Resolves once `orgs`, `spaces`, `domains` and `routes` hold their first full list. A store's
+    pub caches: Caches,
+    /// Resolves once `orgs`, `spaces` and every cache hold their first full list. A store's
     /// readiness wakes only the last of several concurrent waiters (kube-runtime's
     /// `DelayedInit` keeps one waker), so reconciles wait on this one shared future instead.
     pub synced: Shared<BoxFuture<'static, bool>>,
@@ -34,16 +31,14 @@ impl SpaceScoped {
         ctx: Arc<Context>,
         orgs: Store<Org>,
         spaces: Store<Space>,
-        domains: Store<Domain>,
-        routes: Store<Route>,
+        caches: Caches,
         synced: Shared<BoxFuture<'static, bool>>,
     ) -> Self {
         Self {
             ctx,
             orgs,
             spaces,
-            domains,
-            routes,
+            caches,
             synced,
             signer: OnceCell::new(),
         }
@@ -73,7 +68,8 @@ impl SpaceScoped {
         object_labels: &BTreeMap<String, String>,
         namespace: &str,
     ) -> Option<(Arc<Space>, Arc<Org>)> {
-        // Before the caches' first full list every object would look foreign.
+        // Before the caches' first full list every object would look foreign. Every reconcile
+        // asks this first, so none reads a cache that is not filled yet.
         if !self.synced.clone().await {
             return None;
         }
@@ -89,7 +85,8 @@ impl SpaceScoped {
 
     /// The domain `guid`.
     pub fn domain(&self, guid: &str) -> Option<Arc<Domain>> {
-        self.domains
-            .get(&ObjectRef::new(guid).within(&self.ctx.config.root_namespace))
+        self.caches
+            .domains
+            .get(&self.ctx.config.root_namespace, guid)
     }
 }

@@ -43,10 +43,17 @@ fn tenant_labels(org: &str, space: &str) -> BTreeMap<String, String> {
 
 /// A STAGED build whose droplet has `web: ./server`, as the Build controller leaves it.
 async fn staged_build(client: &Client, org: &str, space: &str, app: &str, digest: char) -> String {
-    let api: Api<Build> = Api::namespaced(client.clone(), space);
     let guid = support::guid();
+    staging_build(client, org, space, app, &guid).await;
+    stage(client, space, &guid, digest).await;
+    guid
+}
+
+/// The build `guid` of the app, still staging.
+async fn staging_build(client: &Client, org: &str, space: &str, app: &str, guid: &str) {
+    let api: Api<Build> = Api::namespaced(client.clone(), space);
     let mut b = Build::new(
-        &guid,
+        guid,
         BuildSpec {
             app_guid: app.into(),
             package_guid: support::guid(),
@@ -60,8 +67,13 @@ async fn staged_build(client: &Client, org: &str, space: &str, app: &str, digest
     api.create(&PostParams::default(), &b)
         .await
         .expect("create build");
+}
+
+/// Ends the build `guid` with a droplet whose sha256 is `digest` 64 times.
+async fn stage(client: &Client, space: &str, guid: &str, digest: char) {
+    let api: Api<Build> = Api::namespaced(client.clone(), space);
     let droplet = Droplet {
-        guid: guid.clone(),
+        guid: guid.to_owned(),
         checksum: Some(Checksum {
             type_: ChecksumType::Sha256,
             value: digest.to_string().repeat(64),
@@ -71,10 +83,9 @@ async fn staged_build(client: &Client, org: &str, space: &str, app: &str, digest
         ..Default::default()
     };
     let status = json!({ "status": { "state": "STAGED", "droplet": droplet } });
-    api.patch_status(&guid, &PatchParams::default(), &Patch::Merge(&status))
+    api.patch_status(guid, &PatchParams::default(), &Patch::Merge(&status))
         .await
         .expect("build status");
-    guid
 }
 
 /// A started app with a web process of `instances`, running `droplet`.
@@ -85,10 +96,23 @@ async fn started_app(
     droplet: Option<&str>,
     instances: i32,
 ) -> String {
-    let api: Api<App> = Api::namespaced(client.clone(), space);
     let guid = support::guid();
+    started_app_as(client, org, space, &guid, droplet, instances).await;
+    guid
+}
+
+/// [`started_app`] with the GUID `guid`.
+async fn started_app_as(
+    client: &Client,
+    org: &str,
+    space: &str,
+    guid: &str,
+    droplet: Option<&str>,
+    instances: i32,
+) {
+    let api: Api<App> = Api::namespaced(client.clone(), space);
     let mut app = App::new(
-        &guid,
+        guid,
         AppSpec {
             name: "myapp".into(),
             desired_state: DesiredState::Started,
@@ -97,7 +121,7 @@ async fn started_app(
             environment_variables_secret: Some(format!("{guid}-env")),
             processes: vec![Process {
                 type_: "web".into(),
-                guid: guid.clone(),
+                guid: guid.to_owned(),
                 command: None,
                 instances,
                 memory_in_mb: 64,
@@ -112,7 +136,6 @@ async fn started_app(
     api.create(&PostParams::default(), &app)
         .await
         .expect("create app");
-    guid
 }
 
 /// A route `myapp.apps.example.com` to the app's web process; returns its GUID.
@@ -628,5 +651,55 @@ async fn a_route_becomes_an_ingress_to_its_process() {
     })
     .await;
     assert_eq!(unserved.conditions[0].reason, "NoDestinations");
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn what_a_route_or_an_app_waits_for_reaches_it_when_it_appears() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org, space) = org_and_space(&client, &op).await;
+
+    // A route to an app that does not exist yet is not served.
+    let app = support::guid();
+    let route = route_to(&client, &op.root, &space, &app).await;
+    let routes: Api<Route> = Api::namespaced(client.clone(), &space);
+    wait_some("route status DestinationNotFound", || async {
+        routes
+            .get(&route)
+            .await
+            .ok()
+            .and_then(|r| r.status)
+            .filter(|s| {
+                s.conditions
+                    .first()
+                    .is_some_and(|c| c.reason == "DestinationNotFound")
+            })
+    })
+    .await;
+
+    // The app comes, naming a droplet whose build is still staging: the route is served at
+    // once (the app's arrival reaches it), and nothing runs yet.
+    let build = support::guid();
+    staging_build(&client, &org, &space, &app, &build).await;
+    started_app_as(&client, &org, &space, &app, Some(&build), 1).await;
+    let ingresses: Api<Ingress> = Api::namespaced(client.clone(), &space);
+    wait_some("the ingress", || async {
+        ingresses.get_opt(&route).await.ok().flatten()
+    })
+    .await;
+    let lrps: Api<Lrp> = Api::namespaced(client.clone(), &space);
+    assert!(lrps.get_opt(&app).await.expect("read lrp").is_none());
+
+    // The build ends: its droplet reaches the app, which runs it.
+    stage(&client, &space, &build, 'd').await;
+    let lrp = wait_some("the web LRP", || async {
+        lrps.get_opt(&app).await.ok().flatten()
+    })
+    .await;
+    assert_eq!(
+        lrp.spec.droplet.as_ref().map(|d| d.guid.as_str()),
+        Some(build.as_str())
+    );
     op.stop().await;
 }

@@ -70,6 +70,16 @@ async fn admin_buildpack(
 
 /// A package of `app` in `space`: docker when `image` is given, else READY bits.
 async fn package(client: &Client, space: &str, app: &str, image: Option<&str>) -> String {
+    let guid = new_package(client, space, app, image).await;
+    if image.is_none() {
+        uploaded(client, space, &guid).await;
+    }
+    guid
+}
+
+/// A package of `app` in `space` as the API creates it: docker when `image` is given, else
+/// bits whose upload has not ended.
+async fn new_package(client: &Client, space: &str, app: &str, image: Option<&str>) -> String {
     let api: Api<Package> = Api::namespaced(client.clone(), space);
     let guid = support::guid();
     let p = Package::new(
@@ -87,25 +97,28 @@ async fn package(client: &Client, space: &str, app: &str, image: Option<&str>) -
     api.create(&PostParams::default(), &p)
         .await
         .expect("create package");
-    if image.is_none() {
-        let status = PackageStatus {
-            state: PackageState::Ready,
-            checksum: Some(Checksum {
-                type_: ChecksumType::Sha256,
-                value: sha('f'),
-            }),
-            size: Some(1234),
-            ..Default::default()
-        };
-        api.patch_status(
-            &guid,
-            &PatchParams::default(),
-            &Patch::Merge(&json!({ "status": status })),
-        )
-        .await
-        .expect("package status");
-    }
     guid
+}
+
+/// Ends the upload of the package `guid`: READY with a checksum, as the API leaves it.
+async fn uploaded(client: &Client, space: &str, guid: &str) {
+    let api: Api<Package> = Api::namespaced(client.clone(), space);
+    let status = PackageStatus {
+        state: PackageState::Ready,
+        checksum: Some(Checksum {
+            type_: ChecksumType::Sha256,
+            value: sha('f'),
+        }),
+        size: Some(1234),
+        ..Default::default()
+    };
+    api.patch_status(
+        guid,
+        &PatchParams::default(),
+        &Patch::Merge(&json!({ "status": status })),
+    )
+    .await
+    .expect("package status");
 }
 
 /// A Build of `package`, labelled as the API labels it.
@@ -492,5 +505,32 @@ async fn a_staging_job_deleted_by_hand_comes_back() {
         (pod.init_containers, pod.containers)
     };
     assert_eq!(containers(&again), containers(&first));
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn a_build_of_a_package_still_uploading_stages_when_the_upload_ends() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org_guid, space_guid) = org_and_space(&client, &op).await;
+    admin_buildpack(&client, &op.root, "binary_buildpack", 1, true).await;
+    let app = support::guid();
+    let pkg = new_package(&client, &space_guid, &app, None).await;
+    let guid = build(&client, (&org_guid, &space_guid), &app, &pkg, &[]).await;
+    // The package's change reaches the build waiting for it.
+    uploaded(&client, &space_guid, &pkg).await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &space_guid);
+    let job = wait_job(&jobs, &guid).await;
+    let plan = job
+        .spec
+        .and_then(|s| s.template.spec)
+        .and_then(|p| p.init_containers)
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c.env.unwrap_or_default())
+        .find(|e| e.name == "SMELTER_FETCH_PLAN")
+        .and_then(|e| e.value)
+        .expect("fetch plan");
+    assert!(plan.contains(&sha('f')), "the package's sha256 is checked");
     op.stop().await;
 }

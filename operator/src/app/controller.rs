@@ -1,17 +1,14 @@
 //! The App controller: an app's desired state and current droplet become its LRPs (see
 //! [`super::desired`]); LRPs it no longer wants (a stopped app, a removed process) are
-//! deleted, and an app's deletion takes them with it through their owner references.
+//! deleted, and an app's deletion takes them with it through their owner references. It reads
+//! builds, LRPs and routes from the caches.
 
 use super::desired::{self, Placement};
-use crate::{
-    Error,
-    context::{Context, FIELD_MANAGER},
-    scoped::SpaceScoped,
-};
+use crate::{Error, caches::Caches, context::FIELD_MANAGER, scoped::SpaceScoped};
 use kube::{
     Api, Resource, ResourceExt,
-    api::{DeleteParams, ListParams, Patch, PatchParams},
-    runtime::{Controller, controller::Action},
+    api::{DeleteParams, Patch, PatchParams},
+    runtime::{Controller, controller::Action, reflector::ObjectRef},
 };
 use smelter_crds::{App, Build, Lrp, labels, route};
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
@@ -21,13 +18,18 @@ pub(crate) const CONTROLLER: &str = "app";
 /// How often a settled app is looked at again without a watch event.
 const RECHECK: Duration = Duration::from_secs(300);
 
-/// Apps everywhere and the LRPs they own.
-pub(crate) fn controller(ctx: &Context) -> Controller<App> {
-    let client = ctx.client.clone();
-    crate::watch::controller(Api::<App>::all(client.clone())).owns_stream(crate::watch::children(
-        Api::<Lrp>::all(client),
-        labels::APP_GUID,
-    ))
+/// Apps everywhere, the LRPs they own, and their builds: a droplet staged after the app
+/// names it reaches the app at once.
+pub(crate) fn controller(caches: &Caches) -> Controller<App> {
+    caches
+        .apps
+        .controller()
+        .owns_shared_stream(caches.lrps.subscribe())
+        .watches_shared_stream(caches.builds.subscribe(), |build| app_of(&build))
+}
+
+fn app_of(build: &Build) -> Option<ObjectRef<App>> {
+    Some(ObjectRef::new(&build.spec.app_guid).within(&build.namespace()?))
 }
 
 pub(crate) async fn reconcile(app: Arc<App>, scoped: Arc<SpaceScoped>) -> Result<Action, Error> {
@@ -55,25 +57,23 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
     };
     let ctx = &scoped.ctx;
     let guid = app.name_any();
-    let read = |kind| {
-        let namespace = namespace.clone();
-        move |source| Error::Read {
-            kind,
-            namespace,
-            source,
-        }
-    };
 
     // The droplet is in the status of the build that made it (its GUID is the build's).
-    let droplet = match &app.spec.current_droplet_guid {
-        Some(droplet_guid) => Api::<Build>::namespaced(ctx.client.clone(), &namespace)
-            .get_opt(droplet_guid)
-            .await
-            .map_err(read("builds"))?
-            .and_then(|b| b.status.and_then(|s| s.droplet))
-            .filter(|d| d.guid == *droplet_guid),
-        None => None,
-    };
+    let droplet = app
+        .spec
+        .current_droplet_guid
+        .as_ref()
+        .and_then(|droplet_guid| {
+            scoped
+                .caches
+                .builds
+                .get(&namespace, droplet_guid)?
+                .status
+                .as_ref()?
+                .droplet
+                .clone()
+                .filter(|d| d.guid == *droplet_guid)
+        });
     let placement = Placement {
         space_guid: space.name_any(),
         space_name: space.spec.name.clone(),
@@ -88,15 +88,13 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
     let wanted = desired::lrps(app, droplet.as_ref(), &placement);
 
     let lrps: Api<Lrp> = Api::namespaced(ctx.client.clone(), &namespace);
-    let selector = format!("{}={guid}", labels::APP_GUID);
-    let live = lrps
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(read("lrps"))?
-        .items;
+    let live = scoped
+        .caches
+        .lrps
+        .labelled(&namespace, labels::APP_GUID, &guid);
     for desired in &wanted {
         let name = desired.name_any();
-        let current = live.iter().find(|l| l.name_any() == name);
+        let current = live.iter().find(|l| l.name_any() == name).map(|l| &**l);
         if current.is_some_and(|l| desired::is_up_to_date(desired, l)) {
             continue;
         }
@@ -147,7 +145,9 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
 fn uris(app_guid: &str, namespace: &str, scoped: &SpaceScoped) -> BTreeMap<String, Vec<String>> {
     let mut uris: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let routes = scoped
+        .caches
         .routes
+        .store()
         .state()
         .into_iter()
         .filter(|r| r.namespace().as_deref() == Some(namespace));

@@ -2,22 +2,14 @@
 //! installation gets its revision's StatefulSet (see [`super::workload`]), older revisions
 //! retired by [`super::rollout`], and its Service; its status is the ActualLRP view of its
 //! pods ([`super::instances`]). A workload or Service deleted by hand comes back: the
-//! controller owns them and watches the pods.
+//! controller owns them and watches the pods. It reads them all from the caches.
 
 use super::{instances, rollout, workload};
-use crate::{
-    Error,
-    context::{Context, FIELD_MANAGER},
-    scoped::SpaceScoped,
-    tenancy,
-};
-use k8s_openapi::api::{
-    apps::v1::StatefulSet,
-    core::v1::{Pod, Service},
-};
+use crate::{Error, caches::Caches, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
+use k8s_openapi::api::{apps::v1::StatefulSet, core::v1::Service};
 use kube::{
     Api, Resource, ResourceExt,
-    api::{DeleteParams, ListParams, Patch, PatchParams},
+    api::{DeleteParams, Patch, PatchParams},
     runtime::{Controller, controller::Action, events::EventType, reflector::ObjectRef},
 };
 use serde::Serialize;
@@ -31,22 +23,13 @@ const RECHECK: Duration = Duration::from_secs(300);
 
 /// LRPs everywhere, the StatefulSets and Services they own, and their pods (by the process
 /// label every instance carries), so each instance's change reaches the status at once.
-pub(crate) fn controller(ctx: &Context) -> Controller<Lrp> {
-    let client = ctx.client.clone();
-    let label = labels::PROCESS_GUID;
-    crate::watch::controller(Api::<Lrp>::all(client.clone()))
-        .owns_stream(crate::watch::children(
-            Api::<StatefulSet>::all(client.clone()),
-            label,
-        ))
-        .owns_stream(crate::watch::children(
-            Api::<Service>::all(client.clone()),
-            label,
-        ))
-        .watches_stream(
-            crate::watch::children(Api::<Pod>::all(client), label),
-            |pod| lrp_of(&pod),
-        )
+pub(crate) fn controller(caches: &Caches) -> Controller<Lrp> {
+    caches
+        .lrps
+        .controller()
+        .owns_shared_stream(caches.statefulsets.subscribe())
+        .owns_shared_stream(caches.services.subscribe())
+        .watches_shared_stream(caches.instances.subscribe(), |pod| lrp_of(&*pod))
 }
 
 fn lrp_of(pod: &impl ResourceExt) -> Option<ObjectRef<Lrp>> {
@@ -95,27 +78,16 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
                 return Ok(Action::requeue(RECHECK));
             }
         };
-    let selector = format!("{}={guid}", labels::PROCESS_GUID);
-    let list = ListParams::default().labels(&selector);
-    let read = |kind| {
-        let namespace = namespace.clone();
-        move |source| Error::Read {
-            kind,
-            namespace,
-            source,
-        }
-    };
+    let caches = &scoped.caches;
 
     // The workloads: the current revision at the desired size; older ones once it is ready.
-    let statefulsets: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), &namespace);
-    let owned: Vec<StatefulSet> = statefulsets
-        .list(&list)
-        .await
-        .map_err(read("statefulsets"))?
-        .items
+    let owned: Vec<_> = caches
+        .statefulsets
+        .labelled(&namespace, labels::PROCESS_GUID, &guid)
         .into_iter()
-        .filter(|s| is_owned_by(s, lrp))
+        .filter(|s| is_owned_by(&**s, lrp))
         .collect();
+    let statefulsets: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), &namespace);
     let plan = rollout::plan(&owned, &revision, lrp.spec.instances);
     if plan.apply_current {
         let desired = workload::statefulset(lrp, &template, &revision, lrp.spec.instances);
@@ -137,19 +109,17 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
     }
 
     // The Service, put back when deleted or changed.
-    let services: Api<Service> = Api::namespaced(ctx.client.clone(), &namespace);
     let desired = workload::service(lrp);
-    let live = services
-        .get_opt(&workload::service_name(&guid))
-        .await
-        .map_err(read("services"))?;
+    let live = caches
+        .services
+        .get(&namespace, &workload::service_name(&guid));
     if !live.is_some_and(|l| service_up_to_date(&desired, &l)) {
+        let services: Api<Service> = Api::namespaced(ctx.client.clone(), &namespace);
         apply(&services, &desired, "apply service").await?;
         tracing::info!("applied service");
     }
 
     // The ActualLRP view.
-    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
     // Only the pods of this LRP's own StatefulSets: after a stop and a start, the stopped
     // LRP's pods (same labels) live on until the garbage collector reaches them, and counted
     // as RUNNING they would end the CLI's wait for the new instances.
@@ -157,11 +127,9 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         .iter()
         .filter_map(|s| s.metadata.uid.as_deref())
         .collect();
-    let pods: Vec<Pod> = pods
-        .list(&list)
-        .await
-        .map_err(read("pods"))?
-        .items
+    let pods: Vec<_> = caches
+        .instances
+        .labelled(&namespace, labels::PROCESS_GUID, &guid)
         .into_iter()
         .filter(|p| {
             p.owner_references()
@@ -169,16 +137,17 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
                 .any(|o| o.kind == "StatefulSet" && workloads.contains(&o.uid.as_str()))
         })
         .collect();
+    let previous = ctx.last_status(lrp, lrp.status.as_ref());
     let (status, crashes) = instances::status(
         &lrp.spec.process_type,
         lrp.spec.instances,
         &revision,
         &pods,
         lrp.meta().generation,
-        lrp.status.as_ref(),
+        previous.as_ref(),
         &tenancy::now(),
     );
-    if lrp.status.as_ref() != Some(&status) && ctx.apply_status(CONTROLLER, lrp, &status).await? {
+    if previous.as_ref() != Some(&status) && ctx.apply_status(CONTROLLER, lrp, &status).await? {
         for crash in crashes {
             let note = format!("instance {} crashed: {}", crash.index, crash.reason);
             ctx.publish(lrp, EventType::Warning, "InstanceCrashed", "Run", note)

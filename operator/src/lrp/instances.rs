@@ -8,6 +8,7 @@ use k8s_openapi::{
 };
 use kube::ResourceExt;
 use smelter_crds::lrp::{ActualLrp, InstanceState, LrpStatus};
+use std::borrow::Borrow;
 
 /// An instance that crashed since the last status: for the `InstanceCrashed` event.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +23,7 @@ pub fn status(
     process_type: &str,
     instances: i32,
     revision: &str,
-    pods: &[Pod],
+    pods: &[impl Borrow<Pod>],
     generation: Option<i64>,
     previous: Option<&LrpStatus>,
     now: &Time,
@@ -30,7 +31,7 @@ pub fn status(
     let mut actual = Vec::new();
     let mut crashes = Vec::new();
     for index in 0..instances.max(0) {
-        let candidates = pods.iter().filter(|p| {
+        let candidates = pods.iter().map(Borrow::borrow).filter(|p: &&Pod| {
             p.metadata.deletion_timestamp.is_none()
                 && p.labels().get(POD_INDEX).and_then(|i| i.parse().ok()) == Some(index)
         });

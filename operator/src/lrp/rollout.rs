@@ -4,6 +4,7 @@
 use super::workload::REVISION;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use kube::ResourceExt;
+use std::borrow::Borrow;
 
 /// The changes a reconcile makes to the StatefulSets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,10 +22,11 @@ pub struct Rollout {
 /// is wanted): CF's rolling deployment, which never leaves an app without a ready instance
 /// because of a push. A new revision that never becomes ready leaves the old one serving, as a
 /// CF deployment that cannot finish does.
-pub fn plan(live: &[StatefulSet], revision: &str, instances: i32) -> Rollout {
+pub fn plan(live: &[impl Borrow<StatefulSet>], revision: &str, instances: i32) -> Rollout {
+    let live = live.iter().map(Borrow::borrow);
     let is_current =
         |s: &&StatefulSet| s.labels().get(REVISION).map(String::as_str) == Some(revision);
-    let current = live.iter().find(is_current);
+    let current = live.clone().find(is_current);
     let apply_current = current.is_none_or(|s| {
         s.spec.as_ref().and_then(|spec| spec.replicas) != Some(instances)
             || s.metadata.deletion_timestamp.is_some()
@@ -37,8 +39,7 @@ pub fn plan(live: &[StatefulSet], revision: &str, instances: i32) -> Rollout {
         observed && ready >= instances && updated == instances
     });
     let delete = if instances == 0 || current_ready {
-        live.iter()
-            .filter(|s| !is_current(s) && s.metadata.deletion_timestamp.is_none())
+        live.filter(|s| !is_current(s) && s.metadata.deletion_timestamp.is_none())
             .map(ResourceExt::name_any)
             .collect()
     } else {

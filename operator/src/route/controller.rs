@@ -1,36 +1,52 @@
 //! The Route controller: a route with a destination gets its Ingress (see [`super::ingress`]);
 //! a route without one, or whose destination does not exist, gets none, and the router
-//! answers 404 for it. The status says the URL and whether the route is served.
+//! answers 404 for it. The status says the URL and whether the route is served. It reads the
+//! destination's app and the Ingress from the caches.
 
 use super::ingress;
-use crate::{
-    Error,
-    context::{Context, FIELD_MANAGER},
-    scoped::SpaceScoped,
-    tenancy,
-};
+use crate::{Error, caches::Caches, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
 use k8s_openapi::{api::networking::v1::Ingress, apimachinery::pkg::apis::meta::v1::Condition};
 use kube::{
     Api, Resource, ResourceExt,
     api::{DeleteParams, Patch, PatchParams},
-    runtime::{Controller, controller::Action},
+    runtime::{
+        Controller,
+        controller::Action,
+        reflector::{ObjectRef, Store},
+    },
 };
-use smelter_crds::{App, Route, labels, route::RouteStatus};
+use smelter_crds::{App, Route, route::RouteStatus};
 use std::{sync::Arc, time::Duration};
 
 pub(crate) const CONTROLLER: &str = "route";
 
-/// How often a settled route is looked at again without a watch event (a destination's app
-/// that appears later is found this way).
+/// How often a settled route is looked at again without a watch event.
 const RECHECK: Duration = Duration::from_secs(300);
 
-/// Routes everywhere and the Ingresses they own.
-pub(crate) fn controller(ctx: &Context) -> Controller<Route> {
-    let client = ctx.client.clone();
-    crate::watch::controller(Api::<Route>::all(client.clone())).owns_stream(crate::watch::children(
-        Api::<Ingress>::all(client),
-        labels::ROUTE_GUID,
-    ))
+/// Routes everywhere, the Ingresses they own, and the apps they lead to: an app that appears
+/// after its route, or whose processes change, reaches the route at once.
+pub(crate) fn controller(caches: &Caches) -> Controller<Route> {
+    let routes = caches.routes.store().clone();
+    caches
+        .routes
+        .controller()
+        .owns_shared_stream(caches.ingresses.subscribe())
+        .watches_shared_stream(caches.apps.subscribe(), move |app| routes_to(&routes, &app))
+}
+
+/// The routes in the app's namespace with a destination to it.
+fn routes_to(routes: &Store<Route>, app: &App) -> Vec<ObjectRef<Route>> {
+    let (Some(namespace), Some(guid)) = (app.meta().namespace.as_ref(), app.meta().name.as_ref())
+    else {
+        return Vec::new();
+    };
+    routes
+        .state()
+        .iter()
+        .filter(|r| r.meta().namespace.as_ref() == Some(namespace))
+        .filter(|r| r.spec.destinations.iter().any(|d| d.app_guid == *guid))
+        .map(|r| ObjectRef::from_obj(&**r))
+        .collect()
 }
 
 pub(crate) async fn reconcile(
@@ -80,14 +96,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         )),
         (Some(_), None) => Err(("NoDestinations", "the route has no destinations".into())),
         (Some(d), Some(dest)) => {
-            let app = Api::<App>::namespaced(ctx.client.clone(), &namespace)
-                .get_opt(&dest.app_guid)
-                .await
-                .map_err(|source| Error::Read {
-                    kind: "apps",
-                    namespace: namespace.clone(),
-                    source,
-                })?;
+            let app = scoped.caches.apps.get(&namespace, &dest.app_guid);
             let process = app.as_ref().and_then(|a| {
                 a.spec
                     .processes
@@ -111,19 +120,11 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
     };
 
     let ingresses: Api<Ingress> = Api::namespaced(ctx.client.clone(), &namespace);
-    let live = ingresses
-        .get_opt(&guid)
-        .await
-        .map_err(|source| Error::Read {
-            kind: "ingresses",
-            namespace: namespace.clone(),
-            source,
-        })?
-        .filter(|i| {
-            i.owner_references()
-                .iter()
-                .any(|o| Some(&o.uid) == route.meta().uid.as_ref())
-        });
+    let live = scoped.caches.ingresses.get(&namespace, &guid).filter(|i| {
+        i.owner_references()
+            .iter()
+            .any(|o| Some(&o.uid) == route.meta().uid.as_ref())
+    });
     match (&desired, live) {
         (Ok(want), Some(have)) if ingress::is_up_to_date(want, &have) => {}
         (Ok(want), _) => {
@@ -170,8 +171,9 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         Ok(_) => ("True", "Served", "served by an Ingress".to_owned()),
         Err((reason, message)) => ("False", *reason, message.clone()),
     };
-    let previous = route.status.as_ref();
+    let previous = ctx.last_status(route, route.status.as_ref());
     let last_transition_time = previous
+        .as_ref()
         .and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"))
         .filter(|c| c.status == status)
         .map_or_else(tenancy::now, |c| c.last_transition_time.clone());
@@ -188,7 +190,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
             last_transition_time,
         }],
     };
-    if previous != Some(&wanted) {
+    if previous.as_ref() != Some(&wanted) {
         ctx.apply_status(CONTROLLER, route, &wanted).await?;
     }
     Ok(Action::requeue(RECHECK))

@@ -2,6 +2,7 @@
 //! (created once; a Job cannot be changed), and what the Job's pod reports becomes the
 //! Build's status. A docker package needs no staging: its build is staged at once with the
 //! image as the droplet. A staged or failed build never changes again, so it costs nothing.
+//! It reads packages, admin buildpacks, Jobs and pods from the caches.
 
 use super::{
     job::{self, StagingInput, stack_of},
@@ -9,18 +10,22 @@ use super::{
     select,
     status::{build_status, is_final},
 };
-use crate::{Error, context::Context, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
-use k8s_openapi::{
-    api::{batch::v1::Job, core::v1::Pod},
-    apimachinery::pkg::apis::meta::v1::Time,
+use crate::{
+    Error, caches::Caches, context::Context, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy,
 };
+use k8s_openapi::{api::batch::v1::Job, apimachinery::pkg::apis::meta::v1::Time};
 use kube::{
     Api, Resource, ResourceExt,
-    api::{ListParams, PostParams},
-    runtime::{Controller, controller::Action, events::EventType, reflector::ObjectRef},
+    api::PostParams,
+    runtime::{
+        Controller,
+        controller::Action,
+        events::EventType,
+        reflector::{ObjectRef, Store},
+    },
 };
 use smelter_crds::{
-    Build, Buildpack, Package, labels,
+    Build, Package, labels,
     package::{PackageState, PackageType},
 };
 use std::{sync::Arc, time::Duration};
@@ -28,26 +33,42 @@ use std::{sync::Arc, time::Duration};
 pub(crate) const CONTROLLER: &str = "build";
 
 /// How often a build that is not ours, or still staging, is looked at again without a watch
-/// event. Staging progress arrives through the Job and Pod watches.
+/// event. Staging progress arrives through the Job and Pod watches, an upload's end through
+/// the Package watch.
 const RECHECK: Duration = Duration::from_secs(300);
 /// How long a build may wait for its package to appear before it fails.
 const MISSING_PACKAGE_GRACE: Duration = Duration::from_secs(60);
-/// How often a build waits for its package's upload to finish.
-const PACKAGE_RECHECK: Duration = Duration::from_secs(5);
 
-/// Builds everywhere, their Jobs, and the Jobs' pods (by the build label the Job template
-/// carries), so a pod's end reaches its build at once.
-pub(crate) fn controller(ctx: &Context) -> Controller<Build> {
-    let client = ctx.client.clone();
-    crate::watch::controller(Api::<Build>::all(client.clone()))
-        .owns_stream(crate::watch::children(
-            Api::<Job>::all(client.clone()),
-            labels::BUILD_GUID,
-        ))
-        .watches_stream(
-            crate::watch::children(Api::<Pod>::all(client), labels::BUILD_GUID),
-            |pod| build_of(&pod),
-        )
+/// Builds everywhere, their Jobs, the Jobs' pods (by the build label the Job template
+/// carries), so a pod's end reaches its build at once, and their packages, so an upload's end
+/// does.
+pub(crate) fn controller(caches: &Caches) -> Controller<Build> {
+    let builds = caches.builds.store().clone();
+    caches
+        .builds
+        .controller()
+        .owns_shared_stream(caches.jobs.subscribe())
+        .watches_shared_stream(caches.staging_pods.subscribe(), |pod| build_of(&*pod))
+        .watches_shared_stream(caches.packages.subscribe(), move |package| {
+            builds_of(&builds, &package)
+        })
+}
+
+/// The unfinished builds of the package.
+fn builds_of(builds: &Store<Build>, package: &Package) -> Vec<ObjectRef<Build>> {
+    let (Some(namespace), Some(guid)) = (
+        package.meta().namespace.as_ref(),
+        package.meta().name.as_ref(),
+    ) else {
+        return Vec::new();
+    };
+    builds
+        .state()
+        .iter()
+        .filter(|b| b.meta().namespace.as_ref() == Some(namespace))
+        .filter(|b| b.spec.package_guid == *guid && !is_final(b.status.as_ref()))
+        .map(|b| ObjectRef::from_obj(&**b))
+        .collect()
 }
 
 fn build_of(pod: &impl ResourceExt) -> Option<ObjectRef<Build>> {
@@ -84,20 +105,14 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
     let ctx = &builds.ctx;
     let guid = build.name_any();
     let package_guid = &build.spec.package_guid;
-    let packages: Api<Package> = Api::namespaced(ctx.client.clone(), &namespace);
-    let package = packages
-        .get_opt(package_guid)
-        .await
-        .map_err(|source| Error::ReadPackage {
-            name: package_guid.clone(),
-            namespace: namespace.clone(),
-            source,
-        })?;
-    let Some(package) = package else {
+    let caches = &builds.caches;
+    let Some(package) = caches.packages.get(&namespace, package_guid) else {
         // The API creates the package first; a young build may just have been read before
-        // its package reached this replica's view. Only an old one has really lost it.
-        if age(build) < MISSING_PACKAGE_GRACE {
-            return Ok(Action::requeue(PACKAGE_RECHECK));
+        // its package reached this replica's view (the package's arrival triggers it). Only
+        // an old one has really lost it.
+        let age = age(build);
+        if age < MISSING_PACKAGE_GRACE {
+            return Ok(Action::requeue(MISSING_PACKAGE_GRACE - age));
         }
         let error = format!("StagingError - Staging error: package {package_guid} does not exist");
         return finish(build, Staging::Failed(error), None, ctx).await;
@@ -115,28 +130,18 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
         _ => None,
     };
     let Some(package_sha256) = package_sha256 else {
+        // The package's change when its upload ends triggers the build.
         tracing::debug!(package = %package_guid, "package not uploaded yet; waiting");
-        return Ok(Action::requeue(PACKAGE_RECHECK));
+        return Ok(Action::requeue(RECHECK));
     };
 
     let config = &ctx.config.staging;
     let stack = stack_of(build, config);
     let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), &namespace);
-    let live = jobs.get_opt(&guid).await.map_err(|source| Error::ReadJob {
-        name: guid.clone(),
-        namespace: namespace.clone(),
-        source,
-    })?;
-    let job = match live {
+    let job = match caches.jobs.get(&namespace, &guid) {
         Some(job) => job,
         None => {
-            let admin: Api<Buildpack> =
-                Api::namespaced(ctx.client.clone(), &ctx.config.root_namespace);
-            let admin = admin
-                .list(&ListParams::default())
-                .await
-                .map_err(Error::ListBuildpacks)?
-                .items;
+            let admin = caches.buildpacks.store().state();
             let selection = match select::select(&build.spec.lifecycle.buildpacks, stack, &admin) {
                 Ok(s) => s,
                 Err(error) => return finish(build, Staging::Failed(error), None, ctx).await,
@@ -162,20 +167,15 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
                     return finish(build, Staging::Failed(error), None, ctx).await;
                 }
             };
-            create_job(build, &jobs, &desired, ctx).await?
+            Arc::new(create_job(build, &jobs, &desired, ctx).await?)
         }
     };
 
-    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &namespace);
-    let pods = pods
-        .list(&ListParams::default().labels(&format!("{}={guid}", labels::BUILD_GUID)))
-        .await
-        .map_err(|source| Error::ListPods {
-            namespace: namespace.clone(),
-            source,
-        })?;
-    let staging = outcome::observe(&job, &pods.items, droplet_guid, stack);
-    let settle = outcome::settle_wait(&pods.items, std::time::SystemTime::now());
+    let pods = caches
+        .staging_pods
+        .labelled(&namespace, labels::BUILD_GUID, &guid);
+    let staging = outcome::observe(&job, &pods, droplet_guid, stack);
+    let settle = outcome::settle_wait(&pods, std::time::SystemTime::now());
     if !matches!(staging, Staging::Running) && !settle.is_zero() {
         // Let the last output lines reach `cf push` first (outcome::LOG_SETTLE).
         return Ok(Action::requeue(settle));
@@ -238,7 +238,8 @@ async fn finish(
     started_at: Option<Time>,
     ctx: &Context,
 ) -> Result<Action, Error> {
-    let live = build.status.as_ref();
+    let live = ctx.last_status(build, build.status.as_ref());
+    let live = live.as_ref();
     let started_at = live
         .and_then(|s| s.staging_started_at.clone())
         .or(started_at)
@@ -276,6 +277,7 @@ async fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use k8s_openapi::api::core::v1::Pod;
 
     #[test]
     fn a_pod_maps_to_the_build_of_its_label() {

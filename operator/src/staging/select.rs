@@ -7,6 +7,7 @@ use smelter_crds::{
     Buildpack,
     buildpack::{BuildpackState, BuildpackStatus},
 };
+use std::borrow::Borrow;
 
 /// The buildpacks to fetch, and whether the builder skips detection.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,10 +18,15 @@ pub struct Selection {
 
 /// Chooses the buildpacks for a build that names `requested` (possibly none) on `stack`.
 /// The error is the build's CF error text.
-pub fn select(requested: &[String], stack: &str, admin: &[Buildpack]) -> Result<Selection, String> {
+pub fn select(
+    requested: &[String],
+    stack: &str,
+    admin: &[impl Borrow<Buildpack>],
+) -> Result<Selection, String> {
     // Uploaded, enabled, and for this stack (or any stack), in detection order.
     let mut usable: Vec<(&Buildpack, StagingBuildpack)> = admin
         .iter()
+        .map(Borrow::borrow)
         .filter(|b| b.spec.enabled)
         .filter(|b| b.spec.stack.as_deref().is_none_or(|s| s == stack))
         .filter_map(|b| Some((b, staging_buildpack(b)?)))
