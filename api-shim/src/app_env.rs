@@ -265,7 +265,7 @@ async fn show_env(
         "staging_env_json": {},
         "running_env_json": {},
         "environment_variables": vars,
-        "system_env_json": { "VCAP_SERVICES": {} },
+        "system_env_json": { "VCAP_SERVICES": crate::service_bindings::vcap_services_of(&state, &caller, &guid).await? },
         "application_env_json": { "VCAP_APPLICATION": vcap_application(&state, &app) },
     })))
 }

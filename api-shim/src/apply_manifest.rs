@@ -280,11 +280,7 @@ async fn apply_app(
     space: &str,
     m: &AppManifest,
 ) -> ApiResult<()> {
-    if m.services.as_ref().is_some_and(|s| !s.is_empty()) {
-        return Err(ApiError::unprocessable(
-            "Service bindings in manifests are not supported by this Smelter version",
-        ));
-    }
+    let services = wanted_services(state, space, m)?;
     // Everything that can be refused is checked before the first write, so a rejected
     // manifest changes nothing.
     let existing = state
@@ -344,10 +340,77 @@ async fn apply_app(
             app
         }
     };
-    match wanted {
-        Some(wanted) => map_routes(state, caller, &app, &wanted).await,
-        None => Ok(()),
+    if let Some(wanted) = wanted {
+        map_routes(state, caller, &app, &wanted).await?;
     }
+    bind_services(state, caller, &app, &services).await
+}
+
+/// A manifest `services:` entry: a name, or `{name, binding_name, parameters}`.
+struct ServiceEntry {
+    instance: Arc<smelter_crds::ServiceInstance>,
+    binding_name: Option<String>,
+}
+
+/// The instances a manifest entry binds, each found in the space; checked before any write.
+fn wanted_services(state: &AppState, space: &str, m: &AppManifest) -> ApiResult<Vec<ServiceEntry>> {
+    let mut entries = Vec::new();
+    for item in m.services.iter().flatten() {
+        let (name, binding_name) = match item {
+            serde_norway::Value::String(name) => (name.clone(), None),
+            serde_norway::Value::Mapping(map) => {
+                let field = |key: &str| map.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                let name = field("name").ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "Services must be a list of service instance names or objects with a name",
+                    )
+                })?;
+                (name, field("binding_name"))
+            }
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "Services must be a list of service instance names or objects with a name",
+                ));
+            }
+        };
+        let instance = crate::service_instances::named(state, space, &name).ok_or_else(|| {
+            ApiError::unprocessable(format!("Service instance '{name}' not found"))
+        })?;
+        entries.push(ServiceEntry {
+            instance,
+            binding_name,
+        });
+    }
+    Ok(entries)
+}
+
+/// Binds what is not bound yet; existing bindings stay (CC never unbinds from a manifest).
+async fn bind_services(
+    state: &AppState,
+    caller: &Caller,
+    app: &smelter_crds::App,
+    services: &[ServiceEntry],
+) -> ApiResult<()> {
+    let app_guid = app.metadata.name.as_deref().unwrap_or_default();
+    for entry in services {
+        let instance_guid = entry.instance.metadata.name.as_deref().unwrap_or_default();
+        let bound = state.caches.service_bindings.state().iter().any(|b| {
+            b.spec.app_guid.as_deref() == Some(app_guid)
+                && b.spec.service_instance_guid == instance_guid
+        });
+        if !bound {
+            crate::service_bindings::bind(
+                state,
+                caller,
+                app,
+                &entry.instance,
+                entry.binding_name.clone(),
+                &Default::default(),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Makes `wanted` the app's routes: creates and maps those missing, unmaps the others.

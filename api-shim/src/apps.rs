@@ -249,6 +249,7 @@ async fn list(
             ],
             order_by: &["name", "state"],
             include: &["space", "space.organization"],
+            fields: &[],
         },
     )?;
     let access = Access::of(&caller, &state.caches);

@@ -107,6 +107,7 @@ const LIST: Accepts<'static> = Accepts {
     filters: &["guids", "app_guids", "package_guids", "states"],
     order_by: &[],
     include: &[],
+    fields: &[],
 };
 
 fn filtered(

@@ -12,7 +12,9 @@ use kube::{
     },
 };
 use serde::de::DeserializeOwned;
-use smelter_crds::{App, Build, Buildpack, Domain, Lrp, Org, Package, Route, Space};
+use smelter_crds::{
+    App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance, Space,
+};
 use std::{fmt::Debug, hash::Hash};
 
 /// The label every CF role binding carries (its value is the CF role type).
@@ -30,6 +32,8 @@ pub struct Caches {
     pub routes: Store<Route>,
     pub domains: Store<Domain>,
     pub buildpacks: Store<Buildpack>,
+    pub service_instances: Store<ServiceInstance>,
+    pub service_bindings: Store<ServiceBinding>,
     pub role_bindings: Store<RoleBinding>,
     pub root_secrets: Store<Secret>,
     /// True once every store has its first full list. A kube `Store`'s own
@@ -59,6 +63,8 @@ impl Caches {
             routes: spawn(Api::all(client.clone()), all.clone()),
             domains: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
             buildpacks: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
+            service_instances: spawn(Api::all(client.clone()), all.clone()),
+            service_bindings: spawn(Api::all(client.clone()), all.clone()),
             role_bindings: spawn(
                 Api::all(client.clone()),
                 all.clone().labels(ROLE_TYPE_LABEL),
@@ -104,6 +110,8 @@ impl Caches {
         self.routes.wait_until_ready().await?;
         self.domains.wait_until_ready().await?;
         self.buildpacks.wait_until_ready().await?;
+        self.service_instances.wait_until_ready().await?;
+        self.service_bindings.wait_until_ready().await?;
         self.role_bindings.wait_until_ready().await?;
         self.root_secrets.wait_until_ready().await
     }

@@ -121,6 +121,7 @@ const LIST: Accepts<'static> = Accepts {
     filters: &["names", "guids", "organization_guids"],
     order_by: &["name"],
     include: &[],
+    fields: &[],
 };
 
 fn page(

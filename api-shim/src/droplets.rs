@@ -109,6 +109,7 @@ const LIST: Accepts<'static> = Accepts {
     filters: &["guids", "app_guids", "space_guids", "states"],
     order_by: &[],
     include: &[],
+    fields: &[],
 };
 
 fn page(items: Vec<(Arc<Build>, Droplet)>, query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
@@ -161,6 +162,7 @@ async fn list_for_app(
             filters: &["guids", "states", "current"],
             order_by: &[],
             include: &[],
+            fields: &[],
         },
     )?;
     let access = Access::of(&caller, &state.caches);
@@ -197,6 +199,7 @@ async fn list_for_package(
             filters: &["guids", "states"],
             order_by: &[],
             include: &[],
+            fields: &[],
         },
     )?;
     let access = Access::of(&caller, &state.caches);

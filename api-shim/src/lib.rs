@@ -34,6 +34,8 @@ pub mod query;
 pub mod roles;
 pub mod root;
 pub mod routes;
+pub mod service_bindings;
+pub mod service_instances;
 pub mod spaces;
 pub mod stacks;
 pub mod state;
@@ -219,6 +221,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(processes::routes())
         .merge(domains::routes())
         .merge(routes::routes())
+        .merge(service_instances::routes())
+        .merge(service_bindings::routes())
         .merge(packages::routes())
         .merge(apply_manifest::routes())
         .merge(builds::routes())

@@ -80,6 +80,7 @@ async fn list(
             filters: &["names", "guids"],
             order_by: &["name"],
             include: &[],
+            fields: &[],
         },
     )?;
     let access = Access::of(&caller, &state.caches);

@@ -121,6 +121,7 @@ const LIST: Accepts<'static> = Accepts {
     ],
     order_by: &[],
     include: &[],
+    fields: &[],
 };
 
 fn filtered(

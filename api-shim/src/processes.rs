@@ -148,6 +148,7 @@ const LIST: Accepts<'static> = Accepts {
     ],
     order_by: &[],
     include: &[],
+    fields: &[],
 };
 
 fn page(items: Vec<(Arc<App>, Process)>, query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
@@ -210,6 +211,7 @@ async fn list_for_app(
             filters: &["guids", "types"],
             order_by: &[],
             include: &[],
+            fields: &[],
         },
     )?;
     let access = Access::of(&caller, &state.caches);

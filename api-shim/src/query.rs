@@ -25,6 +25,8 @@ pub struct ListQuery {
     pub order_by: OrderBy,
     pub label_selector: Option<crate::labels::Selector>,
     pub include: Vec<String>,
+    /// `fields[RESOURCE]=a,b`: the related resources to put in `included`, with these fields.
+    pub fields: BTreeMap<String, Vec<String>>,
     filters: BTreeMap<String, Vec<String>>,
     /// The query as sent, minus `page`, for the pagination links.
     pub(crate) kept: Vec<(String, String)>,
@@ -35,6 +37,8 @@ pub struct Accepts<'a> {
     pub filters: &'a [&'a str],
     pub order_by: &'a [&'a str],
     pub include: &'a [&'a str],
+    /// The related resources `fields[...]` may name.
+    pub fields: &'a [&'a str],
 }
 
 impl ListQuery {
@@ -51,6 +55,7 @@ impl ListQuery {
             },
             label_selector: None,
             include: Vec::new(),
+            fields: BTreeMap::new(),
             filters: BTreeMap::new(),
             kept: Vec::new(),
         };
@@ -75,6 +80,16 @@ impl ListQuery {
                             accepts.include.join("', '")
                         )));
                     }
+                }
+                k if k.starts_with("fields[") && k.ends_with(']') => {
+                    let resource = &k["fields[".len()..k.len() - 1];
+                    if !accepts.fields.contains(&resource) {
+                        return Err(ApiError::bad_query(format!(
+                            "The query parameter is invalid: Fields [{resource}] valid resources are: '{}'",
+                            accepts.fields.join("', '")
+                        )));
+                    }
+                    q.fields.insert(resource.to_owned(), split(&value));
                 }
                 k if accepts.filters.contains(&k) => {
                     q.filters.insert(key.clone(), split(&value));
@@ -172,6 +187,7 @@ mod tests {
         filters: &["names", "space_guids"],
         order_by: &["name"],
         include: &["space"],
+        fields: &[],
     };
 
     #[test]

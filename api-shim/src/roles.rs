@@ -136,6 +136,7 @@ async fn list(
             ],
             order_by: &[],
             include: &["user", "space", "organization"],
+            fields: &[],
         },
     )?;
     let access = Access::of(&caller, &state.caches);

@@ -140,6 +140,7 @@ const LIST: Accepts<'static> = Accepts {
     ],
     order_by: &[],
     include: &["domain", "space", "space.organization"],
+    fields: &[],
 };
 
 fn page(

@@ -85,6 +85,7 @@ async fn list(
             filters: &["names", "guids", "organization_guids"],
             order_by: &["name"],
             include: &["organization"],
+            fields: &[],
         },
     )?;
     let access = Access::of(&caller, &state.caches);

@@ -47,6 +47,7 @@ async fn list(_caller: Caller, base: BaseUrl, RawQuery(raw): RawQuery) -> ApiRes
             filters: &["names", "default"],
             order_by: &["name"],
             include: &[],
+            fields: &[],
         },
     )?;
     let items: Vec<Value> = if query.allows("names", STACK) {

@@ -72,6 +72,7 @@ async fn list(
             filters: &["guids", "usernames", "origins", "partial_usernames"],
             order_by: &[],
             include: &[],
+            fields: &[],
         },
     )?;
     let visible = visible_guids(&state, &caller);

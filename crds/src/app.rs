@@ -93,6 +93,12 @@ pub fn environment_secret_name(app_guid: &str) -> String {
     format!("{app_guid}-env")
 }
 
+/// The name of the Secret holding an app's `VCAP_SERVICES` (in its space's namespace): the API
+/// writes it whenever the app's service bindings change, staging and instances read it.
+pub fn services_secret_name(app_guid: &str) -> String {
+    format!("{app_guid}-services")
+}
+
 fn unlimited() -> i64 {
     -1
 }

@@ -127,6 +127,18 @@ done
 check "requests through the route reach all three instances" \
   --expect '"instance_index":"0"' --expect '"instance_index":"1"' --expect '"instance_index":"2"' -- echo "$seen"
 
+# --- A user-provided service bound to the app: its credentials reach VCAP_SERVICES on restart.
+check "cf create-user-provided-service" --expect "OK" -- \
+  "$cf" create-user-provided-service e2e-db -p '{"uri":"postgres://e2e-db.example:5432/app"}' -t sql
+check "cf bind-service" --expect "OK" -- "$cf" bind-service hello e2e-db
+check "cf bind-service again says it is already bound" --expect "already bound" -- \
+  "$cf" bind-service hello e2e-db
+check "cf services lists the instance and its bound app" --expect "e2e-db +user-provided +hello" -- \
+  "$cf" services
+check "cf service shows the user-provided instance" --expect "e2e-db" --expect "user-provided" -- \
+  "$cf" service e2e-db
+check "cf env shows VCAP_SERVICES" --expect "postgres://e2e-db.example:5432/app" -- "$cf" env hello
+
 # --- Environment, restart, restage, stop, start.
 check "cf set-env" --expect "OK" -- "$cf" set-env hello GREETING hello-from-set-env
 check "cf restart" --expect "#0 +running" -- "$cf" restart hello
@@ -134,6 +146,8 @@ check "cf restart" --expect "#0 +running" -- "$cf" restart hello
 # answer for a few seconds more.
 for _ in $(seq 60); do curl_app -fs "https://hello.$apps/" | grep -q hello-from-set-env && break; sleep 1; done
 check "the env reaches the app after the restart" --expect '"greeting":"hello-from-set-env"' -- \
+  curl_app -f "https://hello.$apps/"
+check "the bound service's credentials reach the app" --expect 'postgres://e2e-db.example:5432/app' -- \
   curl_app -f "https://hello.$apps/"
 check "cf restage" --expect "Staging app" --expect "#0 +running" -- "$cf" restage hello
 check "cf stop" --expect "OK" -- "$cf" stop hello
@@ -146,6 +160,9 @@ check "cf start" --expect "#0 +running" -- "$cf" start hello
 for _ in $(seq 30); do curl_app -fs "https://hello.$apps/" >/dev/null && break; sleep 0.5; done
 check "the started app answers again" --expect '"greeting":"hello-from-set-env"' -- \
   curl_app -f "https://hello.$apps/"
+check "cf unbind-service" --expect "OK" -- "$cf" unbind-service hello e2e-db
+check "cf delete-service" --expect "OK" -- "$cf" delete-service e2e-db -f
+check "the deleted service is gone" --fails -- "$cf" service e2e-db
 
 # --- A re-push of a changed app under a steady request loop loses no request.
 "$cf" scale hello -i 1 >/dev/null

@@ -106,6 +106,7 @@ async fn list(
             filters: &["names", "stacks", "lifecycle"],
             order_by: &["position"],
             include: &[],
+            fields: &[],
         },
     )?;
     let mut query = query;

@@ -11,5 +11,6 @@ mod manifests;
 mod matrix;
 mod orgs_spaces;
 mod roles;
+mod services;
 mod staging;
 mod upload;

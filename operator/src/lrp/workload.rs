@@ -180,15 +180,12 @@ pub fn pod_template(
         name: APP_CONTAINER.into(),
         image_pull_policy: Some("IfNotPresent".into()),
         env: Some(env),
-        env_from: spec.environment_secret.as_ref().map(|name| {
-            vec![EnvFromSource {
-                secret_ref: Some(SecretEnvSource {
-                    name: name.clone(),
-                    optional: Some(true),
-                }),
-                ..Default::default()
-            }]
-        }),
+        env_from: Some(secrets_env(
+            spec.environment_secret
+                .iter()
+                .cloned()
+                .chain([smelter_crds::app::services_secret_name(&spec.app_guid)]),
+        )),
         ports: Some(vec![ContainerPort {
             name: Some("http".into()),
             container_port: port,
@@ -437,6 +434,21 @@ pub fn service(lrp: &Lrp) -> Service {
     }
 }
 
+/// The Secrets a container takes variables from, each optional: an app without user variables
+/// or without service bindings has no such Secret, and its instances still start.
+pub(crate) fn secrets_env(names: impl IntoIterator<Item = String>) -> Vec<EnvFromSource> {
+    names
+        .into_iter()
+        .map(|name| EnvFromSource {
+            secret_ref: Some(SecretEnvSource {
+                name,
+                optional: Some(true),
+            }),
+            ..Default::default()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,6 +578,20 @@ mod tests {
         assert_eq!(env["PORT"].value.as_deref(), Some("8080"));
         assert_eq!(env["MEMORY_LIMIT"].value.as_deref(), Some("64m"));
         assert_eq!(env["VCAP_APPLICATION"].value.as_deref(), Some("{}"));
+        // The user's variables, then VCAP_SERVICES; either may not exist yet.
+        let from: Vec<_> = c
+            .env_from
+            .iter()
+            .flatten()
+            .map(|e| e.secret_ref.as_ref().map(|s| (s.name.clone(), s.optional)))
+            .collect();
+        assert_eq!(
+            from,
+            [
+                Some(("a-env".to_owned(), Some(true))),
+                Some((format!("{}-services", l.spec.app_guid), Some(true)))
+            ]
+        );
         let index = env["CF_INSTANCE_INDEX"]
             .value_from
             .as_ref()

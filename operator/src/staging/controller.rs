@@ -147,12 +147,14 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
                 Err(error) => return finish(build, Staging::Failed(error), None, ctx).await,
             };
             let env_secret = smelter_crds::app::environment_secret_name(&build.spec.app_guid);
+            let services_secret = smelter_crds::app::services_secret_name(&build.spec.app_guid);
             let input = StagingInput {
                 build,
                 package_sha256: &package_sha256,
                 buildpacks: &selection.buildpacks,
                 skip_detect: selection.skip_detect,
                 env_secret: Some(&env_secret),
+                services_secret: Some(&services_secret),
                 created: build
                     .meta()
                     .creation_timestamp

@@ -12,8 +12,8 @@ use k8s_openapi::{
     api::{
         batch::v1::{Job, JobSpec},
         core::v1::{
-            Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, PodSecurityContext, PodSpec,
-            PodTemplateSpec, ResourceRequirements, SecretEnvSource, Volume, VolumeMount,
+            Container, EmptyDirVolumeSource, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec,
+            ResourceRequirements, Volume, VolumeMount,
         },
     },
     apimachinery::pkg::{api::resource::Quantity, apis::meta::v1::ObjectMeta},
@@ -93,6 +93,8 @@ pub struct StagingInput<'a> {
     pub skip_detect: bool,
     /// The app's environment Secret, if it has one (CF shows user variables to buildpacks).
     pub env_secret: Option<&'a str>,
+    /// The app's `VCAP_SERVICES` Secret.
+    pub services_secret: Option<&'a str>,
     /// When the Build was created: the signed URLs expire a fixed time after it.
     pub created: SystemTime,
     /// The droplet's GUID.
@@ -244,15 +246,13 @@ pub fn staging_job(
             ),
             env("SMELTER_UPLOAD_CACHE", url("PUT", &cache_key)),
         ]),
-        env_from: input.env_secret.map(|name| {
-            vec![EnvFromSource {
-                secret_ref: Some(SecretEnvSource {
-                    name: name.to_owned(),
-                    optional: Some(true),
-                }),
-                ..Default::default()
-            }]
-        }),
+        env_from: Some(crate::lrp::workload::secrets_env(
+            input
+                .env_secret
+                .iter()
+                .chain(&input.services_secret)
+                .map(|n| (*n).to_owned()),
+        )),
         resources: Some(ResourceRequirements {
             limits: Some(BTreeMap::from([
                 ("memory".to_owned(), Quantity(format!("{memory}Mi"))),

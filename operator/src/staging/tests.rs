@@ -45,6 +45,7 @@ fn job_for(build: &Build, skip_detect: bool) -> Job {
         buildpacks: &buildpacks,
         skip_detect,
         env_secret: Some("app-env"),
+        services_secret: Some("app-services"),
         created: UNIX_EPOCH + Duration::from_secs(1_000_000),
         droplet_guid: "d0000000-0000-4000-8000-000000000001",
     };
@@ -152,10 +153,19 @@ fn the_job_fetches_everything_then_runs_the_builder_on_the_stack() {
         env["SMELTER_UPLOAD_CACHE"]
             .contains("/buildpack_cache/a0000000-0000-4000-8000-000000000001/cflinuxfs4?")
     );
-    let env_from = &builder.env_from.as_ref().expect("envFrom")[0];
+    // The user's variables, then VCAP_SERVICES; either may not exist yet.
+    let env_from: Vec<_> = builder
+        .env_from
+        .iter()
+        .flatten()
+        .map(|e| e.secret_ref.as_ref().map(|s| (s.name.as_str(), s.optional)))
+        .collect();
     assert_eq!(
-        env_from.secret_ref.as_ref().map(|s| s.name.as_str()),
-        Some("app-env")
+        env_from,
+        [
+            Some(("app-env", Some(true))),
+            Some(("app-services", Some(true)))
+        ]
     );
     let limits = builder
         .resources
@@ -202,6 +212,7 @@ fn named_buildpacks_limits_and_stacks() {
         buildpacks: &[],
         skip_detect: false,
         env_secret: None,
+        services_secret: None,
         created: SystemTime::now(),
         droplet_guid: "d",
     };

@@ -3,7 +3,8 @@
 //!
 //! - `GET /` answers JSON: `instance_index` (from `CF_INSTANCE_INDEX`), `port`, `greeting`
 //!   (`$GREETING`, for `cf set-env`), `version` (`$APP_VERSION`, a re-push changes it) and
-//!   `vcap_application` (the raw `VCAP_APPLICATION`), and logs one line per request to stdout,
+//!   `vcap_application` and `vcap_services` (the raw `VCAP_APPLICATION` and `VCAP_SERVICES`),
+//!   and logs one line per request to stdout,
 //!   which `cf logs` shows as `[APP/PROC/WEB/n]`.
 //! - `GET /exit` answers, then exits with status 3: the crash the tests watch Diego restart.
 #![forbid(unsafe_code)]
@@ -72,12 +73,13 @@ fn serve(mut stream: TcpStream) {
 fn report(index: &str) -> String {
     let var = |name: &str| env::var(name).unwrap_or_default();
     format!(
-        "{{\"instance_index\":{},\"port\":{},\"greeting\":{},\"version\":{},\"vcap_application\":{}}}\n",
+        "{{\"instance_index\":{},\"port\":{},\"greeting\":{},\"version\":{},\"vcap_application\":{},\"vcap_services\":{}}}\n",
         json_string(index),
         json_string(&var("PORT")),
         json_string(&var("GREETING")),
         json_string(&var("APP_VERSION")),
         json_string(&var("VCAP_APPLICATION")),
+        json_string(&var("VCAP_SERVICES")),
     )
 }
 
