@@ -10,7 +10,6 @@ use crate::{
     body,
     errors::{ApiError, ApiResult},
     links::BaseUrl,
-    orgs::FIELD_MANAGER,
     state::AppState,
 };
 use axum::{
@@ -156,18 +155,8 @@ pub async fn merge_vars(
             vars.insert(k.clone(), to_string(v));
         }
     }
-    let api: Api<Secret> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        space_guid(app),
-    );
-    let mut secret = build_secret(app, &vars);
     // `data` replaces as a whole, so removed keys go away.
-    secret.metadata.managed_fields = None;
-    let name = secret.metadata.name.clone().unwrap_or_default();
-    let params = kube::api::PatchParams::apply(FIELD_MANAGER).force();
-    api.patch(&name, &params, &kube::api::Patch::Apply(&secret))
-        .await
-        .map_err(ApiError::from_kube)?;
+    crate::write::apply_secret(state, caller, space_guid(app), &build_secret(app, &vars)).await?;
     Ok(vars)
 }
 

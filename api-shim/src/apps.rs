@@ -283,10 +283,7 @@ async fn list(
                 && (query.filter("organization_guids").is_none()
                     || org_of(space_guid(a))
                         .is_some_and(|o| query.allows("organization_guids", &o)))
-                && query
-                    .label_selector
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&present::user_labels(&a.metadata)))
+                && query.selects(&a.metadata)
         })
         .collect();
     let page = present::page(

@@ -11,45 +11,30 @@ use crate::{
     query::{Accepts, ListQuery},
     state::AppState,
 };
-use axum::{
-    Json, Router,
-    extract::{OriginalUri, RawQuery},
-    routing::get,
-};
+use axum::{Json, Router, extract::RawQuery, routing::get};
 use serde_json::Value;
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/v3/deployments", get(deployments))
-        .route("/v3/deployments/{guid}", get(deployment))
-        .route("/v3/service_route_bindings", get(service_route_bindings))
-        .route("/v3/service_offerings", get(service_offerings))
-        .route("/v3/service_plans", get(service_plans))
-        .route("/v3/service_brokers", get(service_brokers))
+    let mut router = Router::new().route("/v3/deployments/{guid}", get(deployment));
+    for (path, accepts) in LISTS {
+        router = router.route(
+            path,
+            get(
+                move |_caller: Caller, base: BaseUrl, RawQuery(raw): RawQuery| async move {
+                    let query = ListQuery::parse(raw.as_deref(), accepts)?;
+                    ApiResult::Ok(Json(empty(&query, &base, path)))
+                },
+            ),
+        );
+    }
+    router
 }
 
-fn empty(query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
-    let none: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> = Vec::new();
-    present::paginate(
-        none,
-        query,
-        base,
-        path,
-        |m| m,
-        |_, _| String::new(),
-        |_| Value::Null,
-    )
-}
-
-async fn deployments(
-    _caller: Caller,
-    base: BaseUrl,
-    uri: OriginalUri,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
+/// Each empty list and what it accepts, as CC does.
+const LISTS: &[(&str, &Accepts<'static>)] = &[
+    (
+        "/v3/deployments",
         &Accepts {
             filters: &[
                 "app_guids",
@@ -62,42 +47,19 @@ async fn deployments(
             include: &[],
             fields: &[],
         },
-    )?;
-    Ok(Json(empty(&query, &base, uri.path())))
-}
-
-async fn service_route_bindings(
-    _caller: Caller,
-    base: BaseUrl,
-    uri: OriginalUri,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
+    ),
+    (
+        "/v3/service_route_bindings",
         &Accepts {
             filters: &["route_guids", "service_instance_guids", "guids"],
             order_by: &[],
             include: &["service_instance", "route"],
             fields: &[],
         },
-    )?;
-    Ok(Json(empty(&query, &base, uri.path())))
-}
-
-/// No deployment exists until rolling pushes do; CC's exact text, which the CLI maps.
-async fn deployment(_caller: Caller) -> ApiError {
-    ApiError::not_found("Deployment")
-}
-
-/// `cf marketplace` and `cf create-service` read these: no brokers, so nothing to offer.
-async fn service_offerings(
-    _caller: Caller,
-    base: BaseUrl,
-    uri: OriginalUri,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
+    ),
+    // `cf marketplace` and `cf create-service` read these: no brokers, so nothing to offer.
+    (
+        "/v3/service_offerings",
         &Accepts {
             filters: &[
                 "names",
@@ -112,18 +74,9 @@ async fn service_offerings(
             include: &[],
             fields: &["service_broker"],
         },
-    )?;
-    Ok(Json(empty(&query, &base, uri.path())))
-}
-
-async fn service_plans(
-    _caller: Caller,
-    base: BaseUrl,
-    uri: OriginalUri,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
+    ),
+    (
+        "/v3/service_plans",
         &Accepts {
             filters: &[
                 "names",
@@ -142,24 +95,31 @@ async fn service_plans(
             include: &["service_offering", "space.organization"],
             fields: &["service_offering.service_broker"],
         },
-    )?;
-    Ok(Json(empty(&query, &base, uri.path())))
-}
-
-async fn service_brokers(
-    _caller: Caller,
-    base: BaseUrl,
-    uri: OriginalUri,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
+    ),
+    (
+        "/v3/service_brokers",
         &Accepts {
             filters: &["names", "guids", "space_guids"],
             order_by: &["name"],
             include: &[],
             fields: &[],
         },
-    )?;
-    Ok(Json(empty(&query, &base, uri.path())))
+    ),
+];
+
+fn empty(query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
+    let none: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> = Vec::new();
+    present::paginate(
+        none,
+        query,
+        base,
+        path,
+        |m| m,
+        |_, _| String::new(),
+        |_| Value::Null,
+    )
+}
+
+async fn deployment(_caller: Caller) -> ApiError {
+    ApiError::not_found("Deployment")
 }

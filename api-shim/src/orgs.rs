@@ -94,10 +94,7 @@ async fn list(
             access.sees_org(guid)
                 && query.allows("guids", guid)
                 && query.allows("names", &o.spec.name)
-                && query
-                    .label_selector
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&present::user_labels(&o.metadata)))
+                && query.selects(&o.metadata)
         })
         .collect();
     Ok(Json(present::paginate(

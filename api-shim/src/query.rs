@@ -121,6 +121,16 @@ impl ListQuery {
         self.filters.get(key).map(Vec::as_slice)
     }
 
+    /// Whether an object's CF labels pass `label_selector` (always, when none was given).
+    pub fn selects(
+        &self,
+        meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    ) -> bool {
+        self.label_selector
+            .as_ref()
+            .is_none_or(|s| s.matches(&crate::present::user_labels(meta)))
+    }
+
     /// Whether `value` passes the filter `key` (always, when the filter is absent).
     pub fn allows(&self, key: &str, value: &str) -> bool {
         self.filter(key)

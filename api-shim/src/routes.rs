@@ -220,10 +220,7 @@ fn filtered(state: &AppState, access: &Access, query: &ListQuery) -> Vec<Arc<Rou
                         "app_guids",
                         r.spec.destinations.iter().map(|d| d.app_guid.as_str()),
                     ))
-                && query
-                    .label_selector
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&present::user_labels(&r.metadata)))
+                && query.selects(&r.metadata)
         })
         .collect()
 }

@@ -11,7 +11,6 @@ use crate::{
     body::{self, MetadataRequest, ToOne},
     errors::{ApiError, ApiResult},
     links::BaseUrl,
-    orgs::FIELD_MANAGER,
     present,
     query::{Accepts, ListQuery},
     service_instances,
@@ -26,13 +25,13 @@ use axum::{
     routing::get,
 };
 use k8s_openapi::{ByteString, api::core::v1::Secret};
-use kube::{Api, api::DeleteParams};
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smelter_crds::{
     App, ServiceBinding, ServiceBindingSpec, ServiceInstance, labels, service::ServiceBindingType,
 };
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -226,18 +225,7 @@ pub async fn refresh_app(state: &AppState, caller: &Caller, app: &App) -> ApiRes
         )])),
         ..Default::default()
     };
-    let api: Api<Secret> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        apps::space_guid(app),
-    );
-    let name = secret.metadata.name.clone().unwrap_or_default();
-    api.patch(
-        &name,
-        &kube::api::PatchParams::apply(FIELD_MANAGER).force(),
-        &kube::api::Patch::Apply(&secret),
-    )
-    .await
-    .map_err(ApiError::from_kube)?;
+    crate::write::apply_secret(state, caller, apps::space_guid(app), &secret).await?;
     Ok(())
 }
 
@@ -279,22 +267,8 @@ pub async fn unbind_all(state: &AppState, caller: &Caller, instance_guid: &str) 
 
 /// Deletes a binding as the caller, waits until the cache has let it go, and refreshes its app.
 async fn remove(state: &AppState, caller: &Caller, b: &ServiceBinding) -> ApiResult<()> {
-    let api: Api<ServiceBinding> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        space_of(b),
-    );
-    match api.delete(guid_of(b), &DeleteParams::background()).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(s)) if s.code == 404 => {}
-        Err(e) => return Err(ApiError::from_kube(e)),
-    }
-    let guid = guid_of(b).to_owned();
-    crate::cache::until(
-        &state.caches.service_bindings,
-        Duration::from_secs(10),
-        |s| !s.state().iter().any(|o| guid_of(o) == guid),
-    )
-    .await;
+    let store = &state.caches.service_bindings;
+    crate::write::delete(state, caller, space_of(b), guid_of(b), store).await?;
     if let Some(app) = b
         .spec
         .app_guid
@@ -454,10 +428,7 @@ async fn list(
                         .is_some_and(|si| query.allows("service_instance_names", &si.spec.name)))
                 && (query.filter("app_names").is_none()
                     || app_of(b).is_some_and(|a| query.allows("app_names", &a.spec.name)))
-                && query
-                    .label_selector
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&present::user_labels(&b.metadata)))
+                && query.selects(&b.metadata)
         })
         .collect();
     let mut page = present::paginate(

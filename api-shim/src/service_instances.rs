@@ -9,7 +9,6 @@ use crate::{
     body::{self, MetadataRequest, ToOne},
     errors::{ApiError, ApiResult},
     links::BaseUrl,
-    orgs::FIELD_MANAGER,
     present,
     query::{Accepts, ListQuery},
     service_bindings, spaces,
@@ -198,10 +197,7 @@ async fn list(
                 && query.filter("service_plan_names").is_none()
                 && (query.filter("organization_guids").is_none()
                     || query.allows("organization_guids", &space_org(space_of(si))))
-                && query
-                    .label_selector
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&present::user_labels(&si.metadata)))
+                && query.selects(&si.metadata)
         })
         .collect();
     let mut page = present::paginate(
@@ -367,20 +363,8 @@ async fn write_credentials(
     si: &ServiceInstance,
     credentials: &Map<String, Value>,
 ) -> ApiResult<()> {
-    let api: Api<Secret> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        space_of(si),
-    );
     let secret = credentials_secret(si, credentials);
-    let name = secret.metadata.name.clone().unwrap_or_default();
-    api.patch(
-        &name,
-        &kube::api::PatchParams::apply(FIELD_MANAGER).force(),
-        &kube::api::Patch::Apply(&secret),
-    )
-    .await
-    .map_err(ApiError::from_kube)?;
-    Ok(())
+    crate::write::apply_secret(state, caller, space_of(si), &secret).await
 }
 
 /// An instance's credentials, read as the caller (empty when it has none yet).
@@ -580,25 +564,14 @@ async fn delete(
     let si = visible(&state, &access, &guid)?;
     // CC deletes a user-provided instance's bindings with it.
     service_bindings::unbind_all(&state, &caller, &guid).await?;
-    let api: Api<ServiceInstance> = Api::namespaced(
-        state.client_for(&caller).map_err(ApiError::from_kube)?,
+    crate::write::delete(
+        &state,
+        &caller,
         space_of(&si),
-    );
-    match api.delete(&guid, &DeleteParams::background()).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(s)) if s.code == 404 => {}
-        Err(e) => return Err(ApiError::from_kube(e)),
-    }
-    crate::cache::until(
+        &guid,
         &state.caches.service_instances,
-        std::time::Duration::from_secs(10),
-        |s| {
-            !s.state()
-                .iter()
-                .any(|o| o.metadata.name.as_deref() == Some(guid.as_str()))
-        },
     )
-    .await;
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

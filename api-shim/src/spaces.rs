@@ -100,10 +100,7 @@ async fn list(
                 && query.allows("guids", guid)
                 && query.allows("names", &s.spec.name)
                 && query.allows("organization_guids", org_guid(s))
-                && query
-                    .label_selector
-                    .as_ref()
-                    .is_none_or(|sel| sel.matches(&present::user_labels(&s.metadata)))
+                && query.selects(&s.metadata)
         })
         .collect();
     let mut page = present::paginate(

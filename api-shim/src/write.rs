@@ -57,6 +57,65 @@ where
     Ok(created)
 }
 
+/// Makes `secret` what the caller wrote (server-side apply, forced: Smelter owns these
+/// Secrets' data as a whole, so a removed key goes away).
+pub async fn apply_secret(
+    state: &AppState,
+    caller: &Caller,
+    namespace: &str,
+    secret: &k8s_openapi::api::core::v1::Secret,
+) -> ApiResult<()> {
+    let api: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(
+        state.client_for(caller).map_err(ApiError::from_kube)?,
+        namespace,
+    );
+    let name = secret.metadata.name.clone().unwrap_or_default();
+    api.patch(
+        &name,
+        &kube::api::PatchParams::apply(FIELD_MANAGER).force(),
+        &kube::api::Patch::Apply(secret),
+    )
+    .await
+    .map_err(ApiError::from_kube)?;
+    Ok(())
+}
+
+/// Deletes `name` in `namespace` as the caller (already gone counts as deleted) and waits
+/// until `store` no longer has it, so the caller's next read does not see it.
+pub async fn delete<K>(
+    state: &AppState,
+    caller: &Caller,
+    namespace: &str,
+    name: &str,
+    store: &Store<K>,
+) -> ApiResult<()>
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + Debug
+        + DeserializeOwned,
+{
+    let api: Api<K> = Api::namespaced(
+        state.client_for(caller).map_err(ApiError::from_kube)?,
+        namespace,
+    );
+    match api
+        .delete(name, &kube::api::DeleteParams::background())
+        .await
+    {
+        Ok(_) => {}
+        Err(kube::Error::Api(s)) if s.code == 404 => {}
+        Err(e) => return Err(ApiError::from_kube(e)),
+    }
+    cache::until(store, SEEN_WITHIN, |s| {
+        !s.state()
+            .iter()
+            .any(|o| o.meta().name.as_deref() == Some(name))
+    })
+    .await;
+    Ok(())
+}
+
 /// Conflicts a replace rebases over before it gives up (each one a status write that landed
 /// between the cache's copy and the replace).
 const REBASES: usize = 3;

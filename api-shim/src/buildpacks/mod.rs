@@ -125,10 +125,7 @@ async fn list(
             query.allows("names", &b.spec.name)
                 && query.allows("stacks", b.spec.stack.as_deref().unwrap_or_default())
                 && query.allows("lifecycle", "buildpack")
-                && query
-                    .label_selector
-                    .as_ref()
-                    .is_none_or(|s| s.matches(&present::user_labels(&b.metadata)))
+                && query.selects(&b.metadata)
         })
         .collect();
     Ok(Json(present::paginate(
