@@ -280,9 +280,9 @@ async fn remove(state: &AppState, caller: &Caller, b: &ServiceBinding) -> ApiRes
     Ok(())
 }
 
-/// CC's error when the app already has a binding to the instance; the cf CLI matches it.
+/// CC's error when the app already has a binding to the instance (`service_credential_binding_app_create.rb`); the cf CLI matches it.
 fn already_bound() -> ApiError {
-    ApiError::unprocessable("The app is already bound to the service instance.")
+    ApiError::unprocessable("The app is already bound to the service instance")
 }
 
 /// Binds `si` to `app` as the caller (shared with apply_manifest): creates the binding, then
@@ -299,7 +299,7 @@ pub async fn bind(
     let si_guid = si.metadata.name.clone().unwrap_or_default();
     if service_instances::space_of(si) != apps::space_guid(app) {
         return Err(ApiError::unprocessable(
-            "The service instance and the app are in different spaces.",
+            "The service instance and the app are in different spaces",
         ));
     }
     if of_app(state, &app_guid)
@@ -315,7 +315,7 @@ pub async fn bind(
             .any(|b| b.spec.name.as_ref() == Some(n))
         {
             return Err(ApiError::unprocessable(format!(
-                "The binding name is invalid. App binding names must be unique. The app already has a binding with name '{n}'."
+                "The binding name is invalid. Binding names must be unique for a given service instance and app. The app already has a binding with name '{n}'."
             )));
         }
     }
@@ -511,6 +511,7 @@ struct CreateBinding {
     type_: String,
     name: Option<String>,
     relationships: Relationships,
+    parameters: Option<Value>,
     #[serde(default)]
     metadata: MetadataRequest,
 }
@@ -533,6 +534,12 @@ async fn create(
     }
     if req.type_ != "app" {
         return Err(ApiError::unprocessable("Type must be one of 'app', 'key'"));
+    }
+    // Every Smelter instance is user-provided: nothing to pass parameters to.
+    if req.parameters.is_some() {
+        return Err(ApiError::unprocessable(
+            "Binding parameters are not supported for user-provided service instances",
+        ));
     }
     let access = Access::of(&caller, &state.caches);
     let si = service_instances::visible(

@@ -214,6 +214,23 @@ async fn user_provided_services_bind_into_vcap_services() {
         app.as_str()
     );
     let binding = bound.body["guid"].as_str().expect("guid").to_owned();
+    let mut with_parameters = bind.clone();
+    with_parameters["parameters"] = json!({ "x": 1 });
+    let refused = shim
+        .call(
+            Method::POST,
+            "/v3/service_credential_bindings",
+            &dev,
+            Some(with_parameters),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.detail()),
+        (
+            422,
+            "Binding parameters are not supported for user-provided service instances"
+        )
+    );
     let again = shim
         .call(
             Method::POST,
@@ -224,7 +241,7 @@ async fn user_provided_services_bind_into_vcap_services() {
         .await;
     assert_eq!(
         (again.status, again.detail()),
-        (422, "The app is already bound to the service instance.")
+        (422, "The app is already bound to the service instance")
     );
 
     // VCAP_SERVICES: in the app's env and in the Secret its instances and staging read.
