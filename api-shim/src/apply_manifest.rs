@@ -354,24 +354,18 @@ struct ServiceEntry {
 
 /// The instances a manifest entry binds, each found in the space; checked before any write.
 fn wanted_services(state: &AppState, space: &str, m: &AppManifest) -> ApiResult<Vec<ServiceEntry>> {
+    const NOT_A_SERVICE: &str =
+        "Services must be a list of service instance names or objects with a name";
     let mut entries = Vec::new();
     for item in m.services.iter().flatten() {
         let (name, binding_name) = match item {
             serde_norway::Value::String(name) => (name.clone(), None),
             serde_norway::Value::Mapping(map) => {
                 let field = |key: &str| map.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-                let name = field("name").ok_or_else(|| {
-                    ApiError::unprocessable(
-                        "Services must be a list of service instance names or objects with a name",
-                    )
-                })?;
+                let name = field("name").ok_or_else(|| ApiError::unprocessable(NOT_A_SERVICE))?;
                 (name, field("binding_name"))
             }
-            _ => {
-                return Err(ApiError::unprocessable(
-                    "Services must be a list of service instance names or objects with a name",
-                ));
-            }
+            _ => return Err(ApiError::unprocessable(NOT_A_SERVICE)),
         };
         let instance = crate::service_instances::named(state, space, &name).ok_or_else(|| {
             ApiError::unprocessable(format!("Service instance '{name}' not found"))

@@ -280,7 +280,8 @@ async fn remove(state: &AppState, caller: &Caller, b: &ServiceBinding) -> ApiRes
     Ok(())
 }
 
-/// CC's error when the app already has a binding to the instance (`service_credential_binding_app_create.rb`); the cf CLI matches it.
+/// CC's error when the app already has a binding to the instance
+/// (`service_credential_binding_app_create.rb`); the cf CLI matches it.
 fn already_bound() -> ApiError {
     ApiError::unprocessable("The app is already bound to the service instance")
 }
