@@ -25,6 +25,7 @@ use axum::{
     routing::get,
 };
 use k8s_openapi::{ByteString, api::core::v1::Secret};
+use kube::runtime::reflector::ObjectRef;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -129,13 +130,16 @@ fn of_instance(state: &AppState, instance_guid: &str) -> Vec<Arc<ServiceBinding>
         .collect()
 }
 
-fn instance(state: &AppState, guid: &str) -> Option<Arc<ServiceInstance>> {
-    state
-        .caches
-        .service_instances
-        .state()
-        .into_iter()
-        .find(|si| si.metadata.name.as_deref() == Some(guid))
+/// The instance a binding binds: in the binding's own namespace (its space), found by key.
+fn instance_of(state: &AppState, b: &ServiceBinding) -> Option<Arc<ServiceInstance>> {
+    let key = ObjectRef::new(&b.spec.service_instance_guid).within(space_of(b));
+    state.caches.service_instances.get(&key)
+}
+
+/// The app a binding binds, likewise.
+fn app_of(state: &AppState, b: &ServiceBinding) -> Option<Arc<App>> {
+    let key = ObjectRef::new(b.spec.app_guid.as_deref()?).within(space_of(b));
+    state.caches.apps.get(&key)
 }
 
 /// One `VCAP_SERVICES` entry: a bound instance as CC renders it for the app.
@@ -182,7 +186,7 @@ pub async fn vcap_services_of(
     });
     let mut pairs = Vec::new();
     for b in &bindings {
-        if let Some(si) = instance(state, &b.spec.service_instance_guid) {
+        if let Some(si) = instance_of(state, b) {
             let credentials = service_instances::read_credentials(state, caller, &si).await?;
             pairs.push((b.clone(), si, credentials));
         }
@@ -229,15 +233,6 @@ pub async fn refresh_app(state: &AppState, caller: &Caller, app: &App) -> ApiRes
     Ok(())
 }
 
-fn app_by_guid(state: &AppState, guid: &str) -> Option<Arc<App>> {
-    state
-        .caches
-        .apps
-        .state()
-        .into_iter()
-        .find(|a| a.metadata.name.as_deref() == Some(guid))
-}
-
 /// Rewrites `VCAP_SERVICES` of every app bound to the instance.
 pub async fn refresh_bound_apps(
     state: &AppState,
@@ -245,12 +240,7 @@ pub async fn refresh_bound_apps(
     instance_guid: &str,
 ) -> ApiResult<()> {
     for b in of_instance(state, instance_guid) {
-        if let Some(app) = b
-            .spec
-            .app_guid
-            .as_deref()
-            .and_then(|g| app_by_guid(state, g))
-        {
+        if let Some(app) = app_of(state, &b) {
             refresh_app(state, caller, &app).await?;
         }
     }
@@ -269,12 +259,7 @@ pub async fn unbind_all(state: &AppState, caller: &Caller, instance_guid: &str) 
 async fn remove(state: &AppState, caller: &Caller, b: &ServiceBinding) -> ApiResult<()> {
     let store = &state.caches.service_bindings;
     crate::write::delete(state, caller, space_of(b), guid_of(b), store).await?;
-    if let Some(app) = b
-        .spec
-        .app_guid
-        .as_deref()
-        .and_then(|g| app_by_guid(state, g))
-    {
+    if let Some(app) = app_of(state, b) {
         refresh_app(state, caller, &app).await?;
     }
     Ok(())
@@ -385,20 +370,6 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let query = ListQuery::parse(raw.as_deref(), &LIST)?;
     let access = Access::of(&caller, &state.caches);
-    let instances = state.caches.service_instances.state();
-    let instance_of = |b: &ServiceBinding| {
-        instances
-            .iter()
-            .find(|si| si.metadata.name.as_deref() == Some(b.spec.service_instance_guid.as_str()))
-            .cloned()
-    };
-    let apps_now = state.caches.apps.state();
-    let app_of = |b: &ServiceBinding| {
-        apps_now
-            .iter()
-            .find(|a| a.metadata.name.as_deref() == b.spec.app_guid.as_deref())
-            .cloned()
-    };
     let plan_filtered = [
         "service_plan_guids",
         "service_plan_names",
@@ -425,10 +396,10 @@ async fn list(
                 && query.allows("service_instance_guids", &b.spec.service_instance_guid)
                 && query.allows("app_guids", b.spec.app_guid.as_deref().unwrap_or_default())
                 && (query.filter("service_instance_names").is_none()
-                    || instance_of(b)
+                    || instance_of(&state, b)
                         .is_some_and(|si| query.allows("service_instance_names", &si.spec.name)))
                 && (query.filter("app_names").is_none()
-                    || app_of(b).is_some_and(|a| query.allows("app_names", &a.spec.name)))
+                    || app_of(&state, b).is_some_and(|a| query.allows("app_names", &a.spec.name)))
                 && query.selects(&b.metadata)
         })
         .collect();
@@ -445,7 +416,7 @@ async fn list(
         let mut seen = Vec::new();
         let included: Vec<Value> = bindings
             .iter()
-            .filter_map(|b| app_of(b))
+            .filter_map(|b| app_of(&state, b))
             .filter(|a| {
                 let new = !seen.contains(&a.metadata.name);
                 seen.push(a.metadata.name.clone());
@@ -459,7 +430,7 @@ async fn list(
         let mut seen = Vec::new();
         let included: Vec<Value> = bindings
             .iter()
-            .filter_map(|b| instance_of(b))
+            .filter_map(|b| instance_of(&state, b))
             .filter(|si| {
                 let new = !seen.contains(&si.metadata.name);
                 seen.push(si.metadata.name.clone());
@@ -490,8 +461,8 @@ async fn details(
 ) -> ApiResult<Json<Value>> {
     let access = Access::of(&caller, &state.caches);
     let b = visible(&state, &access, &guid)?;
-    let si = instance(&state, &b.spec.service_instance_guid)
-        .ok_or_else(|| ApiError::not_found("Service credential binding"))?;
+    let si =
+        instance_of(&state, &b).ok_or_else(|| ApiError::not_found("Service credential binding"))?;
     let credentials = service_instances::read_credentials(&state, &caller, &si).await?;
     Ok(Json(json!({
         "credentials": credentials,

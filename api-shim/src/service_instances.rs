@@ -23,7 +23,7 @@ use axum::{
     routing::get,
 };
 use k8s_openapi::{ByteString, api::core::v1::Secret};
-use kube::{Api, Resource, api::DeleteParams};
+use kube::{Api, Resource, ResourceExt};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smelter_crds::{
@@ -172,16 +172,6 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let query = ListQuery::parse(raw.as_deref(), &LIST)?;
     let access = Access::of(&caller, &state.caches);
-    let space_org = |space: &str| {
-        state
-            .caches
-            .spaces
-            .state()
-            .into_iter()
-            .find(|s| s.metadata.name.as_deref() == Some(space))
-            .map(|s| spaces::org_guid(&s).to_owned())
-            .unwrap_or_default()
-    };
     let instances: Vec<Arc<ServiceInstance>> = state
         .caches
         .service_instances
@@ -195,8 +185,10 @@ async fn list(
                 && query.allows("type", type_name(si))
                 && query.filter("service_plan_guids").is_none()
                 && query.filter("service_plan_names").is_none()
-                && (query.filter("organization_guids").is_none()
-                    || query.allows("organization_guids", &space_org(space_of(si))))
+                && query.allows(
+                    "organization_guids",
+                    si.labels().get(labels::ORG_GUID).map_or("", String::as_str),
+                )
                 && query.selects(&si.metadata)
         })
         .collect();
@@ -473,13 +465,10 @@ async fn create(
 
 /// Deletes an instance as the caller, its Secret with it (owned); errors are logged.
 async fn remove(state: &AppState, caller: &Caller, si: &ServiceInstance) {
-    let Ok(client) = state.client_for(caller) else {
-        return;
-    };
-    let api: Api<ServiceInstance> = Api::namespaced(client, space_of(si));
-    let name = si.metadata.name.clone().unwrap_or_default();
-    if let Err(e) = api.delete(&name, &DeleteParams::background()).await {
-        tracing::warn!(error = %e, instance = %name, "could not remove a half-created service instance");
+    let name = si.metadata.name.as_deref().unwrap_or_default();
+    let store = &state.caches.service_instances;
+    if let Err(e) = crate::write::delete(state, caller, space_of(si), name, store).await {
+        tracing::warn!(error = %e.detail, instance = %name, "could not remove a half-created service instance");
     }
 }
 
@@ -545,13 +534,17 @@ async fn update(
     if let Some(credentials) = &credentials {
         write_credentials(&state, &caller, &si, credentials).await?;
     }
+    // VCAP_SERVICES shows the credentials, name, tags and drain URL; labels do not matter.
+    let seen_by_apps = credentials.is_some() || si.spec != current.spec;
     let updated = if si.spec != current.spec || si.metadata != current.metadata {
         crate::write::replace(&state, &caller, si, &state.caches.service_instances).await?
     } else {
         (*current).clone()
     };
-    // What bound apps see in VCAP_SERVICES (from their next start, as in CF).
-    service_bindings::refresh_bound_apps(&state, &caller, &guid).await?;
+    if seen_by_apps {
+        // What bound apps see in VCAP_SERVICES (from their next start, as in CF).
+        service_bindings::refresh_bound_apps(&state, &caller, &guid).await?;
+    }
     Ok(Json(present(&updated, &base)))
 }
 
