@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/k8s/cluster.sh: tier 1 test Kubernetes on loopback: etcd,
-# kube-apiserver and kube-controller-manager, all state in one directory.
+# kube-apiserver and kube-controller-manager, all state in one directory, and
+# beside them an S3-compatible server (s3s-fs) for the blobstore's S3 tests.
 #
 # Usage:
 #   cluster.sh up DIR       start a cluster (certs, etcd data and logs in DIR)
@@ -9,7 +10,8 @@
 #   cluster.sh down DIR     stop it; idempotent; fails if anything is left over
 #   cluster.sh status DIR   show the processes and their health
 #
-# After `up`, DIR/env holds KUBECONFIG and the ports, for `source`. Meant for:
+# After `up`, DIR/env holds KUBECONFIG, the ports and the S3 server's endpoint
+# and keys (SMELTER_TEST_S3_*), for `source`. Meant for:
 #   trap 'tests/k8s/cluster.sh down "$dir"' EXIT
 #   tests/k8s/cluster.sh up "$dir"
 # (`down` is safe before, after or without `up`, and a failing `up` stops
@@ -20,8 +22,8 @@
 # is chosen free at runtime, so clusters in different DIRs run side by side.
 # The binaries come from tests/k8s/tools.sh (built on first use).
 #
-# DIR holds: pki/ (CAs, certificates, service-account keys; kept across
-# down/up), etcd/ (data; kept too), logs/<component>.log,
+# DIR holds: pki/ (CAs, certificates, service-account keys, the S3 keys; kept
+# across down/up), etcd/ and s3/ (data; kept too), logs/<component>.log,
 # pids/<component>.pid, ports, kubeconfig (admin, system:masters),
 # kube-controller-manager.kubeconfig, env.
 #
@@ -38,7 +40,7 @@ service_cidr=10.0.0.0/16
 service_ip=10.0.0.1
 cluster_domain=cluster.local
 # Components in start order; `down` stops them in reverse.
-components=(etcd kube-apiserver kube-controller-manager)
+components=(etcd kube-apiserver kube-controller-manager s3s-fs)
 # `up --node` adds tests/k8s/node.sh's components after these.
 with_node=false
 timeout=${SMELTER_K8S_TIMEOUT:-120}
@@ -222,6 +224,28 @@ EOF
   mv -f "$file.tmp" "$file"
 }
 
+# ---------------------------------------------------------------------- S3
+
+# The S3 server's keys: made once per DIR and kept, like the PKI.
+s3_region=us-east-1
+s3_credentials() {
+  local f=$dir/pki/s3-credentials
+  mkdir -p "$dir/pki"
+  if [[ ! -f $f ]]; then
+    (umask 077 && echo "smelter-$(openssl rand -hex 8) $(openssl rand -hex 24)" >"$f")
+  fi
+  read -r s3_access_key s3_secret_key <"$f"
+}
+
+# A signed ListBuckets: the server answers and accepts our SigV4 signatures. (curl
+# signs but, before 8.x, does not send the payload hash S3 wants: that of no body.)
+s3_ready() {
+  curl -fsS --max-time 2 --aws-sigv4 "aws:amz:$s3_region:s3" \
+    --user "$s3_access_key:$s3_secret_key" \
+    -H "x-amz-content-sha256: $(sha256sum </dev/null | cut -d' ' -f1)" \
+    "http://127.0.0.1:$s3_port/" >/dev/null
+}
+
 # ------------------------------------------------------------------ checks
 
 etcd_healthy() {
@@ -355,6 +379,20 @@ up_kcm() {
   wait_for kube-controller-manager "listening on $kcm_port" listening "$kcm_port"
 }
 
+# up_s3: s3s-fs over DIR/s3 (every bucket a directory in it; tests make their own).
+up_s3() {
+  s3_port=$(pick_ports 1)
+  record_port s3s-fs "$s3_port"
+  mkdir -p "$dir/s3"
+  # s3s-fs takes its data directory as a bare argument, where lib.sh knows our processes
+  # by an argument "...=$dir/..."; so argv[0] carries one. Its log level is ours, not the
+  # caller's RUST_LOG (a test run's debug would log every request).
+  start s3s-fs bash -c 'export RUST_LOG=info NO_COLOR=1; exec -a "$0" "$@"' "s3s-fs:data=$dir/s3" \
+    "$(bin s3s-fs)" --host=127.0.0.1 --port="$s3_port" \
+    --access-key="$s3_access_key" --secret-key="$s3_secret_key" "$dir/s3"
+  wait_for s3s-fs "listening on $s3_port" listening "$s3_port"
+}
+
 # with_port_lock CMD...: see $port_lock.
 port_lock_fd=""
 with_port_lock() {
@@ -381,6 +419,10 @@ write_env() {
     printf 'export SMELTER_K8S_ETCD_PEER_PORT=%q\n' "$etcd_peer_port"
     printf 'export SMELTER_K8S_KCM_PORT=%q\n' "$kcm_port"
     printf 'export SMELTER_K8S_SERVICE_CIDR=%q\n' "$service_cidr"
+    printf 'export SMELTER_TEST_S3_ENDPOINT=%q\n' "http://127.0.0.1:$s3_port"
+    printf 'export SMELTER_TEST_S3_ACCESS_KEY_ID=%q\n' "$s3_access_key"
+    printf 'export SMELTER_TEST_S3_SECRET_ACCESS_KEY=%q\n' "$s3_secret_key"
+    printf 'export SMELTER_TEST_S3_DIR=%q\n' "$dir/s3"
     if $with_node; then
       printf 'export SMELTER_K8S_NODE_IP=%q\n' "$node_ip"
       printf 'export SMELTER_K8S_DOMAIN=%q\n' "$node_domain"
@@ -459,6 +501,11 @@ cmd_up() {
   wait_for kube-controller-manager "ServiceAccount default/default" default_sa_exists
   echo "kube-controller-manager healthy after ${t}s, default ServiceAccount after $(elapsed "$t0")s (port $kcm_port)"
 
+  s3_credentials
+  with_port_lock up_s3
+  wait_for s3s-fs "a signed ListBuckets" s3_ready
+  echo "s3s-fs ready after $(elapsed "$t0")s (http://127.0.0.1:$s3_port)"
+
   if $with_node; then
     write_kubeconfig "$dir/kubelet.kubeconfig" "system:node:$node_name" kubelet
     write_kubeconfig "$dir/kube-scheduler.kubeconfig" system:kube-scheduler kube-scheduler
@@ -515,6 +562,8 @@ cmd_status() {
   etcd_port=$(port_of etcd)
   apiserver_port=$(port_of kube-apiserver)
   kcm_port=$(port_of kube-controller-manager)
+  s3_port=$(port_of s3s-fs)
+  if [[ -f $dir/pki/s3-credentials ]]; then s3_credentials; fi
   if [[ -f $dir/node ]]; then components+=("${node_components[@]}"); fi
   for name in "${components[@]}"; do
     port=$(port_of "$name")
@@ -523,6 +572,7 @@ cmd_status() {
         etcd) etcd_healthy 2>/dev/null && health=healthy || health=UNHEALTHY ;;
         kube-apiserver) apiserver_ready 2>/dev/null && health=ready || health=NOT-READY ;;
         kube-controller-manager) kcm_healthy 2>/dev/null && health=healthy || health=UNHEALTHY ;;
+        s3s-fs) s3_ready 2>/dev/null && health=ready || health=NOT-READY ;;
         *) health=running ;;
       esac
       printf '%-24s running  pid %-8s port %-6s %s\n' "$name" "$pid" "${port:--}" "$health"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/k8s/tools.sh: builds the upstream binaries of the test Kubernetes
 # (etcd, the Kubernetes components, kubectl, helm, the cf CLI) from the Go
-# module proxy, at the versions pinned in tests/k8s/versions.env.
+# module proxy, and the S3-compatible test server s3s-fs from crates.io, at
+# the versions pinned in tests/k8s/versions.env.
 #
 # Usage:
 #   tools.sh build [NAME...]   build, or reuse, the named tools (default: all)
@@ -19,8 +20,12 @@
 # release builds fine. The other tools get a wrapper too, so that every
 # transitive dependency is pinned by the committed go.sum, not resolved anew.
 #
+# s3s-fs is `cargo install --locked`ed: the crate's published Cargo.lock pins
+# its dependencies as go.sum pins the Go tools', so it needs no wrapper.
+#
 # Binaries go outside the repository, keyed by version, and are reused:
 #   ${SMELTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/smelter}/tools/<name>-<version>/<name>
+#   (s3s-fs: .../tools/s3s-fs-<version>/bin/s3s-fs, cargo install's layout)
 # Go's module and build caches stay at Go's defaults, so rebuilds are fast.
 set -euo pipefail
 
@@ -80,7 +85,7 @@ k8s_version_ldflags() {
 
 default_tools() {
   # shellcheck disable=SC2086 # the component list is space-separated words
-  echo etcd $KUBERNETES_COMPONENTS helm cf coredns traefik
+  echo etcd $KUBERNETES_COMPONENTS helm cf coredns traefik s3s-fs
 }
 
 has_word() {
@@ -96,7 +101,17 @@ has_word() {
 tool_spec() {
   local name=$1
   spec_name=$name
+  spec_crate=""
   case $name in
+    s3s-fs)
+      spec_crate=s3s-fs
+      spec_version=$S3S_FS_VERSION
+      spec_vercmd=(--version)
+      spec_expect="s3s-fs $S3S_FS_VERSION"
+      spec_dir=$tools_dir/$name-$spec_version
+      spec_bin=$spec_dir/bin/$name
+      return 0
+      ;;
     etcd)
       spec_group=etcd
       spec_module=go.etcd.io/etcd/server/v3
@@ -157,7 +172,7 @@ tool_spec() {
     *)
       # shellcheck disable=SC2086 # space-separated word list
       if ! has_word "$name" $KUBERNETES_PINNED_COMMANDS; then
-        die "unknown tool '$name' (known: etcd helm cf coredns traefik $KUBERNETES_PINNED_COMMANDS)"
+        die "unknown tool '$name' (known: etcd helm cf coredns traefik s3s-fs $KUBERNETES_PINNED_COMMANDS)"
       fi
       spec_group=kubernetes
       spec_module=k8s.io/kubernetes
@@ -204,6 +219,19 @@ check_version() {
   echo "$spec_name: $(head -n1 <<<"$out")"
 }
 
+# go_build_cmd DIR: the build of a Go tool into DIR, run from its wrapper module.
+go_build_cmd() {
+  cd "$gomod_dir/$spec_group" && exec setsid go build -ldflags "$spec_ldflags" -o "$1/$spec_name" "$spec_pkg"
+}
+
+# cargo_install_cmd DIR: the build of a crates.io tool into DIR/bin. Its own target
+# directory (inside DIR, removed after), never CARGO_TARGET_DIR: that may be a
+# workspace's, whose lock would hold up other builds for the whole install.
+cargo_install_cmd() {
+  exec setsid cargo install --quiet --locked "$spec_crate@$spec_version" --features binary \
+    --root "$1" --target-dir "$1/target"
+}
+
 elapsed() { # elapsed START_EPOCHREALTIME -> "12.3s"
   local us=$((${EPOCHREALTIME/./} - ${1/./}))
   printf '%d.%01ds' $((us / 1000000)) $((us % 1000000 / 100000))
@@ -236,10 +264,10 @@ build_one() {
     exec {lock_fd}>&-
     return 0
   fi
-  check_pinned
+  if [[ -z $spec_crate ]]; then check_pinned; fi
   # Holding the lock, any build directory here is a killed build's leftover.
   rm -rf "$spec_dir"/.build.*
-  echo "$name $spec_version: building $spec_pkg ..."
+  echo "$name $spec_version: building ${spec_crate:-$spec_pkg} ..."
   start=$EPOCHREALTIME
   # Build in a temporary directory beside the final one and rename when done
   # and checked: rename is atomic, so a killed build never leaves a half
@@ -249,12 +277,18 @@ build_one() {
   # In its own process group (setsid), so an interruption can stop all of
   # it; waited for with `wait`, which a signal interrupts (a foreground
   # command would delay our traps until the build ends).
-  (cd "$gomod_dir/$spec_group" && exec setsid go build -ldflags "$spec_ldflags" -o "$tmp_dir/$name" "$spec_pkg") &
+  if [[ -n $spec_crate ]]; then
+    (cargo_install_cmd "$tmp_dir") &
+  else
+    (go_build_cmd "$tmp_dir") &
+  fi
   build_pid=$!
   wait "$build_pid"
   build_pid=""
-  check_version "$tmp_dir/$name" >/dev/null
-  mv -f "$tmp_dir/$name" "$spec_bin"
+  local built=$tmp_dir/${spec_bin#"$spec_dir"/}
+  check_version "$built" >/dev/null
+  mkdir -p "$(dirname "$spec_bin")"
+  mv -f "$built" "$spec_bin"
   rm -rf "$tmp_dir"
   tmp_dir=""
   echo "$name $spec_version: built in $(elapsed "$start"), $spec_bin"
@@ -276,7 +310,7 @@ cmd_path() {
   for name in $(default_tools); do
     tool_spec "$name"
     [[ -x $spec_bin ]] || echo "tools.sh: warning: $name not built yet (tools.sh build $name)" >&2
-    out+=${out:+:}$spec_dir
+    out+=${out:+:}$(dirname "$spec_bin")
   done
   echo "$out"
 }
