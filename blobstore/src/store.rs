@@ -564,7 +564,7 @@ mod tests {
     }
 
     // Only builds the client (no request is made): proves the TLS provider wiring does not
-    // panic. Talking to a real S3 is not tested here.
+    // panic. Talking to an S3 server is tested in tests/it, against the test server.
     #[tokio::test]
     async fn s3_constructor_builds_a_client() {
         let store = Blobstore::s3(S3Config {

@@ -1,25 +1,35 @@
 use std::path::{Path, PathBuf};
 
-use smelter_blobstore::{Blobstore, Limits, PackageError, Resource, ResourcePool, assemble};
+use smelter_blobstore::{Limits, PackageError, Resource, ResourcePool, assemble};
 
-use crate::support::{Spec, ZipEntry, files_under, read_zip, sha1_hex, sha256_hex, write_zip};
+use crate::support::{
+    Kind, Spec, TestStore, ZipEntry, backend_tests, files_under, read_zip, sha1_hex, sha256_hex,
+    write_zip,
+};
+
+// The tests that move bits through the resource pool, against both backends; the rest only
+// check zips, and use the filesystem.
+backend_tests!(
+    round_trip_keeps_modes_links_and_contents_and_seeds_the_pool,
+    matched_only_package,
+    bad_matched_resources_are_refused,
+);
 
 struct Env {
-    dir: tempfile::TempDir,
+    store: TestStore,
     pool: ResourcePool,
 }
 
 impl Env {
-    async fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Blobstore::filesystem(dir.path().join("blobs")).expect("blobstore");
-        let pool = ResourcePool::load(store).await.expect("pool");
-        std::fs::create_dir(dir.path().join("out")).expect("out dir");
-        Self { dir, pool }
+    async fn new(kind: Kind) -> Self {
+        let store = TestStore::new(kind).await;
+        let pool = ResourcePool::load(store.store.clone()).await.expect("pool");
+        std::fs::create_dir(store.dir.path().join("out")).expect("out dir");
+        Self { store, pool }
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        self.store.dir.path().join(name)
     }
 
     fn out(&self) -> PathBuf {
@@ -88,9 +98,8 @@ fn entry(name: &str, mode: u32, data: &[u8]) -> ZipEntry {
     }
 }
 
-#[tokio::test]
-async fn round_trip_keeps_modes_links_and_contents_and_seeds_the_pool() {
-    let env = Env::new().await;
+async fn round_trip_keeps_modes_links_and_contents_and_seeds_the_pool(kind: Kind) {
+    let env = Env::new(kind).await;
     let upload = env.path("upload.zip");
     write_zip(
         &upload,
@@ -146,6 +155,9 @@ async fn round_trip_keeps_modes_links_and_contents_and_seeds_the_pool() {
         },
     ];
     assert_eq!(env.pool.matches(&next_push), vec![next_push[0].clone()]);
+    // And in the store, for the next api-shim that loads the pool.
+    let reloaded = ResourcePool::load(env.store.store.clone()).await.unwrap();
+    assert!(reloaded.contains(&next_push[0].sha1, 18));
 
     // Same input, same bytes.
     let again = env.path("out/again.zip");
@@ -161,9 +173,8 @@ async fn round_trip_keeps_modes_links_and_contents_and_seeds_the_pool() {
     assert_eq!(second, assembled);
 }
 
-#[tokio::test]
-async fn matched_only_package() {
-    let env = Env::new().await;
+async fn matched_only_package(kind: Kind) {
+    let env = Env::new(kind).await;
     let matched = [
         env.pooled("app.py", "0644", b"print('hi')").await,
         env.pooled("run.sh", "755", b"#!/bin/sh").await,
@@ -186,7 +197,7 @@ const INVALID: &str = "The uploaded package is invalid";
 
 #[tokio::test]
 async fn unsafe_paths_are_refused() {
-    let env = Env::new().await;
+    let env = Env::new(Kind::Filesystem).await;
     let limits = Limits::default();
     for name in [
         "../x",
@@ -210,7 +221,7 @@ async fn unsafe_paths_are_refused() {
 
 #[tokio::test]
 async fn escaping_symlinks_are_refused() {
-    let env = Env::new().await;
+    let env = Env::new(Kind::Filesystem).await;
     let limits = Limits::default();
     for (link, target) in [
         ("a", "../outside"),
@@ -230,7 +241,7 @@ async fn escaping_symlinks_are_refused() {
 
 #[tokio::test]
 async fn entries_through_a_symlink_or_twice_are_refused() {
-    let env = Env::new().await;
+    let env = Env::new(Kind::Filesystem).await;
     let limits = Limits::default();
     env.refused(
         &[
@@ -262,7 +273,7 @@ async fn entries_through_a_symlink_or_twice_are_refused() {
 
 #[tokio::test]
 async fn zip_bomb_and_too_many_entries_are_refused() {
-    let env = Env::new().await;
+    let env = Env::new(Kind::Filesystem).await;
     let zeros = vec![0u8; 4 << 20];
     let limits = Limits {
         max_uncompressed: 1 << 20,
@@ -310,7 +321,7 @@ async fn zip_bomb_and_too_many_entries_are_refused() {
 
 #[tokio::test]
 async fn truncated_and_corrupt_archives_are_refused() {
-    let env = Env::new().await;
+    let env = Env::new(Kind::Filesystem).await;
     let limits = Limits::default();
     let message = format!("{INVALID}: the zip archive is truncated or corrupt");
     let data: Vec<u8> = (0..50_000u32).map(|i| (i % 97) as u8).collect();
@@ -330,9 +341,8 @@ async fn truncated_and_corrupt_archives_are_refused() {
     env.refused_zip(Some(&upload), &[], &limits, &message).await;
 }
 
-#[tokio::test]
-async fn bad_matched_resources_are_refused() {
-    let env = Env::new().await;
+async fn bad_matched_resources_are_refused(kind: Kind) {
+    let env = Env::new(kind).await;
     let limits = Limits::default();
     let good = env.pooled("ok", "644", b"pooled").await;
 
@@ -385,7 +395,7 @@ async fn bad_matched_resources_are_refused() {
 
 #[tokio::test]
 async fn refusal_does_not_replace_an_existing_package() {
-    let env = Env::new().await;
+    let env = Env::new(Kind::Filesystem).await;
     std::fs::write(env.out(), b"previous").unwrap();
     let upload = env.path("upload.zip");
     write_zip(&upload, &[Spec::File("../x", b"evil", 0o644)]);

@@ -2,7 +2,13 @@ use bytes::Bytes;
 use futures::stream;
 use smelter_blobstore::{Blobstore, PoolError, Resource, ResourcePool, keys};
 
-use crate::support::sha1_hex;
+use crate::support::{Kind, TestStore, backend_tests, sha1_hex};
+
+backend_tests!(
+    loads_what_is_stored_and_matches_by_sha1_and_size,
+    added_files_match_now_and_after_a_reload,
+    a_corrupt_blob_is_refused_and_dropped,
+);
 
 fn resource(path: &str, data: &[u8]) -> Resource {
     Resource {
@@ -18,10 +24,9 @@ async fn put(store: &Blobstore, key: &str, data: &'static [u8]) {
     store.put_stream(key, body, u64::MAX).await.expect("put");
 }
 
-#[tokio::test]
-async fn loads_what_is_stored_and_matches_by_sha1_and_size() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Blobstore::filesystem(dir.path()).unwrap();
+async fn loads_what_is_stored_and_matches_by_sha1_and_size(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    let store = t.store.clone();
     put(&store, &keys::resource(&sha1_hex(b"hello")), b"hello").await;
     put(&store, &keys::resource(&sha1_hex(b"")), b"").await;
     // Not a SHA-1: ignored by the loader.
@@ -42,10 +47,9 @@ async fn loads_what_is_stored_and_matches_by_sha1_and_size() {
     assert_eq!(matched, vec![known]);
 }
 
-#[tokio::test]
-async fn added_files_match_now_and_after_a_reload() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Blobstore::filesystem(dir.path().join("blobs")).unwrap();
+async fn added_files_match_now_and_after_a_reload(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    let (dir, store) = (&t.dir, t.store.clone());
     let pool = ResourcePool::load(store.clone()).await.unwrap();
     assert!(pool.is_empty());
 
@@ -65,10 +69,9 @@ async fn added_files_match_now_and_after_a_reload() {
     assert!(reloaded.contains(&sha1_hex(b"contents"), 8));
 }
 
-#[tokio::test]
-async fn a_corrupt_blob_is_refused_and_dropped() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Blobstore::filesystem(dir.path().join("blobs")).unwrap();
+async fn a_corrupt_blob_is_refused_and_dropped(kind: Kind) {
+    let t = TestStore::new(kind).await;
+    let (dir, store) = (&t.dir, t.store.clone());
     let sha1 = sha1_hex(b"good");
     // Same size as "good" but different bytes, as after disk corruption.
     put(&store, &keys::resource(&sha1), b"bad!").await;

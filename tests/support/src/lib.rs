@@ -1,10 +1,11 @@
 //! Helpers for integration tests that run against the real test Kubernetes started by
-//! `tests/run` (tests/k8s/cluster.sh). There is no fallback: a test that needs the cluster
-//! fails loudly when it is absent.
+//! `tests/run` (tests/k8s/cluster.sh), and the S3-compatible server beside it (`s3`). There is
+//! no fallback: a test that needs the cluster or the server fails loudly when it is absent.
 #![forbid(unsafe_code)]
 
 pub mod lifecycle;
 pub mod process;
+pub mod s3;
 pub mod writes;
 
 use k8s_openapi::{
