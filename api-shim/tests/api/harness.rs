@@ -14,7 +14,8 @@ pub const MAX_PACKAGE_BYTES: u64 = 8 << 20;
 
 pub struct Shim {
     pub url: String,
-    /// The filesystem blobstore's directory.
+    /// The filesystem blobstore's directory; with the S3 backend, only the work directory's
+    /// parent (`.work`), and the bits are in a bucket (read them through `state.blobs`).
     pub blobs: std::path::PathBuf,
     pub root: String,
     pub client: kube::Client,
@@ -45,16 +46,86 @@ impl Reply {
     }
 }
 
+/// Where a test's api-shim keeps bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temp directory (`Shim::blobs`).
+    Filesystem,
+    /// A fresh bucket on the S3-compatible test server.
+    S3,
+}
+
 impl Shim {
     /// Starts everything with users `admin` (CF admin) and `names` (no roles).
     pub async fn start(names: &[&str]) -> Shim {
         Self::start_with(names, |_| {}).await
     }
 
-    /// [`Shim::start`] with settings changed by `configure` (the blob collector's interval and
-    /// grace, say). Background work (the blob collector, built-in buildpacks) is not started:
-    /// a test that wants it runs it on `state`.
+    /// [`Shim::start`] with the S3 blobstore.
+    pub async fn start_s3(names: &[&str]) -> Shim {
+        Self::start_on(Backend::S3, names, |_| {}).await
+    }
+
+    /// [`Shim::start_on`] the filesystem blobstore.
     pub async fn start_with(
+        names: &[&str],
+        configure: impl FnOnce(&mut smelter_api_shim::Config),
+    ) -> Shim {
+        Self::start_on(Backend::Filesystem, names, configure).await
+    }
+
+    /// Keys of blob writes begun and neither published nor cleaned up: the filesystem
+    /// store's staging files (`<key>#<n>`), or the bucket's open multipart uploads.
+    pub fn open_uploads(&self) -> Vec<String> {
+        match &self.state.config.blobstore {
+            smelter_api_shim::config::BlobstoreConfig::Filesystem(dir) => {
+                let mut open = Vec::new();
+                let mut dirs = vec![dir.clone()];
+                while let Some(d) = dirs.pop() {
+                    for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                        let path = entry.path();
+                        let key = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy();
+                        if path.is_dir() {
+                            dirs.push(path.clone());
+                        } else if let Some((key, _)) = key.split_once('#') {
+                            open.push(key.to_owned());
+                        }
+                    }
+                }
+                open.sort();
+                open
+            }
+            smelter_api_shim::config::BlobstoreConfig::S3(s3) => {
+                support::s3::open_uploads(&s3.bucket)
+            }
+        }
+    }
+
+    /// The bytes stored at `key`, read through the api-shim's blobstore (either backend).
+    pub async fn stored(&self, key: &str) -> Option<Vec<u8>> {
+        use futures::TryStreamExt;
+        let download = self
+            .state
+            .blobs
+            .get_stream(key)
+            .await
+            .expect("read a blob")?;
+        let body = download
+            .stream
+            .try_fold(Vec::new(), |mut body, chunk| async move {
+                body.extend_from_slice(&chunk);
+                Ok(body)
+            })
+            .await
+            .expect("read a blob");
+        Some(body)
+    }
+
+    /// [`Shim::start`] on `backend`, with settings changed by `configure` (the blob
+    /// collector's interval and grace, say). Background work (the blob collector, built-in
+    /// buildpacks) is not started: a test that wants it runs it on `state`.
+    pub async fn start_on(
+        backend: Backend,
         names: &[&str],
         configure: impl FnOnce(&mut smelter_api_shim::Config),
     ) -> Shim {
@@ -101,10 +172,18 @@ impl Shim {
         ));
 
         let blobs = tempfile::tempdir().expect("blobstore dir").keep();
+        let blobstore = match backend {
+            Backend::Filesystem => {
+                smelter_api_shim::config::BlobstoreConfig::Filesystem(blobs.clone())
+            }
+            Backend::S3 => {
+                smelter_api_shim::config::BlobstoreConfig::S3(support::s3::bucket().await)
+            }
+        };
         let mut config = smelter_api_shim::Config {
             root_namespace: root.clone(),
             work_dir: blobs.join(".work"),
-            blobstore: smelter_api_shim::config::BlobstoreConfig::Filesystem(blobs.clone()),
+            blobstore,
             max_package_bytes: MAX_PACKAGE_BYTES,
             ..Default::default()
         };

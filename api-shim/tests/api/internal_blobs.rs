@@ -46,12 +46,23 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn signed_urls_store_and_serve_blobs_and_nothing_else_does() {
-    let shim = Shim::start(&[]).await;
+    signed_urls_store_and_serve(Shim::start(&[]).await).await;
+}
+
+#[tokio::test]
+async fn signed_urls_store_and_serve_s3_blobs_and_nothing_else_does() {
+    signed_urls_store_and_serve(Shim::start_s3(&[]).await).await;
+}
+
+async fn signed_urls_store_and_serve(shim: Shim) {
     let signer = signer(&shim).await;
     let now = SystemTime::now();
     let hour = Duration::from_secs(3600);
     let key = format!("droplets/{}", smelter_test_support::guid());
-    let bits: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    // Past the blobstore's 5 MiB part size, so the body streams into a multipart upload.
+    let bits: Vec<u8> = (0..(5 << 20) + 300_000u32)
+        .map(|i| (i % 251) as u8)
+        .collect();
     let put = signer.url(&shim.url, "PUT", &key, now, hour);
     let get = signer.url(&shim.url, "GET", &key, now, hour);
 
@@ -84,7 +95,7 @@ async fn signed_urls_store_and_serve_blobs_and_nothing_else_does() {
     assert_eq!(body["size"], bits.len());
     let (status, _, served) = send(Method::GET, &get, None).await;
     assert_eq!(status, 200);
-    assert_eq!(served, bits);
+    assert!(served == bits, "the bytes served");
 
     // Refused: the upload URL used to download, another key, a changed expiry, an expired
     // URL, another signer's URL, no signature at all.
@@ -130,12 +141,63 @@ async fn signed_urls_store_and_serve_blobs_and_nothing_else_does() {
         assert_eq!(body["errors"][0]["detail"], detail, "{method} {url}");
     }
     // The blob is untouched by the refused upload.
-    assert_eq!(send(Method::GET, &get, None).await.2, bits);
+    assert!(
+        send(Method::GET, &get, None).await.2 == bits,
+        "the blob as stored"
+    );
 
     // A key that could escape the store is not a blob.
     let sneaky = "droplets/../../etc/passwd";
     let url = signer.url(&shim.url, "GET", sneaky, now, hour);
     assert_eq!(send(Method::GET, &url, None).await.0, 404);
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_leaves_no_blob() {
+    upload_cut_off(Shim::start(&[]).await).await;
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_leaves_no_s3_blob() {
+    upload_cut_off(Shim::start_s3(&[]).await).await;
+}
+
+/// A staging pod that dies mid-upload: the connection closes with half the body sent. The
+/// upload under way (an S3 multipart upload) is abandoned, and nothing appears at the key.
+async fn upload_cut_off(shim: Shim) {
+    use tokio::io::AsyncWriteExt;
+    let signer = signer(&shim).await;
+    let key = format!("droplets/{}", smelter_test_support::guid());
+    let hour = Duration::from_secs(3600);
+    let url = signer.url(&shim.url, "PUT", &key, SystemTime::now(), hour);
+    let addr = shim.url.strip_prefix("http://").expect("an http URL");
+    let target = url.strip_prefix(&shim.url).expect("a URL of the shim");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "PUT {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+        12 << 20
+    );
+    conn.write_all(head.as_bytes())
+        .await
+        .expect("send the head");
+    // More than a part, so the blobstore has begun a multipart upload.
+    conn.write_all(&vec![7u8; 7 << 20])
+        .await
+        .expect("send half");
+    let patience = Duration::from_secs(30);
+    smelter_test_support::wait_for("the upload to be under way", patience, || async {
+        shim.open_uploads() == [key.clone()]
+    })
+    .await;
+
+    drop(conn);
+    smelter_test_support::wait_for("the upload to be abandoned", patience, || async {
+        shim.open_uploads().is_empty()
+    })
+    .await;
+    let get = signer.url(&shim.url, "GET", &key, SystemTime::now(), hour);
+    assert_eq!(send(Method::GET, &get, None).await.0, 404);
+    assert_eq!(shim.stored(&key).await, None);
 }
 
 /// The lifecycle's `fetcher` and `builder` against the real endpoint, as a staging pod uses

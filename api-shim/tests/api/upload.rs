@@ -1,8 +1,11 @@
-//! Package upload with resource matching against the real blobstore (filesystem backend):
-//! a re-push uploads nothing the blobstore has; malicious or broken zips are refused with a CF
-//! error and leave no blob.
+//! Package upload with resource matching against the real blobstore (the filesystem backend,
+//! and for a push, S3 too): a re-push uploads nothing the blobstore has; malicious or broken
+//! zips are refused with a CF error and leave no blob.
 
-use crate::harness::{MAX_PACKAGE_BYTES, Shim};
+use crate::{
+    harness::{MAX_PACKAGE_BYTES, Shim},
+    internal_blobs::{send, signer},
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
@@ -59,13 +62,24 @@ pub(crate) async fn app(shim: &Shim, token: &str, space: &str, name: &str) -> St
     r.body["guid"].as_str().expect("app").to_owned()
 }
 
-fn stored(shim: &Shim, package: &str) -> Option<Vec<u8>> {
-    std::fs::read(shim.blobs.join(smelter_blobstore::keys::package(package))).ok()
+async fn stored(shim: &Shim, package: &str) -> Option<Vec<u8>> {
+    shim.stored(&smelter_blobstore::keys::package(package))
+        .await
 }
 
 #[tokio::test]
 async fn a_second_push_uploads_nothing_the_blobstore_has() {
-    let shim = Shim::start(&[]).await;
+    second_push_uploads_nothing(Shim::start(&[]).await).await;
+}
+
+#[tokio::test]
+async fn a_second_push_uploads_nothing_the_s3_blobstore_has() {
+    second_push_uploads_nothing(Shim::start_s3(&[]).await).await;
+}
+
+/// Push, match, push again with only matched resources, and fetch both packages as a staging
+/// pod does, through signed URLs.
+async fn second_push_uploads_nothing(shim: Shim) {
     let admin = shim.token("admin").await;
     let org = shim.org(&admin, "up-org").await;
     let space = shim.space(&admin, &org, "up-space").await;
@@ -98,8 +112,8 @@ async fn a_second_push_uploads_nothing_the_blobstore_has() {
     assert_eq!(sha256.len(), 64);
 
     // The stored zip holds the files with their modes.
-    let blob = stored(&shim, &pkg).expect("package blob");
-    let mut z = ZipArchive::new(Cursor::new(blob)).expect("stored zip");
+    let blob = stored(&shim, &pkg).await.expect("package blob");
+    let mut z = ZipArchive::new(Cursor::new(blob.clone())).expect("stored zip");
     for (path, mode, data) in &files {
         let mut e = z.by_name(path).expect("entry");
         assert_eq!(e.unix_mode().map(|m| m & 0o777), Some(*mode), "{path}");
@@ -131,8 +145,8 @@ async fn a_second_push_uploads_nothing_the_blobstore_has() {
         sha256.as_str(),
         "same files, same package"
     );
-    let blob2 = stored(&shim, &pkg2).expect("second blob");
-    let mut z2 = ZipArchive::new(Cursor::new(blob2)).expect("zip");
+    let blob2 = stored(&shim, &pkg2).await.expect("second blob");
+    let mut z2 = ZipArchive::new(Cursor::new(blob2.clone())).expect("zip");
     assert_eq!(
         z2.by_name("server")
             .expect("server")
@@ -140,6 +154,25 @@ async fn a_second_push_uploads_nothing_the_blobstore_has() {
             .map(|m| m & 0o777),
         Some(0o755)
     );
+
+    // What a staging pod fetches with the URL the operator signs is what was stored, and
+    // what the package's checksum says.
+    let signer = signer(&shim).await;
+    for (package, bits) in [(&pkg, &blob), (&pkg2, &blob2)] {
+        let key = smelter_blobstore::keys::package(package);
+        let now = std::time::SystemTime::now();
+        let url = signer.url(
+            &shim.url,
+            "GET",
+            &key,
+            now,
+            std::time::Duration::from_secs(60),
+        );
+        let (status, _, served) = send(Method::GET, &url, None).await;
+        assert_eq!(status, 200, "{key}");
+        assert!(&served == bits, "{key}: the bytes served");
+        assert_eq!(hex(&sha2::Sha256::digest(&served)), sha256);
+    }
 
     // A mode the CLI sends as a string of octal digits only; anything else is refused.
     let bad_mode = shim.call(Method::POST, "/v3/resource_matches", &admin, Some(json!({ "resources": [{ "path": "a", "mode": 644, "checksum": { "value": "x" }, "size_in_bytes": 1 }] }))).await;
@@ -205,7 +238,10 @@ async fn malicious_and_broken_uploads_are_refused_and_leave_nothing() {
         let r = shim.upload(&pkg, &admin, &json!([]), Some(&bits)).await;
         assert_eq!(r.status, 422, "{case}: {}", r.body);
         assert!(r.detail().contains(want), "{case}: {}", r.detail());
-        assert!(stored(&shim, &pkg).is_none(), "{case}: a blob was left");
+        assert!(
+            stored(&shim, &pkg).await.is_none(),
+            "{case}: a blob was left"
+        );
         let after = shim
             .call(Method::GET, &format!("/v3/packages/{pkg}"), &admin, None)
             .await;
@@ -257,5 +293,5 @@ async fn malicious_and_broken_uploads_are_refused_and_leave_nothing() {
         .call(Method::GET, &format!("/v3/packages/{pkg}"), &admin, None)
         .await;
     assert_eq!(after.body["state"], "AWAITING_UPLOAD");
-    assert!(stored(&shim, &pkg).is_none());
+    assert!(stored(&shim, &pkg).await.is_none());
 }
