@@ -36,6 +36,12 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
+/// Stores a small blob, which must succeed.
+async fn put(t: &TestStore, key: &str, data: &'static [u8]) {
+    let body = chunks(vec![Ok(data)]);
+    t.store.put_stream(key, body, 100).await.unwrap();
+}
+
 async fn read(t: &TestStore, key: &str) -> Vec<u8> {
     let download = t.store.get_stream(key).await.unwrap().expect("a blob");
     let body: Vec<Bytes> = download.stream.try_collect().await.unwrap();
@@ -140,14 +146,8 @@ async fn exists_delete_list_and_missing_blobs(kind: Kind) {
     assert!(missing.is_not_found(), "{missing}");
     assert!(!t.dir.path().join("never-written").exists());
 
-    store
-        .put_stream(&key, chunks(vec![Ok(b"cache")]), 100)
-        .await
-        .unwrap();
-    store
-        .put_stream(&keys::buildpack("b1"), chunks(vec![Ok(b"bp")]), 100)
-        .await
-        .unwrap();
+    put(&t, &key, b"cache").await;
+    put(&t, &keys::buildpack("b1"), b"bp").await;
     assert!(store.exists(&key).await.unwrap());
     let listed = store.list("buildpack_cache").await.unwrap();
     assert_eq!(
@@ -220,10 +220,7 @@ async fn failing_stream_leaves_nothing_and_keeps_the_old_blob(kind: Kind) {
     assert_nothing_stored(&t).await;
 
     let existing = keys::package("existing");
-    t.store
-        .put_stream(&existing, chunks(vec![Ok(b"old")]), 100)
-        .await
-        .unwrap();
+    put(&t, &existing, b"old").await;
     t.store
         .put_stream(
             &existing,
@@ -325,19 +322,9 @@ async fn list_streams_every_blob_of_a_kind_with_its_write_time(kind: Kind) {
     // Whole seconds: S3's LastModified has no finer resolution.
     let before = SystemTime::now() - Duration::from_secs(5);
     for app in ["a1", "a2", "a3"] {
-        t.store
-            .put_stream(
-                &keys::buildpack_cache(app, "cflinuxfs4"),
-                chunks(vec![Ok(b"cache")]),
-                100,
-            )
-            .await
-            .unwrap();
+        put(&t, &keys::buildpack_cache(app, "cflinuxfs4"), b"cache").await;
     }
-    t.store
-        .put_stream(&keys::resource("abc"), chunks(vec![Ok(b"r")]), 100)
-        .await
-        .unwrap();
+    put(&t, &keys::resource("abc"), b"r").await;
     let after = SystemTime::now() + Duration::from_secs(5);
     let mut expected_top = vec!["buildpack_cache", "resources"];
     if kind == Kind::Filesystem {
@@ -405,10 +392,7 @@ async fn list_pages_past_a_thousand_keys(kind: Kind) {
         .try_collect::<()>()
         .await
         .unwrap();
-    t.store
-        .put_stream(&keys::package("p"), chunks(vec![Ok(b"p")]), 100)
-        .await
-        .unwrap();
+    put(&t, &keys::package("p"), b"p").await;
 
     let mut listed: Vec<String> = t
         .store
@@ -429,10 +413,7 @@ async fn list_pages_past_a_thousand_keys(kind: Kind) {
 async fn two_deletes_of_one_blob_both_succeed(kind: Kind) {
     let t = TestStore::new(kind).await;
     let key = keys::droplet("d1");
-    t.store
-        .put_stream(&key, chunks(vec![Ok(b"droplet")]), 100)
-        .await
-        .unwrap();
+    put(&t, &key, b"droplet").await;
     // Two collectors (api-shim replicas) removing the same orphan at once.
     let (a, b) = tokio::join!(t.store.delete(&key), t.store.delete(&key));
     a.unwrap();
@@ -441,9 +422,6 @@ async fn two_deletes_of_one_blob_both_succeed(kind: Kind) {
     // The emptied kind is gone with the blob; the store itself still works.
     assert!(t.store.list("droplets").await.unwrap().is_empty());
     assert_eq!(t.store.top_level().await.unwrap(), Vec::<String>::new());
-    t.store
-        .put_stream(&key, chunks(vec![Ok(b"again")]), 100)
-        .await
-        .unwrap();
+    put(&t, &key, b"again").await;
     assert!(t.store.exists(&key).await.unwrap());
 }
