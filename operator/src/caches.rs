@@ -8,6 +8,7 @@ use k8s_openapi::api::{
     apps::v1::StatefulSet,
     batch::v1::Job,
     core::v1::{Pod, Service},
+    discovery::v1::EndpointSlice,
     networking::v1::Ingress,
 };
 use kube::{Api, Client, runtime::watcher};
@@ -31,6 +32,10 @@ pub(crate) struct Caches {
     /// The LRPs' instances, without their spec: the ActualLRP view reads their status.
     pub instances: Cache<Pod>,
     pub ingresses: Cache<Ingress>,
+    /// The Services of routes to several destinations (`route::emitter`).
+    pub route_services: Cache<Service>,
+    /// Their EndpointSlices, which the route controller writes.
+    pub endpoint_slices: Cache<EndpointSlice>,
     /// The staging Jobs, without their pod template: their outcome is in their status.
     pub jobs: Cache<Job>,
     /// The staging Jobs' pods, without their spec.
@@ -104,6 +109,14 @@ impl Caches {
                 &mut fills,
                 Cache::new(Api::all(client.clone()), labelled(labels::ROUTE_GUID), keep),
             ),
+            route_services: filled(
+                &mut fills,
+                Cache::new(Api::all(client.clone()), labelled(labels::ROUTE_GUID), keep),
+            ),
+            endpoint_slices: filled(
+                &mut fills,
+                Cache::new(Api::all(client.clone()), labelled(labels::ROUTE_GUID), keep),
+            ),
             jobs: filled(
                 &mut fills,
                 Cache::new(
@@ -141,6 +154,8 @@ impl Caches {
             && self.services.synced().await
             && self.instances.synced().await
             && self.ingresses.synced().await
+            && self.route_services.synced().await
+            && self.endpoint_slices.synced().await
             && self.jobs.synced().await
             && self.staging_pods.synced().await
     }

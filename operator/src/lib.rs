@@ -25,19 +25,22 @@
 //! | `cf.smelter.dev` | `builds/status`, `lrps/status`, `routes/status` | patch |
 //! | `batch` | `jobs` | get, list, watch, create |
 //! | `apps` | `statefulsets` | list, watch, create, patch, delete |
-//! | `""` | `services` | list, watch, create, patch |
+//! | `""` | `services` | list, watch, create, patch, delete |
 //! | `networking.k8s.io` | `ingresses` | list, watch, create, patch, delete |
+//! | `discovery.k8s.io` | `endpointslices` | list, watch, create, patch, delete |
 //! | `""` | `pods` | list, watch |
 //! | `""` | `secrets` in the root namespace | get, create (the blob signing key) |
 //! | `events.k8s.io` | `events` | create, patch |
 //! | `apiextensions.k8s.io` | `customresourcedefinitions` | get (the start-up check) |
 //!
-//! `create` on namespaces, rolebindings, LRPs, StatefulSets, Services and Ingresses because a
-//! server-side apply of an absent object creates it. `get` on jobs reads the Job another
-//! reconcile created first. `bind` because RBAC only lets whoever could grant a role's permissions, or may
-//! bind it, create a binding to it; `bind` on that one role is the narrower of the two.
-//! `delete` on rolebindings only replaces a binding of the operator's name to another role
-//! (a binding's role cannot be changed).
+//! `create` on namespaces, rolebindings, LRPs, StatefulSets, Services, Ingresses and
+//! EndpointSlices because a server-side apply of an absent object creates it. `get` on jobs
+//! reads the Job another reconcile created first. `bind` because RBAC only lets whoever could
+//! grant a role's permissions, or may bind it, create a binding to it; `bind` on that one role
+//! is the narrower of the two. `delete` on services and endpointslices removes a route's own
+//! (see [`route::emitter`]) once it leads to fewer than two destinations. `delete` on
+//! rolebindings only replaces a binding of the operator's name to another role (a binding's
+//! role cannot be changed).
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -54,6 +57,7 @@ mod spaces;
 pub mod staging;
 pub mod tenancy;
 mod watch;
+mod write;
 
 pub use context::FIELD_MANAGER;
 pub use error::Error;

@@ -108,6 +108,26 @@ check "cf push a static site without -b" --expect "staticfile" --expect "#0 +run
   "$cf" push site -p "$site" -m 64M -k 256M
 check "the static site answers through its route" --expect "static e2e" -- curl_app -f "https://site.$apps/"
 
+# --- One route, two apps: the route emitter's Service and slices (under the chart's RBAC).
+check "cf map-route of the site onto hello's route" --expect "OK" -- \
+  "$cf" map-route site "$apps" --hostname hello
+both=""
+for _ in $(seq 60); do
+  both=$(for _ in $(seq 8); do curl_app -fs "https://hello.$apps/" | grep -o 'static e2e\|"instance_index"'; done | sort -u | tr '\n' ' ')
+  [[ $both == *static* && $both == *instance_index* ]] && break
+  sleep 0.5
+done
+check "requests through the shared route reach both apps" --expect "static e2e" \
+  --expect '"instance_index"' -- echo "$both"
+check "cf unmap-route of the site" --expect "OK" -- "$cf" unmap-route site "$apps" --hostname hello
+only=""
+for _ in $(seq 60); do
+  only=$(for _ in $(seq 6); do curl_app -fs "https://hello.$apps/" | grep -o 'static e2e\|"instance_index"'; done | sort -u | tr '\n' ' ')
+  [[ $only == '"instance_index" ' ]] && break
+  sleep 0.5
+done
+check "after the unmap only hello answers its route" --expect '^"instance_index" $' -- echo "$only"
+
 # --- Scale to three instances; each answers with its own index.
 check "cf scale -i 3" --expect "OK|instances" -- "$cf" scale hello -i 3
 for _ in $(seq 60); do "$cf" app hello | grep -Eq "instances: +3/3" && break; sleep 1; done

@@ -4,7 +4,7 @@
 mod apps;
 mod blob_gc;
 mod buildpacks;
-mod harness;
+use smelter_test_harness as harness;
 mod internal_blobs;
 mod login;
 mod manifests;

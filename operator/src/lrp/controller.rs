@@ -5,14 +5,12 @@
 //! controller owns them and watches the pods. It reads them all from the caches.
 
 use super::{instances, rollout, workload};
-use crate::{Error, caches::Caches, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
+use crate::{Error, caches::Caches, scoped::SpaceScoped, tenancy, write};
 use k8s_openapi::api::{apps::v1::StatefulSet, core::v1::Service};
 use kube::{
     Api, Resource, ResourceExt,
-    api::{DeleteParams, Patch, PatchParams},
     runtime::{Controller, controller::Action, events::EventType, reflector::ObjectRef},
 };
-use serde::Serialize;
 use smelter_crds::{Lrp, labels};
 use std::{sync::Arc, time::Duration};
 
@@ -85,27 +83,18 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         .statefulsets
         .labelled(&namespace, labels::PROCESS_GUID, &guid)
         .into_iter()
-        .filter(|s| is_owned_by(&**s, lrp))
+        .filter(|s| crate::meta::is_owned_by(&**s, lrp))
         .collect();
     let statefulsets: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), &namespace);
     let plan = rollout::plan(&owned, &revision, lrp.spec.instances);
     if plan.apply_current {
         let desired = workload::statefulset(lrp, &template, &revision, lrp.spec.instances);
-        apply(&statefulsets, &desired, "apply statefulset").await?;
+        write::apply(&statefulsets, &desired, "apply statefulset").await?;
         tracing::info!(%revision, instances = lrp.spec.instances, "applied statefulset");
     }
     for name in &plan.delete {
-        match statefulsets.delete(name, &DeleteParams::background()).await {
-            Ok(_) => tracing::info!(statefulset = %name, "retired an older revision"),
-            Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(source) => {
-                return Err(Error::Write {
-                    what: "delete statefulset",
-                    name: format!("{namespace}/{name}"),
-                    source,
-                });
-            }
-        }
+        write::delete::<StatefulSet>(&ctx.client, &namespace, name, "delete statefulset").await?;
+        tracing::info!(statefulset = %name, "retired an older revision");
     }
 
     // The Service, put back when deleted or changed.
@@ -115,7 +104,7 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         .get(&namespace, &workload::service_name(&guid));
     if !live.is_some_and(|l| service_up_to_date(&desired, &l)) {
         let services: Api<Service> = Api::namespaced(ctx.client.clone(), &namespace);
-        apply(&services, &desired, "apply service").await?;
+        write::apply(&services, &desired, "apply service").await?;
         tracing::info!("applied service");
     }
 
@@ -157,16 +146,6 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
     Ok(Action::requeue(RECHECK))
 }
 
-/// Whether `obj` is one of the LRP's own (and not, say, a leftover of a deleted LRP of the
-/// same GUID that the garbage collector has yet to remove).
-fn is_owned_by<K: Resource>(obj: &K, lrp: &Lrp) -> bool {
-    obj.meta()
-        .owner_references
-        .iter()
-        .flatten()
-        .any(|r| Some(&r.uid) == lrp.meta().uid.as_ref())
-}
-
 /// Whether the live Service routes as the desired one does.
 fn service_up_to_date(desired: &Service, live: &Service) -> bool {
     let (Some(want), Some(have)) = (desired.spec.as_ref(), live.spec.as_ref()) else {
@@ -182,26 +161,4 @@ fn service_up_to_date(desired: &Service, live: &Service) -> bool {
     want.selector == have.selector
         && ports(want) == ports(have)
         && crate::meta::carries(desired, live)
-}
-
-async fn apply<K>(api: &Api<K>, desired: &K, kind: &'static str) -> Result<(), Error>
-where
-    K: Resource + Clone + Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    let name = desired.meta().name.clone().unwrap_or_default();
-    api.patch(
-        &name,
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(desired),
-    )
-    .await
-    .map(|_| ())
-    .map_err(|source| Error::Write {
-        what: kind,
-        name: format!(
-            "{}/{name}",
-            desired.meta().namespace.clone().unwrap_or_default()
-        ),
-        source,
-    })
 }

@@ -86,13 +86,7 @@ pub fn statefulset_name(lrp_guid: &str, revision: &str) -> String {
 
 /// The labels every object of the LRP carries: its GUIDs, as the API filters on them.
 pub fn lrp_labels(lrp: &Lrp) -> BTreeMap<String, String> {
-    let mut l: BTreeMap<String, String> = lrp
-        .labels()
-        .iter()
-        .filter(|(k, _)| [labels::ORG_GUID, labels::SPACE_GUID].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    l.insert(labels::MANAGED_BY.into(), "smelter".into());
+    let mut l = crate::meta::child_labels(lrp);
     l.insert(labels::APP_GUID.into(), lrp.spec.app_guid.clone());
     l.insert(labels::PROCESS_GUID.into(), lrp.name_any());
     l.insert(labels::PROCESS_TYPE.into(), lrp.spec.process_type.clone());

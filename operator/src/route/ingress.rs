@@ -1,8 +1,8 @@
-//! Pure: the Ingress of a route (ARCHITECTURE.md §8): the route's host and path to the
-//! Service of the destination's process, which selects only ready instances, so the router
-//! sends traffic to ready instances only, as Diego's route emitter does.
+//! Pure: the Ingress of a route (ARCHITECTURE.md §8): the route's host and path to a Service
+//! that has only ready instances as ready endpoints, so the router sends traffic to ready
+//! instances only, as Diego's route emitter does: the destination process's own Service, or,
+//! for a route to several, the route's (see [`super::emitter`]).
 
-use crate::lrp::workload::service_name;
 use k8s_openapi::{
     api::networking::v1::{
         HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
@@ -12,7 +12,6 @@ use k8s_openapi::{
 };
 use kube::{Resource, ResourceExt};
 use smelter_crds::{Route, labels};
-use std::collections::BTreeMap;
 
 /// How routes are exposed in this installation.
 #[derive(Clone, Debug, Default)]
@@ -33,28 +32,22 @@ pub fn fqdn(route: &Route, domain: &str) -> String {
     }
 }
 
-/// The Ingress of `route` (on `domain`) to the process `process_guid` on `port`; named like
-/// the route and owned by it.
-pub fn ingress(
-    route: &Route,
-    domain: &str,
-    process_guid: &str,
-    port: i32,
-    config: &RoutingConfig,
-) -> Ingress {
+/// The Service (and its port) an Ingress sends a route's traffic to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backend {
+    pub service: String,
+    pub port: i32,
+}
+
+/// The Ingress of `route` (on `domain`) to `backend`; named like the route and owned by it.
+pub fn ingress(route: &Route, domain: &str, backend: &Backend, config: &RoutingConfig) -> Ingress {
     let host = fqdn(route, domain);
     let path = if route.spec.path.is_empty() {
         "/".to_owned()
     } else {
         route.spec.path.clone()
     };
-    let mut labels: BTreeMap<String, String> = route
-        .labels()
-        .iter()
-        .filter(|(k, _)| [labels::ORG_GUID, labels::SPACE_GUID].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    labels.insert(labels::MANAGED_BY.into(), "smelter".into());
+    let mut labels = crate::meta::child_labels(route);
     labels.insert(labels::ROUTE_GUID.into(), route.name_any());
     Ingress {
         metadata: ObjectMeta {
@@ -81,9 +74,9 @@ pub fn ingress(
                         path_type: "Prefix".into(),
                         backend: IngressBackend {
                             service: Some(IngressServiceBackend {
-                                name: service_name(process_guid),
+                                name: backend.service.clone(),
                                 port: Some(ServiceBackendPort {
-                                    number: Some(port),
+                                    number: Some(backend.port),
                                     ..Default::default()
                                 }),
                             }),
@@ -142,7 +135,11 @@ mod tests {
             ("*", "", &tls, "*.apps.example.com", "/"),
         ];
         for (host, path, config, want_host, want_path) in cases {
-            let i = ingress(&route(host, path), "apps.example.com", "p", 8080, config);
+            let backend = Backend {
+                service: "lrp-p".into(),
+                port: 8080,
+            };
+            let i = ingress(&route(host, path), "apps.example.com", &backend, config);
             let spec = i.spec.as_ref().expect("spec");
             let rule = &spec.rules.as_ref().expect("rules")[0];
             assert_eq!(rule.host.as_deref(), Some(want_host));

@@ -1,12 +1,17 @@
-//! A real api-shim (in-process, on a loopback port) and the operator's controllers, against the
-//! test Kubernetes, with a private root namespace per test so tests run side by side.
+//! A real api-shim (in-process, on a port of its own) and the operator's controllers, against
+//! the test Kubernetes, with a private root namespace per test so tests run side by side. The
+//! api-shim's tests use it on tier 1, the node tests (tests/node) on the tier-2 node, where the
+//! api-shim listens on the node's address so that staging and app pods fetch blobs from it.
 
 use k8s_openapi::{ByteString, api::core::v1::Secret};
 use kube::{Api, api::PostParams};
 use reqwest::Method;
 use serde_json::Value;
 use smelter_test_support as support;
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    net::{IpAddr, Ipv4Addr},
+};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 /// A small package limit, so the oversized-upload test stays small.
@@ -55,6 +60,36 @@ pub enum Backend {
     S3,
 }
 
+/// Changes to the operator's settings, given the api-shim's URL.
+pub type OperatorSetup<'a> = Box<dyn FnOnce(&mut smelter_operator::Config, &str) + 'a>;
+
+/// Where and how a [`Shim`] runs; [`Setup::default`] is what most tests want.
+pub struct Setup<'a> {
+    /// The address the api-shim listens on (a port is picked): loopback, unless pods must
+    /// reach it (the tier-2 node's address).
+    pub listen: IpAddr,
+    /// The client the operator runs with (a counting one, say); the admin's when `None`.
+    pub operator_client: Option<kube::Client>,
+    /// Changes to the operator's settings, given the api-shim's URL.
+    pub operator: OperatorSetup<'a>,
+    /// Where the api-shim keeps bits.
+    pub backend: Backend,
+    /// Changes to the api-shim's settings (the blob collector's interval and grace, say).
+    pub api_shim: Box<dyn FnOnce(&mut smelter_api_shim::Config) + 'a>,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Self {
+            listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            operator_client: None,
+            backend: Backend::Filesystem,
+            operator: Box::new(|_, _| {}),
+            api_shim: Box::new(|_| {}),
+        }
+    }
+}
+
 impl Shim {
     /// Starts everything with users `admin` (CF admin) and `names` (no roles).
     pub async fn start(names: &[&str]) -> Shim {
@@ -72,6 +107,25 @@ impl Shim {
         configure: impl FnOnce(&mut smelter_api_shim::Config),
     ) -> Shim {
         Self::start_on(Backend::Filesystem, names, configure).await
+    }
+
+    /// [`Shim::start`] on `backend`, with settings changed by `configure` (the blob
+    /// collector's interval and grace, say). Background work (the blob collector, built-in
+    /// buildpacks) is not started: a test that wants it runs it on `state`.
+    pub async fn start_on(
+        backend: Backend,
+        names: &[&str],
+        configure: impl FnOnce(&mut smelter_api_shim::Config),
+    ) -> Shim {
+        Self::start_in(
+            names,
+            Setup {
+                backend,
+                api_shim: Box::new(configure),
+                ..Setup::default()
+            },
+        )
+        .await
     }
 
     /// Keys of blob writes begun and neither published nor cleaned up: the filesystem
@@ -121,58 +175,44 @@ impl Shim {
         Some(body)
     }
 
-    /// [`Shim::start`] on `backend`, with settings changed by `configure` (the blob
-    /// collector's interval and grace, say). Background work (the blob collector, built-in
-    /// buildpacks) is not started: a test that wants it runs it on `state`.
-    pub async fn start_on(
-        backend: Backend,
-        names: &[&str],
-        configure: impl FnOnce(&mut smelter_api_shim::Config),
-    ) -> Shim {
+    /// [`Shim::start`] as `setup` says.
+    pub async fn start_in(names: &[&str], setup: Setup<'_>) -> Shim {
+        // The operator's and api-shim's logs, shown with a failing test's output (RUST_LOG
+        // filters them).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn".into()),
+            )
+            .with_test_writer()
+            .try_init();
         let client = support::client().await;
         support::install_crds(&client).await;
         support::install_cf_roles().await;
         let root = support::namespace(&client, "cf-root").await;
+        let users = users_secret(&client, &root, names).await;
 
-        let mut users = BTreeMap::new();
-        let mut data = BTreeMap::new();
-        for (name, admin) in
-            std::iter::once(("admin", true)).chain(names.iter().map(|n| (*n, false)))
-        {
-            let guid = support::guid();
-            // Cost 4, bcrypt's minimum, keeps test logins fast; the chart uses the default.
-            let entry =
-                smelter_api_shim::auth::users::entry_json(&guid, PASSWORD, admin, 4).expect("hash");
-            data.insert(name.to_owned(), ByteString(entry.into_bytes()));
-            users.insert(name.to_owned(), guid);
-        }
-        let secret = Secret {
-            metadata: kube::api::ObjectMeta {
-                name: Some("smelter-users".into()),
-                ..Default::default()
-            },
-            data: Some(data),
-            ..Default::default()
-        };
-        Api::<Secret>::namespaced(client.clone(), &root)
-            .create(&PostParams::default(), &secret)
+        let listener = tokio::net::TcpListener::bind((setup.listen, 0))
             .await
-            .expect("users secret");
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
 
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let operator_shutdown = async move {
             let _ = stopped.await;
         };
+        let mut operator = smelter_operator::Config::new(root.clone());
+        (setup.operator)(&mut operator, &url);
         tokio::spawn(smelter_operator::run(
-            client.clone(),
-            smelter_operator::Config::new(root.clone()),
+            setup.operator_client.unwrap_or_else(|| client.clone()),
+            operator,
             smelter_operator::metrics::Metrics::default(),
             smelter_common::health::Health::new(Default::default()),
             operator_shutdown,
         ));
 
         let blobs = tempfile::tempdir().expect("blobstore dir").keep();
-        let blobstore = match backend {
+        let blobstore = match setup.backend {
             Backend::Filesystem => {
                 smelter_api_shim::config::BlobstoreConfig::Filesystem(blobs.clone())
             }
@@ -187,16 +227,12 @@ impl Shim {
             max_package_bytes: MAX_PACKAGE_BYTES,
             ..Default::default()
         };
-        configure(&mut config);
+        (setup.api_shim)(&mut config);
         let state =
             smelter_api_shim::build_state(support::kube_config().await, config, Default::default())
                 .await
                 .expect("api-shim state");
         state.caches.wait_until_ready().await.expect("caches sync");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let router = smelter_api_shim::router(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         // Wait for the users Secret to reach the cache.
@@ -364,6 +400,38 @@ impl Shim {
         )
         .await
     }
+}
+
+/// The Secret `smelter-users` in `root` with `admin` (a CF admin) and `names` (no roles), all
+/// with [`PASSWORD`]; returns each user's GUID by name.
+async fn users_secret(
+    client: &kube::Client,
+    root: &str,
+    names: &[&str],
+) -> BTreeMap<String, String> {
+    let mut users = BTreeMap::new();
+    let mut data = BTreeMap::new();
+    for (name, admin) in std::iter::once(("admin", true)).chain(names.iter().map(|n| (*n, false))) {
+        let guid = support::guid();
+        // Cost 4, bcrypt's minimum, keeps test logins fast; the chart uses the default.
+        let entry =
+            smelter_api_shim::auth::users::entry_json(&guid, PASSWORD, admin, 4).expect("hash");
+        data.insert(name.to_owned(), ByteString(entry.into_bytes()));
+        users.insert(name.to_owned(), guid);
+    }
+    let secret = Secret {
+        metadata: kube::api::ObjectMeta {
+            name: Some("smelter-users".into()),
+            ..Default::default()
+        },
+        data: Some(data),
+        ..Default::default()
+    };
+    Api::<Secret>::namespaced(client.clone(), root)
+        .create(&PostParams::default(), &secret)
+        .await
+        .expect("users secret");
+    users
 }
 
 pub fn urlencode(s: &str) -> String {
