@@ -42,6 +42,7 @@ pub mod state;
 pub mod uaa;
 pub mod upload;
 pub mod users;
+pub mod warnings;
 pub mod write;
 
 use axum::{Router, extract::Request, middleware::Next, response::Response};
