@@ -102,6 +102,7 @@ pub fn app_manifest(state: &AppState, app: &App, env: BTreeMap<String, String>) 
                     health_check_http_endpoint: p.health_check.endpoint.clone(),
                     health_check_invocation_timeout: p.health_check.invocation_timeout,
                     timeout: p.health_check.timeout,
+                    unsupported: Default::default(),
                 })
                 .collect(),
         ),

@@ -15,12 +15,13 @@ use crate::{
     manifest::{self, AppManifest, ProcessManifest},
     routes, spaces,
     state::AppState,
+    warnings::Warnings,
 };
 use axum::{
     Router,
     body::Bytes,
     extract::{Path, State},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::post,
 };
 use serde_json::Value;
@@ -44,8 +45,12 @@ async fn apply(
     let manifest = manifest::parse(&bytes)?;
     let access = Access::of(&caller, &state.caches);
     spaces::visible(&state, &access, &space)?;
+    // CC sends no warnings for manifests: it does everything a manifest asks. Smelter says
+    // what it ignored, in the header of this response, since the work is done before it.
+    let mut warnings = Warnings::new();
     for app in &manifest.applications {
-        apply_app(&state, &caller, &space, app).await.map_err(|e| {
+        warnings.extend(manifest::warnings(app));
+        let applied = apply_app(&state, &caller, &space, app).await.map_err(|e| {
             // CC reports manifest failures per app; the CLI prints the detail as is.
             if e.status.is_client_error() && e.status.as_u16() != 403 {
                 ApiError::unprocessable(format!("For application '{}': {}", app.name, e.detail))
@@ -53,12 +58,13 @@ async fn apply(
                 e
             }
         })?;
+        warnings.extend(applied);
     }
-    Ok(jobs::accepted_complete(
-        &base,
-        jobs::Operation::ApplyManifest,
-        &space,
-    ))
+    Ok((
+        warnings,
+        jobs::accepted_complete(&base, jobs::Operation::ApplyManifest, &space),
+    )
+        .into_response())
 }
 
 fn health_check(
@@ -138,6 +144,8 @@ fn top_level_web(app: &AppManifest) -> ProcessManifest {
         health_check_http_endpoint: app.health_check_http_endpoint.clone(),
         health_check_invocation_timeout: app.health_check_invocation_timeout,
         timeout: app.timeout,
+        // The app's own unsupported keys are warned about as the app's.
+        unsupported: Default::default(),
     }
 }
 
@@ -274,7 +282,7 @@ async fn apply_app(
     caller: &Caller,
     space: &str,
     m: &AppManifest,
-) -> ApiResult<()> {
+) -> ApiResult<Warnings> {
     let services = wanted_services(state, space, m)?;
     // Everything that can be refused is checked before the first write, so a rejected
     // manifest changes nothing.
@@ -335,10 +343,12 @@ async fn apply_app(
             app
         }
     };
-    if let Some(wanted) = wanted {
-        map_routes(state, caller, &app, &wanted).await?;
-    }
-    bind_services(state, caller, &app, &services).await
+    let warnings = match wanted {
+        Some(wanted) => map_routes(state, caller, &app, &wanted).await?,
+        None => Warnings::new(),
+    };
+    bind_services(state, caller, &app, &services).await?;
+    Ok(warnings)
 }
 
 /// A manifest `services:` entry: a name, or `{name, binding_name, parameters}`.
@@ -408,9 +418,10 @@ async fn map_routes(
     caller: &Caller,
     app: &App,
     wanted: &[(String, String, String)],
-) -> ApiResult<()> {
+) -> ApiResult<Warnings> {
     let app_guid = app.metadata.name.clone().unwrap_or_default();
     let space = space_guid(app).to_owned();
+    let mut warnings = Warnings::new();
     for (host, domain_guid, path) in wanted {
         let existing = state.caches.routes.state().into_iter().find(|r| {
             &r.spec.host == host && &r.spec.domain_guid == domain_guid && &r.spec.path == path
@@ -443,7 +454,8 @@ async fn map_routes(
             weight: None,
             protocol: None,
         };
-        routes::add(state, caller, &route, vec![dest]).await?;
+        let (_, added) = routes::add(state, caller, &route, vec![dest]).await?;
+        warnings.extend(added);
     }
     let mapped: Vec<_> = state
         .caches
@@ -462,7 +474,7 @@ async fn map_routes(
             routes::replace(state, caller, r).await?;
         }
     }
-    Ok(())
+    Ok(warnings)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::{
     present,
     query::{Accepts, ListQuery},
     state::AppState,
+    warnings::{self, Warnings},
 };
 use axum::{
     Json, Router,
@@ -304,6 +305,15 @@ fn apply_scale(p: &mut Process, req: &ScaleRequest) -> ApiResult<()> {
     Ok(())
 }
 
+/// A limit other than -1 (unlimited) is recorded, not enforced.
+fn scale_warnings(req: &ScaleRequest) -> Warnings {
+    req.log_rate_limit_in_bytes_per_second
+        .filter(|l| *l != -1)
+        .map(|_| warnings::LOG_RATE_LIMIT_NOT_ENFORCED)
+        .into_iter()
+        .collect()
+}
+
 /// Writes `p` into its app, as the caller.
 async fn save(
     state: &AppState,
@@ -324,13 +334,13 @@ async fn scale(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find(&state, &access, &guid)?;
     apply_scale(&mut p, &req)?;
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok(Json(present(&app, &p, &base)))
+    Ok((scale_warnings(&req), Json(present(&app, &p, &base))))
 }
 
 async fn scale_for_app(
@@ -339,13 +349,13 @@ async fn scale_for_app(
     base: BaseUrl,
     Path((guid, type_)): Path<(String, String)>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find_for_app(&state, &access, &guid, &type_)?;
     apply_scale(&mut p, &req)?;
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok(Json(present(&app, &p, &base)))
+    Ok((scale_warnings(&req), Json(present(&app, &p, &base))))
 }
 
 #[derive(Deserialize)]
@@ -354,9 +364,13 @@ struct HealthCheckData {
     timeout: Option<i32>,
     invocation_timeout: Option<i32>,
     endpoint: Option<String>,
-    #[allow(dead_code)]
+    /// Accepted as CC accepts it; see [`INTERVAL_IGNORED`].
     interval: Option<i32>,
 }
+
+/// Instances are probed at fixed periods (the operator's LRP workload), not at a chosen
+/// interval.
+const INTERVAL_IGNORED: &str = "Health check intervals are not supported by Smelter and were ignored: instances are checked at fixed intervals.";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -421,7 +435,7 @@ async fn update(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: UpdateProcess = body::parse(
         &bytes,
         &[
@@ -431,6 +445,16 @@ async fn update(
             "metadata",
         ],
     )?;
+    let interval_given = |h: &Option<HealthCheckRequest>| {
+        h.as_ref()
+            .and_then(|h| h.data.as_ref())
+            .is_some_and(|d| d.interval.is_some())
+    };
+    let warnings: Warnings = (interval_given(&req.health_check)
+        || interval_given(&req.readiness_health_check))
+    .then_some(INTERVAL_IGNORED)
+    .into_iter()
+    .collect();
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find(&state, &access, &guid)?;
     if let Some(command) = req.command {
@@ -447,7 +471,7 @@ async fn update(
         p.readiness_health_check = Some(merge_health_check(&current, h)?);
     }
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok(Json(present(&app, &p, &base)))
+    Ok((warnings, Json(present(&app, &p, &base))))
 }
 
 fn state_name(s: &InstanceState) -> &'static str {

@@ -1,6 +1,6 @@
 //! `/v3/routes/:guid/destinations`: the app processes a route sends traffic to.
 
-use super::{replace, space_of, visible};
+use super::{domain_name, replace, space_of, url, visible};
 use crate::{
     access::Access,
     apps,
@@ -9,6 +9,7 @@ use crate::{
     errors::{ApiError, ApiResult},
     links::BaseUrl,
     state::AppState,
+    warnings::Warnings,
 };
 use axum::{
     Json,
@@ -121,25 +122,27 @@ fn destinations_from(
 }
 
 /// Adds destinations to a route; ones already there (same app, process and port) are kept as
-/// they are, as CC does. Shared with apply_manifest.
+/// they are, as CC does. Shared with apply_manifest, which passes the warnings on.
 pub async fn add(
     state: &AppState,
     caller: &Caller,
     route: &Route,
     new: Vec<Destination>,
-) -> ApiResult<Route> {
+) -> ApiResult<(Route, Warnings)> {
     let mut r = route.clone();
-    for d in new {
+    for d in &new {
         let same = |x: &Destination| {
             x.app_guid == d.app_guid
                 && x.process_type == d.process_type
                 && x.port.unwrap_or(8080) == d.port.unwrap_or(8080)
         };
         if !r.spec.destinations.iter().any(same) {
-            r.spec.destinations.push(d);
+            r.spec.destinations.push(d.clone());
         }
     }
-    replace(state, caller, r).await
+    let updated = replace(state, caller, r).await?;
+    let warnings = warnings_of(state, &updated, &new);
+    Ok((updated, warnings))
 }
 
 pub(super) async fn add_destinations(
@@ -148,13 +151,13 @@ pub(super) async fn add_destinations(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
     let access = Access::of(&caller, &state.caches);
     let route = visible(&state, &access, &guid)?;
     let new = destinations_from(&state, &access, &route, req.destinations)?;
-    let updated = add(&state, &caller, &route, new).await?;
-    Ok(Json(present_destinations(&updated, &base)))
+    let (updated, warnings) = add(&state, &caller, &route, new).await?;
+    Ok((warnings, Json(present_destinations(&updated, &base))))
 }
 
 pub(super) async fn replace_destinations(
@@ -163,14 +166,65 @@ pub(super) async fn replace_destinations(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
     let access = Access::of(&caller, &state.caches);
     let route = visible(&state, &access, &guid)?;
     let mut r = (*route).clone();
     r.spec.destinations = destinations_from(&state, &access, &route, req.destinations)?;
+    let new = r.spec.destinations.clone();
     let updated = replace(&state, &caller, r).await?;
-    Ok(Json(present_destinations(&updated, &base)))
+    let warnings = warnings_of(&state, &updated, &new);
+    Ok((warnings, Json(present_destinations(&updated, &base))))
+}
+
+/// [`warnings`] for a route just changed, with its URL and its apps' names from the caches.
+fn warnings_of(state: &AppState, route: &Route, requested: &[Destination]) -> Warnings {
+    let apps = state.caches.apps.state();
+    let app_name = |guid: &str| {
+        apps.iter()
+            .find(|a| {
+                a.metadata.name.as_deref() == Some(guid)
+                    && a.metadata.namespace.as_deref() == Some(space_of(route))
+            })
+            .map(|a| a.spec.name.clone())
+            .unwrap_or_else(|| guid.to_owned())
+    };
+    let url = url(
+        &route.spec.host,
+        &domain_name(state, route),
+        &route.spec.path,
+    );
+    warnings(&url, &route.spec.destinations, requested, app_name)
+}
+
+/// What Smelter does not do with destinations CC accepts (pure). A route becomes one Ingress
+/// whose backend is the Service of the route's first destination, so the others get no
+/// traffic (and weights do not matter); the ingress controller speaks HTTP/1.1 to apps.
+fn warnings(
+    url: &str,
+    destinations: &[Destination],
+    requested: &[Destination],
+    app_name: impl Fn(&str) -> String,
+) -> Warnings {
+    let mut out = Warnings::new();
+    if let [first, _, ..] = destinations {
+        out.push(format!(
+            "Route '{url}' has {} destinations; Smelter sends all of its traffic to the first (app '{}', process '{}') and none to the others.",
+            destinations.len(),
+            app_name(&first.app_guid),
+            first.process_type,
+        ));
+    }
+    for d in requested {
+        if d.protocol.as_deref() == Some("http2") {
+            out.push(format!(
+                "Destination protocol 'http2' is not supported by Smelter; route '{url}' reaches app '{}' over HTTP/1.1.",
+                app_name(&d.app_guid)
+            ));
+        }
+    }
+    out
 }
 
 pub(super) async fn remove_destination(
@@ -190,4 +244,42 @@ pub(super) async fn remove_destination(
     }
     replace(&state, &caller, r).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dest(app: &str, protocol: Option<&str>) -> Destination {
+        Destination {
+            guid: format!("d-{app}"),
+            app_guid: app.into(),
+            process_type: "web".into(),
+            port: None,
+            weight: None,
+            protocol: protocol.map(String::from),
+        }
+    }
+
+    #[test]
+    fn warns_of_destinations_that_get_no_traffic_and_of_http2() {
+        let name = |guid: &str| format!("{guid}-name");
+        let (blue, green) = (dest("blue", None), dest("green", Some("http2")));
+        assert!(
+            warnings(
+                "r.example.com",
+                std::slice::from_ref(&blue),
+                std::slice::from_ref(&blue),
+                name
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            warnings("r.example.com", &[blue, green.clone()], &[green], name).as_slice(),
+            [
+                "Route 'r.example.com' has 2 destinations; Smelter sends all of its traffic to the first (app 'blue-name', process 'web') and none to the others.",
+                "Destination protocol 'http2' is not supported by Smelter; route 'r.example.com' reaches app 'green-name' over HTTP/1.1.",
+            ]
+        );
+    }
 }

@@ -14,6 +14,7 @@ use crate::{
     query::{Accepts, ListQuery},
     spaces,
     state::AppState,
+    warnings::Warnings,
 };
 use axum::{
     Json, Router,
@@ -284,6 +285,28 @@ struct CreateRoute {
     relationships: RouteRelationships,
     #[serde(default)]
     metadata: MetadataRequest,
+    #[serde(default)]
+    port: Option<i64>,
+    #[serde(default)]
+    options: Option<serde_json::Map<String, Value>>,
+}
+
+/// Route options (CC's `loadbalancing`) are accepted, as CC accepts them, but an Ingress has
+/// no per-route balancing, so the ingress controller's own applies; the route shows `{}`.
+fn option_warnings(options: Option<&serde_json::Map<String, Value>>) -> Warnings {
+    let set: Vec<String> = options
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| format!("'{k}'"))
+        .collect();
+    if set.is_empty() {
+        return Warnings::new();
+    }
+    Warnings::from_iter([format!(
+        "Route options are not supported by Smelter and were ignored: {}",
+        set.join(", ")
+    )])
 }
 
 /// CC's duplicate-route message (the CLI looks for "Route already exists").
@@ -392,6 +415,12 @@ async fn create(
             "options",
         ],
     )?;
+    // Every Smelter domain is an HTTP domain (there are no router groups).
+    if req.port.is_some() {
+        return Err(ApiError::unprocessable(
+            "Routes with protocol 'http' do not support ports.",
+        ));
+    }
     let route = create_route(
         &state,
         &caller,
@@ -402,7 +431,12 @@ async fn create(
         &req.metadata,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(present(&state, &route, &base))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        option_warnings(req.options.as_ref()),
+        Json(present(&state, &route, &base)),
+    )
+        .into_response())
 }
 
 /// Writes a changed route back as the caller and waits until the cache has it.
@@ -414,6 +448,8 @@ pub async fn replace(state: &AppState, caller: &Caller, route: Route) -> ApiResu
 struct UpdateRoute {
     #[serde(default)]
     metadata: MetadataRequest,
+    #[serde(default)]
+    options: Option<serde_json::Map<String, Value>>,
 }
 
 async fn update(
@@ -422,13 +458,16 @@ async fn update(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: UpdateRoute = body::parse(&bytes, &["metadata", "options"])?;
     let access = Access::of(&caller, &state.caches);
     let mut route = (*visible(&state, &access, &guid)?).clone();
     body::apply_metadata(&mut route.metadata, &req.metadata);
     let updated = replace(&state, &caller, route).await?;
-    Ok(Json(present(&state, &updated, &base)))
+    Ok((
+        option_warnings(req.options.as_ref()),
+        Json(present(&state, &updated, &base)),
+    ))
 }
 
 async fn delete(
@@ -467,5 +506,18 @@ mod tests {
         );
         assert!(check_host("my_app-1").is_ok() && check_host("*").is_ok());
         assert!(check_host("bad host").is_err() && check_host(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn route_options_are_warned_of_as_ignored() {
+        let options = |v: Value| v.as_object().cloned();
+        assert!(option_warnings(None).is_empty());
+        assert!(option_warnings(options(json!({})).as_ref()).is_empty());
+        assert!(option_warnings(options(json!({ "loadbalancing": null })).as_ref()).is_empty());
+        assert_eq!(
+            option_warnings(options(json!({ "loadbalancing": "least-connection" })).as_ref())
+                .as_slice(),
+            ["Route options are not supported by Smelter and were ignored: 'loadbalancing'"]
+        );
     }
 }
