@@ -1,7 +1,11 @@
 //! `X-Cf-Warnings`: what the api-shim tells the cf CLI it accepted but does not do, encoded as
 //! Cloud Controller encodes it (each warning CGI-escaped, joined by commas, in one header).
 
-use crate::harness::{Reply, Shim};
+use crate::{
+    harness::{Reply, Shim},
+    manifests::apply,
+    upload::app,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -30,31 +34,6 @@ fn warnings(reply: &Reply) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-async fn apply(shim: &Shim, token: &str, space: &str, yaml: &str) -> Reply {
-    shim.raw(
-        Method::POST,
-        &format!("/v3/spaces/{space}/actions/apply_manifest"),
-        Some(token),
-        Some(("application/x-yaml", yaml.as_bytes().to_vec())),
-        false,
-    )
-    .await
-}
-
-async fn app(shim: &Shim, token: &str, space: &str, name: &str) -> String {
-    let r = shim
-        .call(
-            Method::POST,
-            "/v3/apps",
-            token,
-            Some(json!({ "name": name, "relationships": { "space": { "data": { "guid": space } } } })),
-        )
-        .await;
-    assert_eq!(r.status, 201, "create app: {}", r.body);
-    assert_eq!(raw_header(&r), None, "nothing to warn of");
-    r.body["guid"].as_str().expect("guid").to_owned()
 }
 
 #[tokio::test]
