@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod app_env;
+pub mod app_manifest;
 pub mod apply_manifest;
 pub mod apps;
 pub mod auth;
@@ -42,6 +43,7 @@ pub mod state;
 pub mod uaa;
 pub mod upload;
 pub mod users;
+pub mod warnings;
 pub mod write;
 
 use axum::{Router, extract::Request, middleware::Next, response::Response};
@@ -225,6 +227,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(service_bindings::routes())
         .merge(packages::routes())
         .merge(apply_manifest::routes())
+        .merge(app_manifest::routes())
         .merge(builds::routes())
         .merge(buildpacks::routes(state.limits.max_package_bytes))
         .merge(droplets::routes())

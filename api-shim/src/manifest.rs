@@ -1,7 +1,11 @@
 //! CF app manifests (`applications:` YAML): parsing into typed form, size units, route URLs,
-//! and rendering an app back into a manifest. Pure: no I/O, table-tested.
+//! the warnings for what Smelter accepts but does not do, and rendering an app back into a
+//! manifest. Pure: no I/O, table-tested.
 
-use crate::errors::{ApiError, ApiResult};
+use crate::{
+    errors::{ApiError, ApiResult},
+    warnings::{self, Warnings},
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -21,24 +25,52 @@ pub struct AppManifest {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instances: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub memory: Option<String>,
-    #[serde(default, alias = "disk_quota", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub disk_quota: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub log_rate_limit_per_second: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buildpacks: Option<Vec<String>>,
     /// Deprecated single buildpack.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buildpack: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stack: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub command: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub health_check_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub health_check_http_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_invocation_timeout: Option<i32>,
@@ -69,6 +101,10 @@ pub struct AppManifest {
     pub lifecycle: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidecars: Option<Vec<serde_norway::Value>>,
+    /// Keys Smelter does not know (CC's `readiness-health-check-type` or `features`, a typo):
+    /// kept only to warn that they were ignored.
+    #[serde(flatten, skip_serializing)]
+    pub unsupported: BTreeMap<String, serde_norway::Value>,
 }
 
 /// A route of an app manifest: `host.domain/path`.
@@ -87,22 +123,49 @@ pub struct ProcessManifest {
     pub type_: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instances: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub memory: Option<String>,
-    #[serde(default, alias = "disk_quota", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub disk_quota: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub log_rate_limit_per_second: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub command: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub health_check_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub health_check_http_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check_invocation_timeout: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i32>,
+    /// Keys Smelter does not know (CC's `user`, say), kept only to warn that they were ignored.
+    #[serde(flatten, skip_serializing)]
+    pub unsupported: BTreeMap<String, serde_norway::Value>,
 }
 
 /// Manifest metadata.
@@ -114,9 +177,25 @@ pub struct MetadataManifest {
     pub annotations: BTreeMap<String, Option<String>>,
 }
 
+/// YAML leaves `-1` or `1024` unquoted; CC reads such a scalar where it expects a string (the
+/// CLI's Go structs do too), so a number or boolean there stands for its text.
+fn scalar<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error;
+    Ok(match Option::<serde_norway::Value>::deserialize(d)? {
+        None | Some(serde_norway::Value::Null) => None,
+        Some(serde_norway::Value::String(s)) => Some(s),
+        Some(serde_norway::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_norway::Value::Bool(b)) => Some(b.to_string()),
+        Some(_) => return Err(D::Error::custom("invalid type: expected a string")),
+    })
+}
+
 /// Parses a manifest body, with CC's error for bad YAML.
 pub fn parse(body: &[u8]) -> ApiResult<Manifest> {
-    let manifest: Manifest = serde_norway::from_slice(body)
+    let mut value: serde_norway::Value = serde_norway::from_slice(body)
+        .map_err(|e| ApiError::message_parse(format!("invalid YAML: {e}")))?;
+    dash_keys(&mut value);
+    let manifest: Manifest = serde_norway::from_value(value)
         .map_err(|e| ApiError::message_parse(format!("invalid YAML: {e}")))?;
     if manifest.applications.is_empty() {
         return Err(ApiError::unprocessable(
@@ -135,6 +214,113 @@ pub fn parse(body: &[u8]) -> ApiResult<Manifest> {
         }
     }
     Ok(manifest)
+}
+
+/// CC reads every key of an application and of its processes with underscores in place of
+/// dashes (`AppManifestMessage.underscore_keys`), so `disk_quota` and `disk-quota`, or
+/// `health_check_type` and `health-check-type`, are the same key; the later one wins, as in
+/// CC's hash. Smelter's keys are the dashed ones the CLI writes.
+fn dash_keys(manifest: &mut serde_norway::Value) {
+    fn dashed(map: &mut serde_norway::Mapping) {
+        let entries = std::mem::take(map);
+        for (k, v) in entries {
+            let k = match k {
+                serde_norway::Value::String(k) => serde_norway::Value::String(k.replace('_', "-")),
+                other => other,
+            };
+            map.insert(k, v);
+        }
+    }
+    let apps = manifest
+        .get_mut("applications")
+        .and_then(|a| a.as_sequence_mut());
+    for app in apps.into_iter().flatten() {
+        if let Some(app) = app.as_mapping_mut() {
+            dashed(app);
+            let processes = app.get_mut("processes").and_then(|p| p.as_sequence_mut());
+            for p in processes.into_iter().flatten() {
+                if let Some(p) = p.as_mapping_mut() {
+                    dashed(p);
+                }
+            }
+        }
+    }
+}
+
+/// The warnings for what an application entry asks for that Smelter accepts but does not do,
+/// each prefixed with the app's name as CC prefixes manifest errors. CC sends none for
+/// manifests (it implements all of these); a user is better told than left to find out.
+pub fn warnings(app: &AppManifest) -> Warnings {
+    let prefix = format!("For application '{}': ", app.name);
+    let mut out = Warnings::new();
+    let mut ignored: Vec<&str> = app.unsupported.keys().map(String::as_str).collect();
+    if app.sidecars.as_ref().is_some_and(|s| !s.is_empty()) {
+        ignored.push("sidecars");
+    }
+    // Smelter stages with buildpacks or runs a Docker image; `cnb` is neither.
+    if app
+        .lifecycle
+        .as_deref()
+        .is_some_and(|l| l != "buildpack" && l != "docker")
+    {
+        ignored.push("lifecycle");
+    }
+    ignored.sort_unstable();
+    if !ignored.is_empty() {
+        out.push(format!(
+            "{prefix}these manifest keys are not supported and were ignored: {}",
+            quoted(&ignored)
+        ));
+    }
+    for p in app.processes.iter().flatten() {
+        if !p.unsupported.is_empty() {
+            let keys: Vec<&str> = p.unsupported.keys().map(String::as_str).collect();
+            out.push(format!(
+                "{prefix}these keys of process '{}' are not supported and were ignored: {}",
+                p.type_,
+                quoted(&keys)
+            ));
+        }
+    }
+    let limited = |l: &Option<String>| l.as_deref().is_some_and(|l| l.trim() != "-1");
+    if limited(&app.log_rate_limit_per_second)
+        || app
+            .processes
+            .iter()
+            .flatten()
+            .any(|p| limited(&p.log_rate_limit_per_second))
+    {
+        out.push(format!("{prefix}{}", warnings::LOG_RATE_LIMIT_NOT_ENFORCED));
+    }
+    for r in app.routes.iter().flatten() {
+        if let Some(protocol) = r.protocol.as_deref().filter(|p| *p != "http1") {
+            out.push(format!(
+                "{prefix}route '{}' asks for protocol '{protocol}', which Smelter does not support; it is routed over HTTP/1.1.",
+                r.route
+            ));
+        }
+    }
+    for s in app.services.iter().flatten() {
+        if let Some(map) = s.as_mapping()
+            && map.contains_key("parameters")
+        {
+            let name = map.get("name").and_then(|n| n.as_str()).unwrap_or_default();
+            // CC's text for this request made to /v3/service_credential_bindings; from a
+            // manifest CC ignores the parameters silently. Smelter has only user-provided
+            // instances, so this is always the case.
+            out.push(format!(
+                "{prefix}Binding parameters are not supported for user-provided service instances; the parameters for '{name}' were ignored."
+            ));
+        }
+    }
+    out
+}
+
+fn quoted(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// CF sizes (`256M`, `1G`, `512MB`, `1024K`) in megabytes. A bare number is refused, as the
@@ -233,6 +419,46 @@ mod tests {
             Some(&["ruby_buildpack".to_owned()][..])
         );
         assert_eq!(app.disk_quota.as_deref(), Some("1G"));
+    }
+
+    #[test]
+    fn underscored_keys_are_the_dashed_ones_as_in_cc() {
+        let m = parse(b"applications:\n- name: a\n  health_check_type: http\n  disk-quota: 1G\n  disk_quota: 2G\n  env:\n    MY_VAR: x\n  processes:\n  - type: worker\n    health_check_type: process\n").unwrap();
+        let app = &m.applications[0];
+        assert_eq!(app.health_check_type.as_deref(), Some("http"));
+        assert_eq!(app.disk_quota.as_deref(), Some("2G"), "the later key wins");
+        assert!(
+            app.env.as_ref().unwrap().contains_key("MY_VAR"),
+            "env names are not keys of the manifest"
+        );
+        let worker = &app.processes.as_ref().unwrap()[0];
+        assert_eq!(worker.health_check_type.as_deref(), Some("process"));
+        assert!(app.unsupported.is_empty() && worker.unsupported.is_empty());
+    }
+
+    #[test]
+    fn warns_of_what_smelter_accepts_but_does_not_do() {
+        let yaml = b"applications:\n- name: dora\n  features: {ssh: true}\n  readiness_health_check_type: http\n  sidecars:\n  - name: s\n    command: ./s\n  lifecycle: cnb\n  log-rate-limit-per-second: 1K\n  routes:\n  - route: dora.example.com\n    protocol: http2\n  - route: dora2.example.com\n    protocol: http1\n  services:\n  - db\n  - name: cache\n    parameters: {size: 1}\n  processes:\n  - type: worker\n    user: vcap\n    log-rate-limit-per-second: -1\n";
+        let m = parse(yaml).unwrap();
+        let got = warnings(&m.applications[0]);
+        assert_eq!(
+            got.as_slice(),
+            [
+                "For application 'dora': these manifest keys are not supported and were ignored: 'features', 'lifecycle', 'readiness-health-check-type', 'sidecars'",
+                "For application 'dora': these keys of process 'worker' are not supported and were ignored: 'user'",
+                &format!(
+                    "For application 'dora': {}",
+                    warnings::LOG_RATE_LIMIT_NOT_ENFORCED
+                ),
+                "For application 'dora': route 'dora.example.com' asks for protocol 'http2', which Smelter does not support; it is routed over HTTP/1.1.",
+                "For application 'dora': Binding parameters are not supported for user-provided service instances; the parameters for 'cache' were ignored.",
+            ]
+        );
+        let plain = parse(b"applications:\n- name: a\n  memory: 64M\n  log-rate-limit-per-second: -1\n  lifecycle: buildpack\n  sidecars: []\n  path: .\n").unwrap();
+        assert!(
+            warnings(&plain.applications[0]).is_empty(),
+            "what Smelter does draws no warning"
+        );
     }
 
     #[test]

@@ -153,6 +153,7 @@ uploaded_files() {
   curl -fsS "http://127.0.0.1:$api_health/metrics" | awk '/^smelter_api_shim_uploaded_files_total/ { print $2 }'
 }
 check "cf push --no-start" --expect "requested state: +stopped" -- "$cf" push pushed -p "$appdir" --no-start -b binary_buildpack -m 64M
+refute "a plain push draws no warning" "not supported|ignored|not enforced"
 first_upload=$(uploaded_files)
 check "the package is READY" --expect '"state":"READY"' -- "$cf" curl "/v3/packages?app_guids=$("$cf" app pushed --guid)&states=READY"
 check "cf push --no-start of the same directory" --expect "requested state: +stopped" -- "$cf" push pushed -p "$appdir" --no-start
@@ -162,6 +163,21 @@ if [[ ${first_upload%.*} -ge 3 && ${second_upload%.*} -eq ${first_upload%.*} ]];
 else
   e2e_failed=$((e2e_failed + 1)); echo "FAIL uploaded files: first push $first_upload, after the second $second_upload" >&2
 fi
+# The api-shim says what it accepted but ignored in X-Cf-Warnings; the CLI prints each warning.
+cat >"$work/manifest.yml" <<'YAML'
+applications:
+- name: pushed
+  sidecars:
+  - name: side
+    command: ./run.sh
+YAML
+check "cf push prints the api-shim's warning of an ignored manifest key" \
+  --expect "^For application 'pushed': these manifest keys are not supported and were ignored: 'sidecars'$" \
+  --expect "requested state: +stopped" -- "$cf" push -f "$work/manifest.yml" -p "$appdir" --no-start
+check "cf create-route prints the warning of an ignored route option" \
+  --expect "^Route options are not supported by Smelter and were ignored: 'loadbalancing'$" \
+  --expect "Route optioned\.apps\.smelter\.test has been created" -- \
+  "$cf" create-route apps.smelter.test --hostname optioned -o loadbalancing=least-connection
 check "cf app shows the pushed app's route" --expect "routes: +pushed\.apps\.smelter\.test" -- "$cf" app pushed
 check "cf delete -f -r the pushed app" --expect "OK" -- "$cf" delete pushed -f -r
 check "cf delete-space" --expect "OK" -- "$cf" delete-space other -o e2e-org -f

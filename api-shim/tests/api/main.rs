@@ -14,3 +14,4 @@ mod roles;
 mod services;
 mod staging;
 mod upload;
+mod warnings;

@@ -4,7 +4,12 @@ use crate::harness::Shim;
 use reqwest::Method;
 use serde_json::json;
 
-async fn apply(shim: &Shim, token: &str, space: &str, yaml: &str) -> crate::harness::Reply {
+pub(crate) async fn apply(
+    shim: &Shim,
+    token: &str,
+    space: &str,
+    yaml: &str,
+) -> crate::harness::Reply {
     shim.raw(
         Method::POST,
         &format!("/v3/spaces/{space}/actions/apply_manifest"),

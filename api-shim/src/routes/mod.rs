@@ -14,6 +14,7 @@ use crate::{
     query::{Accepts, ListQuery},
     spaces,
     state::AppState,
+    warnings::Warnings,
 };
 use axum::{
     Json, Router,
@@ -26,8 +27,16 @@ use axum::{
 use kube::Api;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use smelter_crds::{Route, RouteSpec, labels, route::Destination};
+use smelter_crds::{Route, RouteSpec, labels};
 use std::sync::Arc;
+
+mod destinations;
+
+pub use destinations::add;
+use destinations::{
+    add_destinations, list_destinations, present_destination, remove_destination,
+    replace_destinations,
+};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -64,16 +73,6 @@ fn domain_name(state: &AppState, r: &Route) -> String {
         .find(|d| d.metadata.name.as_deref() == Some(r.spec.domain_guid.as_str()))
         .map(|d| d.spec.name.clone())
         .unwrap_or_default()
-}
-
-fn present_destination(d: &Destination) -> Value {
-    json!({
-        "guid": d.guid,
-        "app": { "guid": d.app_guid, "process": { "type": d.process_type } },
-        "weight": d.weight,
-        "port": d.port.unwrap_or(8080),
-        "protocol": d.protocol.clone().unwrap_or_else(|| "http1".into()),
-    })
 }
 
 /// CC's route JSON.
@@ -286,6 +285,28 @@ struct CreateRoute {
     relationships: RouteRelationships,
     #[serde(default)]
     metadata: MetadataRequest,
+    #[serde(default)]
+    port: Option<i64>,
+    #[serde(default)]
+    options: Option<serde_json::Map<String, Value>>,
+}
+
+/// Route options (CC's `loadbalancing`) are accepted, as CC accepts them, but an Ingress has
+/// no per-route balancing, so the ingress controller's own applies; the route shows `{}`.
+fn option_warnings(options: Option<&serde_json::Map<String, Value>>) -> Warnings {
+    let set: Vec<String> = options
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| format!("'{k}'"))
+        .collect();
+    if set.is_empty() {
+        return Warnings::new();
+    }
+    Warnings::from_iter([format!(
+        "Route options are not supported by Smelter and were ignored: {}",
+        set.join(", ")
+    )])
 }
 
 /// CC's duplicate-route message (the CLI looks for "Route already exists").
@@ -394,6 +415,12 @@ async fn create(
             "options",
         ],
     )?;
+    // Every Smelter domain is an HTTP domain (there are no router groups).
+    if req.port.is_some() {
+        return Err(ApiError::unprocessable(
+            "Routes with protocol 'http' do not support ports.",
+        ));
+    }
     let route = create_route(
         &state,
         &caller,
@@ -404,7 +431,12 @@ async fn create(
         &req.metadata,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(present(&state, &route, &base))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        option_warnings(req.options.as_ref()),
+        Json(present(&state, &route, &base)),
+    )
+        .into_response())
 }
 
 /// Writes a changed route back as the caller and waits until the cache has it.
@@ -416,6 +448,8 @@ pub async fn replace(state: &AppState, caller: &Caller, route: Route) -> ApiResu
 struct UpdateRoute {
     #[serde(default)]
     metadata: MetadataRequest,
+    #[serde(default)]
+    options: Option<serde_json::Map<String, Value>>,
 }
 
 async fn update(
@@ -424,13 +458,16 @@ async fn update(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: UpdateRoute = body::parse(&bytes, &["metadata", "options"])?;
     let access = Access::of(&caller, &state.caches);
     let mut route = (*visible(&state, &access, &guid)?).clone();
     body::apply_metadata(&mut route.metadata, &req.metadata);
     let updated = replace(&state, &caller, route).await?;
-    Ok(Json(present(&state, &updated, &base)))
+    Ok((
+        option_warnings(req.options.as_ref()),
+        Json(present(&state, &updated, &base)),
+    ))
 }
 
 async fn delete(
@@ -451,167 +488,6 @@ async fn delete(
     Ok(jobs::accepted(&base, jobs::Operation::RouteDelete, &guid))
 }
 
-fn present_destinations(r: &Route, base: &BaseUrl) -> Value {
-    let guid = r.metadata.name.clone().unwrap_or_default();
-    json!({
-        "destinations": r.spec.destinations.iter().map(present_destination).collect::<Vec<_>>(),
-        "links": { "self": base.link(&format!("/v3/routes/{guid}/destinations")), "route": base.link(&format!("/v3/routes/{guid}")) },
-    })
-}
-
-async fn list_destinations(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let r = visible(&state, &access, &guid)?;
-    Ok(Json(present_destinations(&r, &base)))
-}
-
-#[derive(Deserialize)]
-struct ProcessRef {
-    #[serde(rename = "type")]
-    type_: String,
-}
-
-#[derive(Deserialize)]
-struct AppRef {
-    guid: String,
-    process: Option<ProcessRef>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DestinationRequest {
-    app: AppRef,
-    port: Option<i32>,
-    weight: Option<i32>,
-    protocol: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct DestinationsRequest {
-    destinations: Vec<DestinationRequest>,
-}
-
-/// Turns requested destinations into stored ones, checking each app is in the route's space.
-fn destinations_from(
-    state: &AppState,
-    access: &Access,
-    route: &Route,
-    reqs: Vec<DestinationRequest>,
-) -> ApiResult<Vec<Destination>> {
-    reqs.into_iter()
-        .map(|d| {
-            let app = apps::visible(state, access, &d.app.guid).map_err(|_| {
-                ApiError::unprocessable(format!(
-                    "App with guid '{}' does not exist or you do not have access to it.",
-                    d.app.guid
-                ))
-            })?;
-            if apps::space_guid(&app) != space_of(route) {
-                return Err(ApiError::unprocessable(
-                    "Routes cannot be mapped to destinations in different spaces.",
-                ));
-            }
-            if d.protocol
-                .as_deref()
-                .is_some_and(|p| p != "http1" && p != "http2")
-            {
-                return Err(ApiError::unprocessable(
-                    "Destinations[0]: protocol must be 'http1' or 'http2'.",
-                ));
-            }
-            Ok(Destination {
-                guid: uuid::Uuid::new_v4().to_string(),
-                app_guid: d.app.guid,
-                process_type: d
-                    .app
-                    .process
-                    .map(|p| p.type_)
-                    .unwrap_or_else(|| "web".into()),
-                port: d.port,
-                weight: d.weight,
-                protocol: d.protocol,
-            })
-        })
-        .collect()
-}
-
-/// Adds destinations to a route; ones already there (same app, process and port) are kept as
-/// they are, as CC does. Shared with apply_manifest.
-pub async fn add(
-    state: &AppState,
-    caller: &Caller,
-    route: &Route,
-    new: Vec<Destination>,
-) -> ApiResult<Route> {
-    let mut r = route.clone();
-    for d in new {
-        let same = |x: &Destination| {
-            x.app_guid == d.app_guid
-                && x.process_type == d.process_type
-                && x.port.unwrap_or(8080) == d.port.unwrap_or(8080)
-        };
-        if !r.spec.destinations.iter().any(same) {
-            r.spec.destinations.push(d);
-        }
-    }
-    replace(state, caller, r).await
-}
-
-async fn add_destinations(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
-    let access = Access::of(&caller, &state.caches);
-    let route = visible(&state, &access, &guid)?;
-    let new = destinations_from(&state, &access, &route, req.destinations)?;
-    let updated = add(&state, &caller, &route, new).await?;
-    Ok(Json(present_destinations(&updated, &base)))
-}
-
-async fn replace_destinations(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
-    let access = Access::of(&caller, &state.caches);
-    let route = visible(&state, &access, &guid)?;
-    let mut r = (*route).clone();
-    r.spec.destinations = destinations_from(&state, &access, &route, req.destinations)?;
-    let updated = replace(&state, &caller, r).await?;
-    Ok(Json(present_destinations(&updated, &base)))
-}
-
-async fn remove_destination(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path((guid, dest)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let access = Access::of(&caller, &state.caches);
-    let route = visible(&state, &access, &guid)?;
-    let mut r = (*route).clone();
-    let before = r.spec.destinations.len();
-    r.spec.destinations.retain(|d| d.guid != dest);
-    if r.spec.destinations.len() == before {
-        return Err(ApiError::unprocessable(
-            "Unable to unmap route from destination. Ensure the route has a destination with this guid.",
-        ));
-    }
-    replace(&state, &caller, r).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,5 +506,18 @@ mod tests {
         );
         assert!(check_host("my_app-1").is_ok() && check_host("*").is_ok());
         assert!(check_host("bad host").is_err() && check_host(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn route_options_are_warned_of_as_ignored() {
+        let options = |v: Value| v.as_object().cloned();
+        assert!(option_warnings(None).is_empty());
+        assert!(option_warnings(options(json!({})).as_ref()).is_empty());
+        assert!(option_warnings(options(json!({ "loadbalancing": null })).as_ref()).is_empty());
+        assert_eq!(
+            option_warnings(options(json!({ "loadbalancing": "least-connection" })).as_ref())
+                .as_slice(),
+            ["Route options are not supported by Smelter and were ignored: 'loadbalancing'"]
+        );
     }
 }

@@ -1,6 +1,5 @@
 //! `/v3/processes` and `/v3/apps/:guid/processes`: an app's process types, their scale and
-//! health checks (kept in the App's spec), and their instances' stats (read from the LRP's
-//! ActualLRP status, which the operator keeps current).
+//! health checks (kept in the App's spec), and their instances' stats (`stats.rs`).
 
 use crate::{
     access::Access,
@@ -12,6 +11,7 @@ use crate::{
     present,
     query::{Accepts, ListQuery},
     state::AppState,
+    warnings::{self, Warnings},
 };
 use axum::{
     Json, Router,
@@ -19,16 +19,14 @@ use axum::{
     extract::{Path, RawQuery, State},
     routing::{get, post},
 };
-use kube::ResourceExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use smelter_crds::{
-    App, DesiredState, HealthCheck, Lrp, Process,
-    annotations::RESTARTED_AT,
-    common::HealthCheckType,
-    lrp::{InstanceState, LrpStatus},
-};
+use smelter_crds::{App, HealthCheck, Process, common::HealthCheckType};
 use std::sync::Arc;
+
+mod stats;
+
+use stats::{stats, stats_for_app};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -304,6 +302,15 @@ fn apply_scale(p: &mut Process, req: &ScaleRequest) -> ApiResult<()> {
     Ok(())
 }
 
+/// A limit other than -1 (unlimited) is recorded, not enforced.
+fn scale_warnings(req: &ScaleRequest) -> Warnings {
+    req.log_rate_limit_in_bytes_per_second
+        .filter(|l| *l != -1)
+        .map(|_| warnings::LOG_RATE_LIMIT_NOT_ENFORCED)
+        .into_iter()
+        .collect()
+}
+
 /// Writes `p` into its app, as the caller.
 async fn save(
     state: &AppState,
@@ -324,13 +331,13 @@ async fn scale(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find(&state, &access, &guid)?;
     apply_scale(&mut p, &req)?;
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok(Json(present(&app, &p, &base)))
+    Ok((scale_warnings(&req), Json(present(&app, &p, &base))))
 }
 
 async fn scale_for_app(
@@ -339,13 +346,13 @@ async fn scale_for_app(
     base: BaseUrl,
     Path((guid, type_)): Path<(String, String)>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find_for_app(&state, &access, &guid, &type_)?;
     apply_scale(&mut p, &req)?;
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok(Json(present(&app, &p, &base)))
+    Ok((scale_warnings(&req), Json(present(&app, &p, &base))))
 }
 
 #[derive(Deserialize)]
@@ -354,9 +361,13 @@ struct HealthCheckData {
     timeout: Option<i32>,
     invocation_timeout: Option<i32>,
     endpoint: Option<String>,
-    #[allow(dead_code)]
+    /// Accepted as CC accepts it; see [`INTERVAL_IGNORED`].
     interval: Option<i32>,
 }
+
+/// Instances are probed at fixed periods (the operator's LRP workload), not at a chosen
+/// interval.
+const INTERVAL_IGNORED: &str = "Health check intervals are not supported by Smelter and were ignored: instances are checked at fixed intervals.";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -421,7 +432,7 @@ async fn update(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<(Warnings, Json<Value>)> {
     let req: UpdateProcess = body::parse(
         &bytes,
         &[
@@ -431,6 +442,16 @@ async fn update(
             "metadata",
         ],
     )?;
+    let interval_given = |h: &Option<HealthCheckRequest>| {
+        h.as_ref()
+            .and_then(|h| h.data.as_ref())
+            .is_some_and(|d| d.interval.is_some())
+    };
+    let warnings: Warnings = (interval_given(&req.health_check)
+        || interval_given(&req.readiness_health_check))
+    .then_some(INTERVAL_IGNORED)
+    .into_iter()
+    .collect();
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find(&state, &access, &guid)?;
     if let Some(command) = req.command {
@@ -447,99 +468,7 @@ async fn update(
         p.readiness_health_check = Some(merge_health_check(&current, h)?);
     }
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok(Json(present(&app, &p, &base)))
-}
-
-fn state_name(s: &InstanceState) -> &'static str {
-    match s {
-        InstanceState::Down => "DOWN",
-        InstanceState::Starting => "STARTING",
-        InstanceState::Running => "RUNNING",
-        InstanceState::Crashed => "CRASHED",
-    }
-}
-
-/// CC's process stats: one entry per desired instance. A stopped app's instances are DOWN; a
-/// started one's come from the LRP's ActualLRP status once that status is about this start
-/// (see [`current_status`]); until then they are STARTING, as CC reports a start Diego has not
-/// placed yet.
-fn stats_of(state: &AppState, app: &App, p: &Process) -> Value {
-    let lrp = state.caches.lrps.state().into_iter().find(|l| {
-        l.metadata.name.as_deref() == Some(p.guid.as_str())
-            && l.metadata.namespace.as_deref() == Some(space_guid(app))
-    });
-    let running = app.spec.desired_state == DesiredState::Started;
-    let status = lrp.as_deref().and_then(|l| current_status(app, l));
-    let now = k8s_openapi::jiff::Timestamp::now();
-    let resources: Vec<Value> = (0..p.instances.max(0))
-        .map(|index| {
-            let actual = status
-                .filter(|_| running)
-                .and_then(|s| s.instances.iter().find(|i| i.index == index));
-            let state_str = match actual {
-                Some(a) => state_name(&a.state),
-                None if running => "STARTING",
-                None => "DOWN",
-            };
-            let uptime = actual
-                .filter(|a| a.state == InstanceState::Running)
-                .and_then(|a| a.since.as_ref())
-                .map(|t| now.as_second().saturating_sub(t.0.as_second()).max(0))
-                .unwrap_or(0);
-            json!({
-                "type": p.type_,
-                "index": index,
-                "state": state_str,
-                "host": actual.and_then(|a| a.address.clone()).unwrap_or_default(),
-                "uptime": uptime,
-                "mem_quota": p.memory_in_mb * 1024 * 1024,
-                "disk_quota": p.disk_in_mb * 1024 * 1024,
-                "log_rate_limit": p.log_rate_limit_in_bytes_per_second,
-                "fds_quota": 16384,
-                "isolation_segment": null,
-                "details": actual.and_then(|a| a.crash_reason.clone()),
-                "instance_ports": [],
-                "usage": {},
-                "routable": actual.map(|a| a.state == InstanceState::Running),
-            })
-        })
-        .collect();
-    json!({ "resources": resources })
-}
-
-/// The LRP's status, if it describes the app's latest start: the LRP is not being deleted (a
-/// stop's) and carries the app's `restarted-at` stamp (the operator has seen the start).
-/// Otherwise the status is of instances the start is replacing: `cf restart` and `cf start`
-/// poll until an instance is RUNNING, and would stop at the old ones (found by the CLI right
-/// after a restart, gone a moment later).
-fn current_status<'a>(app: &App, lrp: &'a Lrp) -> Option<&'a LrpStatus> {
-    let stamp = |annotations: &std::collections::BTreeMap<String, String>| {
-        annotations.get(RESTARTED_AT).cloned()
-    };
-    let status = lrp.status.as_ref()?;
-    let current = lrp.metadata.deletion_timestamp.is_none()
-        && stamp(app.annotations()) == stamp(lrp.annotations());
-    current.then_some(status)
-}
-
-async fn stats(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let (app, p) = find(&state, &access, &guid)?;
-    Ok(Json(stats_of(&state, &app, &p)))
-}
-
-async fn stats_for_app(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path((guid, type_)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let (app, p) = find_for_app(&state, &access, &guid, &type_)?;
-    Ok(Json(stats_of(&state, &app, &p)))
+    Ok((warnings, Json(present(&app, &p, &base))))
 }
 
 /// Sidecars are not supported; the CLI lists them for `cf app`, so the list is empty.
