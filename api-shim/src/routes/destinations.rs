@@ -195,27 +195,14 @@ fn warnings_of(state: &AppState, route: &Route, requested: &[Destination]) -> Wa
         &domain_name(state, route),
         &route.spec.path,
     );
-    warnings(&url, &route.spec.destinations, requested, app_name)
+    warnings(&url, requested, app_name)
 }
 
-/// What Smelter does not do with destinations CC accepts (pure). A route becomes one Ingress
-/// whose backend is the Service of the route's first destination, so the others get no
-/// traffic (and weights do not matter); the ingress controller speaks HTTP/1.1 to apps.
-fn warnings(
-    url: &str,
-    destinations: &[Destination],
-    requested: &[Destination],
-    app_name: impl Fn(&str) -> String,
-) -> Warnings {
+/// What Smelter does not do with destinations CC accepts (pure): the ingress controller
+/// speaks HTTP/1.1 to apps. (Every destination gets traffic: see the operator's route
+/// emitter.)
+fn warnings(url: &str, requested: &[Destination], app_name: impl Fn(&str) -> String) -> Warnings {
     let mut out = Warnings::new();
-    if let [first, _, ..] = destinations {
-        out.push(format!(
-            "Route '{url}' has {} destinations; Smelter sends all of its traffic to the first (app '{}', process '{}') and none to the others.",
-            destinations.len(),
-            app_name(&first.app_guid),
-            first.process_type,
-        ));
-    }
     for d in requested {
         if d.protocol.as_deref() == Some("http2") {
             out.push(format!(
@@ -262,22 +249,13 @@ mod tests {
     }
 
     #[test]
-    fn warns_of_destinations_that_get_no_traffic_and_of_http2() {
+    fn warns_of_http2_only() {
         let name = |guid: &str| format!("{guid}-name");
         let (blue, green) = (dest("blue", None), dest("green", Some("http2")));
-        assert!(
-            warnings(
-                "r.example.com",
-                std::slice::from_ref(&blue),
-                std::slice::from_ref(&blue),
-                name
-            )
-            .is_empty()
-        );
+        assert!(warnings("r.example.com", std::slice::from_ref(&blue), name).is_empty());
         assert_eq!(
-            warnings("r.example.com", &[blue, green.clone()], &[green], name).as_slice(),
+            warnings("r.example.com", &[blue, green], name).as_slice(),
             [
-                "Route 'r.example.com' has 2 destinations; Smelter sends all of its traffic to the first (app 'blue-name', process 'web') and none to the others.",
                 "Destination protocol 'http2' is not supported by Smelter; route 'r.example.com' reaches app 'green-name' over HTTP/1.1.",
             ]
         );
