@@ -11,7 +11,11 @@ use crate::{
 };
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::{Api, Resource, api::PostParams, runtime::reflector::Store};
+use kube::{
+    Api, Resource,
+    api::PostParams,
+    runtime::reflector::{ObjectRef, Store},
+};
 use serde::{Serialize, de::DeserializeOwned};
 use std::{fmt::Debug, time::Duration};
 
@@ -125,9 +129,10 @@ const REBASES: usize = 3;
 /// The object carries the cached resource version, so a change made meanwhile is a conflict,
 /// not a lost update. But controllers write status all the time (the operator's Route
 /// controller right after a route is created), and a status write also moves the resource
-/// version. So on a conflict, if the stored object differs from what is sent only in its status
-/// (the same generation, hence the same spec as the change was based on, and the same metadata),
-/// the change is re-sent on the new version.
+/// version. So on a conflict, if the stored object differs from the one the change was made to
+/// only in its status (the same generation, hence the same spec, and the same metadata), the
+/// change is re-sent on the new version. (The operator writes an App's status whenever its
+/// LRPs change, so `cf start` right after `cf push` meets one about half the time.)
 pub async fn replace<K>(
     state: &AppState,
     caller: &Caller,
@@ -148,6 +153,13 @@ where
         state.client_for(caller).map_err(ApiError::from_kube)?,
         &namespace,
     );
+    // What the change was made to: the cached object of the version sent, if the cache still
+    // holds it, else (conservatively) what is sent, so that metadata the change itself sets (a
+    // start's restarted-at annotation) is not taken for someone else's write.
+    let mut base = store
+        .get(&ObjectRef::new(&name).within(&namespace))
+        .filter(|cached| cached.meta().resource_version == obj.meta().resource_version)
+        .map_or_else(|| obj.meta().clone(), |cached| cached.meta().clone());
     let mut rebases = 0;
     let updated = loop {
         match api.replace(&name, &params(), &obj).await {
@@ -155,10 +167,11 @@ where
             Err(kube::Error::Api(status)) if status.code == 409 && rebases < REBASES => {
                 rebases += 1;
                 let latest = api.get(&name).await.map_err(ApiError::from_kube)?;
-                if !only_status_moved(obj.meta(), latest.meta()) {
+                if !only_status_moved(&base, latest.meta()) {
                     return Err(ApiError::from_kube(kube::Error::Api(status)));
                 }
                 obj.meta_mut().resource_version = latest.meta().resource_version.clone();
+                base = latest.meta().clone();
             }
             Err(e) => return Err(ApiError::from_kube(e)),
         }
@@ -171,22 +184,22 @@ where
     Ok(updated)
 }
 
-/// Whether `latest` can differ from `sent` in its status only: a spec change would have moved
+/// Whether `latest` can differ from `base` in its status only: a spec change would have moved
 /// the generation, and every metadata field a write could lose is compared.
-fn only_status_moved(sent: &ObjectMeta, latest: &ObjectMeta) -> bool {
+fn only_status_moved(base: &ObjectMeta, latest: &ObjectMeta) -> bool {
     let annotations = |m: &ObjectMeta| {
         let mut a = m.annotations.clone().unwrap_or_default();
         a.remove(cache::UPDATED_AT);
         a
     };
-    sent.generation.is_some()
-        && sent.generation == latest.generation
-        && sent.labels.clone().unwrap_or_default() == latest.labels.clone().unwrap_or_default()
-        && annotations(sent) == annotations(latest)
-        && sent.finalizers.clone().unwrap_or_default()
+    base.generation.is_some()
+        && base.generation == latest.generation
+        && base.labels.clone().unwrap_or_default() == latest.labels.clone().unwrap_or_default()
+        && annotations(base) == annotations(latest)
+        && base.finalizers.clone().unwrap_or_default()
             == latest.finalizers.clone().unwrap_or_default()
-        && sent.owner_references == latest.owner_references
-        && sent.deletion_timestamp == latest.deletion_timestamp
+        && base.owner_references == latest.owner_references
+        && base.deletion_timestamp == latest.deletion_timestamp
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
     printcolumn(name = "State", type_ = "string", json_path = ".spec.desiredState"),
     printcolumn(name = "Droplet", type_ = "string", json_path = ".spec.currentDropletGuid", priority = 1),
     printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
+    printcolumn(name = "Running", type_ = "string", json_path = ".status.conditions[?(@.type==\"Running\")].message"),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp")
 )]
 #[serde(rename_all = "camelCase")]
@@ -119,7 +120,9 @@ pub struct AppStatus {
     /// The generation of the spec this status describes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    /// `Ready` is true when every process of a started app has its LRP; `Running` when all instances run.
+    /// `Ready`: what the app's state asks for is in place (a stopped app runs nothing; a
+    /// started one has an LRP per process; else why not: no droplet, droplet not staged).
+    /// `Running`: every instance of every process runs; its message counts them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
     pub conditions: Conditions,

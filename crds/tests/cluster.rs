@@ -179,7 +179,10 @@ async fn valid_objects_of_every_kind_are_accepted_and_kubectl_get_cf_shows_them(
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let apps = columns("apps.cf.smelter.dev");
-    assert_header(&apps, &["NAME", "CF-NAME", "STATE", "READY", "AGE"]);
+    assert_header(
+        &apps,
+        &["NAME", "CF-NAME", "STATE", "READY", "RUNNING", "AGE"],
+    );
     assert!(
         apps.contains("dora") && apps.contains("STARTED"),
         "app row lacks name/state:\n{apps}"

@@ -357,6 +357,19 @@ async fn what_a_route_or_an_app_waits_for_reaches_it_when_it_appears() {
     .await;
     let lrps: Api<Lrp> = Api::namespaced(client.clone(), &space);
     assert!(lrps.get_opt(&app).await.expect("read lrp").is_none());
+    let apps: Api<App> = Api::namespaced(client.clone(), &space);
+    let condition = |a: &App, type_: &str| {
+        a.status
+            .as_ref()
+            .and_then(|s| s.conditions.iter().find(|c| c.type_ == type_))
+            .map(|c| (c.status.clone(), c.reason.clone(), c.message.clone()))
+    };
+    wait_some("the app waiting for its droplet", || async {
+        apps.get(&app).await.ok().filter(|a| {
+            condition(a, "Ready").is_some_and(|(s, r, _)| s == "False" && r == "DropletNotStaged")
+        })
+    })
+    .await;
 
     // The build ends: its droplet reaches the app, which runs it.
     stage(&client, &space, &build, 'd').await;
@@ -367,6 +380,26 @@ async fn what_a_route_or_an_app_waits_for_reaches_it_when_it_appears() {
     assert_eq!(
         lrp.spec.droplet.as_ref().map(|d| d.guid.as_str()),
         Some(build.as_str())
+    );
+    // Its status: in place, its instance not running (tier 1 has no kubelet).
+    let a = wait_some("the app's LRPs in place", || async {
+        apps.get(&app)
+            .await
+            .ok()
+            .filter(|a| condition(a, "Ready").is_some_and(|(s, _, _)| s == "True"))
+    })
+    .await;
+    assert_eq!(
+        condition(&a, "Ready").map(|c| c.1),
+        Some("LrpsDesired".to_owned())
+    );
+    assert_eq!(
+        condition(&a, "Running"),
+        Some((
+            "False".to_owned(),
+            "InstancesStarting".to_owned(),
+            "0 of 1 instances running".to_owned()
+        ))
     );
     op.stop().await;
 }

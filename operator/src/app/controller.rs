@@ -1,10 +1,14 @@
 //! The App controller: an app's desired state and current droplet become its LRPs (see
 //! [`super::desired`]); LRPs it no longer wants (a stopped app, a removed process) are
-//! deleted, and an app's deletion takes them with it through their owner references. It reads
-//! builds, LRPs and routes from the caches.
+//! deleted, and an app's deletion takes them with it through their owner references. Its
+//! status says whether that is in place and whether every instance runs (see
+//! [`super::status`]). It reads builds, LRPs and routes from the caches.
 
-use super::desired::{self, Placement};
-use crate::{Error, caches::Caches, context::FIELD_MANAGER, scoped::SpaceScoped};
+use super::{
+    desired::{self, Placement},
+    status,
+};
+use crate::{Error, caches::Caches, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
 use kube::{
     Api, Resource, ResourceExt,
     api::{DeleteParams, Patch, PatchParams},
@@ -92,15 +96,16 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
         .caches
         .lrps
         .labelled(&namespace, labels::APP_GUID, &guid);
+    let mut in_place = Vec::new();
     for desired in &wanted {
         let name = desired.name_any();
         let current = live.iter().find(|l| l.name_any() == name).map(|l| &**l);
-        if current.is_some_and(|l| desired::is_up_to_date(desired, l)) {
-            continue;
-        }
         // A change of the route URIs alone does not restart the instances: CF too updates
         // VCAP_APPLICATION's URIs only when the app starts again.
-        if current.is_some_and(|l| desired::differs_only_in_uris(desired, l)) {
+        if let Some(l) = current.filter(|l| {
+            desired::is_up_to_date(desired, l) || desired::differs_only_in_uris(desired, l)
+        }) {
+            in_place.push(l);
             continue;
         }
         lrps.patch(
@@ -115,6 +120,8 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
             source,
         })?;
         tracing::info!(lrp = %name, process_type = %desired.spec.process_type, instances = desired.spec.instances, "applied lrp");
+        // Just written: its instances are what the cached one (if any) reports.
+        in_place.push(current.unwrap_or(desired));
     }
     let owned = |l: &Lrp| {
         l.owner_references()
@@ -137,6 +144,17 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
                 });
             }
         }
+    }
+
+    let where_ = match (&app.spec.current_droplet_guid, &droplet) {
+        (None, _) => status::Desired::NoDroplet,
+        (Some(_), None) => status::Desired::DropletNotStaged,
+        (Some(_), Some(_)) => status::Desired::LrpsInPlace,
+    };
+    let previous = ctx.last_status(app, app.status.as_ref());
+    let wanted_status = status::status(app, where_, &in_place, previous.as_ref(), &tenancy::now());
+    if previous.as_ref() != Some(&wanted_status) {
+        ctx.apply_status(CONTROLLER, app, &wanted_status).await?;
     }
     Ok(Action::requeue(RECHECK))
 }

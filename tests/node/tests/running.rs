@@ -14,7 +14,7 @@ use kube::{
     api::{DeleteParams, ListParams},
 };
 use serde_json::Value;
-use smelter_crds::{Lrp, labels, lrp::InstanceState};
+use smelter_crds::{App, Lrp, labels, lrp::InstanceState};
 use smelter_node_tests::{Node, REAL, answers, get_route, list, short, wait_some};
 use smelter_test_support::writes::counting_client;
 use std::{collections::BTreeMap, time::Duration};
@@ -186,6 +186,20 @@ async fn an_app_runs_crashes_converges_and_rolls_out_on_the_node() {
             .then_some(())
     })
     .await;
+    // The App's status counts them.
+    let apps: Api<App> = Api::namespaced(client.clone(), &space);
+    wait_some("the app's Running condition", REAL, || async {
+        let a = apps.get(&app).await.ok()?;
+        let running = a
+            .status?
+            .conditions
+            .into_iter()
+            .find(|c| c.type_ == "Running")?;
+        (running.reason == "InstancesCrashed"
+            && running.message == "1 of 2 instances running, 1 crashed")
+            .then_some(())
+    })
+    .await;
     // What `cf app` shows, and the route reaching the one running instance.
     let stats = node.stats(&app).await;
     let states: Vec<&str> = stats.iter().filter_map(|s| s["state"].as_str()).collect();
@@ -272,6 +286,16 @@ async fn an_app_runs_crashes_converges_and_rolls_out_on_the_node() {
     })
     .await;
     assert_eq!(lrp.spec.droplet.map(|d| d.guid), Some(second));
+    wait_some("the app running", REAL, || async {
+        let a = apps.get(&app).await.ok()?;
+        let running = a
+            .status?
+            .conditions
+            .into_iter()
+            .find(|c| c.type_ == "Running")?;
+        (running.status == "True" && running.message == "2 of 2 instances running").then_some(())
+    })
+    .await;
     wait_some("the route reaching both new instances", REAL, || async {
         let seen = answers(&host, 8).await;
         (seen == ["index=0 version=2", "index=1 version=2"]).then_some(())
