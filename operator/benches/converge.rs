@@ -18,7 +18,11 @@ use k8s_openapi::api::{
 };
 use kube::{
     Api, Client, ResourceExt,
-    api::{ListParams, Patch, PatchParams, PostParams},
+    api::{ListParams, PartialObjectMeta, Patch, PatchParams, PostParams},
+    runtime::{
+        reflector::{self, Store},
+        watcher,
+    },
 };
 use serde_json::json;
 use smelter_crds::{
@@ -142,56 +146,95 @@ async fn push(client: Client, org: String, space: String, domain: String, i: usi
         .expect("route");
 }
 
-/// How many of the children and statuses exist: (LRPs with a status for their generation and
-/// every instance's pod, StatefulSets, Services, Ingresses, served Routes).
-async fn progress(client: &Client) -> [usize; 5] {
-    let lp = ListParams::default().labels(labels::MANAGED_BY);
-    let lrps = Api::<Lrp>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-        .expect("lrps");
-    let settled = lrps
-        .items
-        .iter()
-        .filter(|l| {
-            l.status.as_ref().is_some_and(|s| {
-                s.observed_generation == l.metadata.generation
-                    && s.instances.len() == l.spec.instances as usize
-                    && s.instances.iter().all(|i| i.pod_name.is_some())
+/// What the benchmark watches to see the operator's progress: one watch per kind, as the
+/// operator's own caches are, so observing costs the API server a stream of events rather than
+/// a list of every object twice a second (which, on two cores, slowed what it measured).
+struct Observed {
+    lrps: Store<Lrp>,
+    routes: Store<Route>,
+    statefulsets: Store<PartialObjectMeta<StatefulSet>>,
+    services: Store<PartialObjectMeta<Service>>,
+    ingresses: Store<PartialObjectMeta<Ingress>>,
+}
+
+impl Observed {
+    fn start(client: &Client) -> Self {
+        fn watch<K>(api: Api<K>, config: watcher::Config) -> Store<K>
+        where
+            K: kube::Resource<DynamicType = ()>
+                + Clone
+                + serde::de::DeserializeOwned
+                + std::fmt::Debug
+                + Send
+                + Sync
+                + 'static,
+        {
+            let (store, writer) = reflector::store();
+            let stream = reflector::reflector(writer, watcher(api, config));
+            tokio::spawn(stream.for_each(|_| futures::future::ready(())));
+            store
+        }
+        let all = watcher::Config::default;
+        // Children by Smelter's label, metadata only (an `Api` of `PartialObjectMeta`).
+        let ours = || watcher::Config::default().labels(labels::MANAGED_BY);
+        Self {
+            lrps: watch(Api::all(client.clone()), all()),
+            routes: watch(Api::all(client.clone()), all()),
+            statefulsets: watch(Api::all(client.clone()), ours()),
+            services: watch(Api::all(client.clone()), ours()),
+            ingresses: watch(Api::all(client.clone()), ours()),
+        }
+    }
+
+    /// How many of the children and statuses exist: (LRPs with a status for their generation
+    /// and every instance's pod, StatefulSets, Services, Ingresses, served Routes).
+    fn progress(&self) -> [usize; 5] {
+        let settled = self
+            .lrps
+            .state()
+            .iter()
+            .filter(|l| {
+                l.status.as_ref().is_some_and(|s| {
+                    s.observed_generation == l.metadata.generation
+                        && s.instances.len() == l.spec.instances as usize
+                        && s.instances.iter().all(|i| i.pod_name.is_some())
+                })
             })
-        })
-        .count();
-    let sts = Api::<StatefulSet>::all(client.clone())
-        .list_metadata(&lp)
-        .await
-        .expect("sts")
-        .items
-        .len();
-    let svc = Api::<Service>::all(client.clone())
-        .list_metadata(&lp)
-        .await
-        .expect("svc")
-        .items
-        .len();
-    let ing = Api::<Ingress>::all(client.clone())
-        .list_metadata(&lp)
-        .await
-        .expect("ing")
-        .items
-        .len();
-    let routes = Api::<Route>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-        .expect("routes")
-        .items
-        .iter()
-        .filter(|r| {
-            r.status
-                .as_ref()
-                .is_some_and(|s| s.conditions.iter().any(|c| c.status == "True"))
-        })
-        .count();
-    [settled, sts, svc, ing, routes]
+            .count();
+        let routes = self
+            .routes
+            .state()
+            .iter()
+            .filter(|r| {
+                r.status
+                    .as_ref()
+                    .is_some_and(|s| s.conditions.iter().any(|c| c.status == "True"))
+            })
+            .count();
+        [
+            settled,
+            self.statefulsets.state().len(),
+            self.services.state().len(),
+            self.ingresses.state().len(),
+            routes,
+        ]
+    }
+}
+
+/// The CPU seconds used so far by the operator and by each control-plane component (their pids
+/// are in the cluster directory that holds the kubeconfig, `DIR/pids/NAME.pid`).
+fn cpu(operator: u32) -> Vec<(String, f64)> {
+    let pids = support::kubeconfig_path().with_file_name("pids");
+    let mut used = vec![("operator".to_owned(), process::cpu_seconds(operator))];
+    for name in ["kube-apiserver", "etcd", "kube-controller-manager"] {
+        let pid = std::fs::read_to_string(pids.join(format!("{name}.pid")))
+            .ok()
+            .and_then(|p| p.trim().parse().ok());
+        if let Some(pid) = pid {
+            used.push((name.to_owned(), process::cpu_seconds(pid)));
+        }
+    }
+    used
 }
 
 #[tokio::main]
@@ -289,6 +332,8 @@ async fn main() {
 
     let by_resource_before = writes_by_resource(health).await;
     let w0 = writes(health).await;
+    let observed = Observed::start(&client);
+    let cpu_before = cpu(operator.pid());
     let started = Instant::now();
     stream::iter(0..APPS)
         .for_each_concurrent(32, |i| {
@@ -303,15 +348,30 @@ async fn main() {
         .await;
     let created = started.elapsed();
     let mut last = [0; 5];
+    let mut ticks = 0;
     while last.iter().any(|n| *n < APPS) {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        last = progress(&client).await;
+        last = observed.progress();
+        ticks += 1;
+        // Where the time goes: which children or statuses lag.
+        if ticks % 10 == 0 {
+            eprintln!(
+                "{:>5.1} s: LRP statuses {}, StatefulSets {}, Services {}, Ingresses {}, Route statuses {}",
+                started.elapsed().as_secs_f64(),
+                last[0],
+                last[1],
+                last[2],
+                last[3],
+                last[4]
+            );
+        }
         assert!(
             started.elapsed() < Duration::from_secs(900),
             "not settled after 15 minutes: {last:?}"
         );
     }
     let settled = started.elapsed();
+    let cpu_settled = cpu(operator.pid());
     // The operator is done when its writes stop (5 s without one).
     let mut w = writes(health).await;
     let mut quiet_since = Instant::now();
@@ -345,6 +405,18 @@ async fn main() {
     println!(
         "operator writes stopped after {:.1} s",
         writes_stopped.as_secs_f64()
+    );
+    // What each process used of the CPU seconds there were (cores × time).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpus = cpu_settled
+        .iter()
+        .zip(&cpu_before)
+        .map(|((name, after), (_, before))| format!("{name} {:.0} s", after - before))
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "CPU used until settled: {cpus}, of {:.0} s on {cores} cores",
+        cores as f64 * settled.as_secs_f64()
     );
     println!(
         "operator API writes: {} for {APPS} apps = {:.2} per app",

@@ -1,7 +1,7 @@
 //! What every reconciler shares: the client, the configuration, the event recorder, the
 //! metrics, and the per-object backoff of failed reconciles.
 
-use crate::{Config, Error, metrics::Metrics};
+use crate::{Config, Error, metrics::Metrics, write::version};
 use kube::{
     Client, Resource,
     runtime::{
@@ -32,6 +32,8 @@ pub(crate) struct Context {
     /// produced: a reconcile that reads an older copy from the cache (the watch event of its
     /// own write not yet in) must not write the same status again.
     written: Mutex<HashMap<String, (u64, serde_json::Value)>>,
+    /// The children applied lately, so a reconcile does not apply one twice.
+    pub recent: crate::write::Recent,
 }
 
 impl Context {
@@ -43,6 +45,7 @@ impl Context {
             metrics,
             backoff: Backoff::default(),
             written: Mutex::default(),
+            recent: crate::write::Recent::default(),
         }
     }
 
@@ -196,12 +199,6 @@ impl Context {
             .insert(key, (written, status));
         Ok(true)
     }
-}
-
-/// A resource version as a number (etcd's revisions only grow); 0 when it is not one, which
-/// never counts as older than a write.
-fn version(v: Option<&str>) -> u64 {
-    v.and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 /// Consecutive failures per object, so a broken object is retried ever more slowly instead of

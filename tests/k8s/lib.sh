@@ -47,7 +47,8 @@ alive() {
   [[ -r /proc/$pid/cmdline ]] || return 1
   # Read whole, then match: `... | grep -q` closes the pipe at the first match, and under
   # pipefail the writer's SIGPIPE made a live process look dead (long command lines).
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  # The braces: a process gone since the check makes the redirection itself fail, quietly.
+  cmdline=$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null) || return 1
   [[ $cmdline == *"=$dir/"* ]]
 }
 
@@ -106,8 +107,13 @@ wait_for() {
   deadline=$((SECONDS + timeout))
   pid=$(<"$(pidfile "$name")")
   until "$@" >/dev/null 2>&1; do
-    if ! alive "$pid"; then
+    # A look again before calling it dead: a component started through a wrapper that execs
+    # it (s3s-fs) has, for the instant of that exec, no command line to read.
+    if ! alive "$pid" && { sleep 0.2; ! alive "$pid"; }; then
       log_tail "$name"
+      # A component that dies without a word has usually failed to write: say how full the
+      # disk is (its log lines are the first writes a full disk swallows).
+      df -h "$dir" >&2 || true
       die "$name (pid $pid) exited while waiting for $what"
     fi
     if ((SECONDS >= deadline)); then

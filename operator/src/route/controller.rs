@@ -163,11 +163,19 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         .ingresses
         .get(&namespace, &guid)
         .filter(|i| is_owned_by(&**i, route));
+    let mut recheck = RECHECK;
     match (&desired, live) {
         (Ok(want), Some(have)) if ingress::is_up_to_date(want, &have) => {}
-        (Ok(want), _) => {
-            write::apply(&ingresses, want, "apply ingress").await?;
-            tracing::info!(url = ?url, "applied ingress");
+        (Ok(want), have) => {
+            let recent = &ctx.recent;
+            if recent
+                .apply(&ingresses, want, have.as_deref(), "apply ingress")
+                .await?
+            {
+                tracing::info!(url = ?url, "applied ingress");
+            } else {
+                recheck = write::IN_FLIGHT;
+            }
         }
         (Err(_), Some(_)) => {
             write::delete::<Ingress>(&ctx.client, &namespace, &guid, "delete ingress").await?;
@@ -224,7 +232,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
     if previous.as_ref() != Some(&wanted) {
         ctx.apply_status(CONTROLLER, route, &wanted).await?;
     }
-    Ok(Action::requeue(RECHECK))
+    Ok(Action::requeue(recheck))
 }
 
 /// A process the route sends traffic to, on a port.

@@ -89,6 +89,21 @@ pub async fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     Some((status, response.text().await.unwrap_or_default()))
 }
 
+/// The CPU time `pid` has used so far, user and system (0 when it is gone): which process a
+/// benchmark was bound by.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    // Fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis
+    // (the name itself may hold spaces), in clock ticks of 1/100 s on Linux.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+            Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 /// The resident memory of process `pid` in KiB (0 when it cannot be read), for benchmarks.
 pub fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
