@@ -17,6 +17,7 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, RawQuery, State},
+    http::StatusCode,
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -331,13 +332,18 @@ async fn scale(
     base: BaseUrl,
     Path(guid): Path<String>,
     bytes: Bytes,
-) -> ApiResult<(Warnings, Json<Value>)> {
+) -> ApiResult<(StatusCode, Warnings, Json<Value>)> {
     let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find(&state, &access, &guid)?;
     apply_scale(&mut p, &req)?;
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok((scale_warnings(&req), Json(present(&app, &p, &base))))
+    // 202, as CC's `processes_controller#scale` renders it (`status: :accepted`).
+    Ok((
+        StatusCode::ACCEPTED,
+        scale_warnings(&req),
+        Json(present(&app, &p, &base)),
+    ))
 }
 
 async fn scale_for_app(
@@ -346,13 +352,18 @@ async fn scale_for_app(
     base: BaseUrl,
     Path((guid, type_)): Path<(String, String)>,
     bytes: Bytes,
-) -> ApiResult<(Warnings, Json<Value>)> {
+) -> ApiResult<(StatusCode, Warnings, Json<Value>)> {
     let req: ScaleRequest = body::parse(&bytes, SCALE_FIELDS)?;
     let access = Access::of(&caller, &state.caches);
     let (app, mut p) = find_for_app(&state, &access, &guid, &type_)?;
     apply_scale(&mut p, &req)?;
     let (app, p) = save(&state, &caller, &app, p).await?;
-    Ok((scale_warnings(&req), Json(present(&app, &p, &base))))
+    // 202, as CC's `processes_controller#scale` renders it (`status: :accepted`).
+    Ok((
+        StatusCode::ACCEPTED,
+        scale_warnings(&req),
+        Json(present(&app, &p, &base)),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -96,7 +96,7 @@ async fn apps_processes_and_env_behave_like_cc() {
             Some(json!({ "instances": 3, "memory_in_mb": 64 })),
         )
         .await;
-    assert_eq!(scaled.status, 200, "{}", scaled.body);
+    assert_eq!(scaled.status, 202, "{}", scaled.body);
     assert_eq!(
         (
             scaled.body["instances"].as_i64(),

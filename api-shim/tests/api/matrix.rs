@@ -129,7 +129,7 @@ async fn each_role_sees_and_changes_what_cf_allows() {
             )
             .await
             .status as u64;
-        expect("POST scale", user, scale, [200, 403, 200, 403, 404][i]);
+        expect("POST scale", user, scale, [202, 403, 202, 403, 404][i]);
         let create_space = shim
             .call(Method::POST, "/v3/spaces", t, Some(json!({ "name": format!("space-{user}"), "relationships": { "organization": { "data": { "guid": org } } } })))
             .await

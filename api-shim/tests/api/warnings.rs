@@ -145,7 +145,7 @@ async fn scale_and_health_checks_warn_of_what_is_recorded_but_not_done() {
     };
 
     let limited = scale(json!({ "log_rate_limit_in_bytes_per_second": 1024 })).await;
-    assert_eq!(limited.status, 200, "{}", limited.body);
+    assert_eq!(limited.status, 202, "{}", limited.body);
     assert_eq!(
         limited.body["log_rate_limit_in_bytes_per_second"], 1024,
         "recorded"
@@ -172,7 +172,7 @@ async fn scale_and_health_checks_warn_of_what_is_recorded_but_not_done() {
         json!({ "log_rate_limit_in_bytes_per_second": -1 }),
     ] {
         let r = scale(body.clone()).await;
-        assert_eq!(r.status, 200, "{body}: {}", r.body);
+        assert_eq!(r.status, 202, "{body}: {}", r.body);
         assert_eq!(raw_header(&r), None, "{body}");
     }
 
