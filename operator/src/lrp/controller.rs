@@ -135,6 +135,8 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
             .await?
         {
             tracing::info!("applied service");
+        } else {
+            recheck = write::IN_FLIGHT;
         }
     }
 
