@@ -47,6 +47,7 @@ pub mod app;
 mod caches;
 mod context;
 mod error;
+mod headless;
 pub mod lrp;
 mod meta;
 pub mod metrics;

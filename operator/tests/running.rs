@@ -247,7 +247,9 @@ async fn a_route_becomes_an_ingress_to_its_process() {
     .await;
     let services: Api<Service> = Api::namespaced(client.clone(), &space);
     let service = services.get(&route_service).await.expect("route service");
-    assert!(service.spec.and_then(|s| s.selector).is_none());
+    let spec = service.spec.as_ref().expect("spec");
+    assert!(spec.selector.is_none());
+    assert_eq!(spec.cluster_ip.as_deref(), Some("None"), "headless");
     assert_eq!(
         service.metadata.owner_references.expect("owner")[0].name,
         route
@@ -401,5 +403,69 @@ async fn what_a_route_or_an_app_waits_for_reaches_it_when_it_appears() {
             "0 of 1 instances running".to_owned()
         ))
     );
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn an_lrps_service_is_headless_and_one_with_a_cluster_ip_is_made_again() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org, space) = org_and_space(&client, &op).await;
+    // What an earlier Smelter left: the LRP's Service with a virtual IP. Its clusterIP cannot
+    // change in place, so the operator must replace it.
+    let app = support::guid();
+    let services: Api<Service> = Api::namespaced(client.clone(), &space);
+    let old: Service = serde_json::from_value(json!({
+        "metadata": { "name": format!("lrp-{app}") },
+        "spec": {
+            "selector": { labels::PROCESS_GUID: app },
+            "ports": [{ "name": "http", "port": 8080, "targetPort": 8080 }],
+        },
+    }))
+    .expect("service");
+    let old = services
+        .create(&PostParams::default(), &old)
+        .await
+        .expect("create the old service");
+    let old_ip = old.spec.as_ref().and_then(|s| s.cluster_ip.clone());
+    assert!(
+        old_ip.as_deref().is_some_and(|ip| ip != "None"),
+        "the API server gave it an address: {old_ip:?}"
+    );
+
+    let build = support::guid();
+    staging_build(&client, &org, &space, &app, &build).await;
+    stage(&client, &space, &build, 'e').await;
+    started_app_as(&client, &org, &space, &app, Some(&build), 1).await;
+    let lrps: Api<Lrp> = Api::namespaced(client.clone(), &space);
+    let lrp = wait_some("the web LRP", || async {
+        lrps.get_opt(&app).await.ok().flatten()
+    })
+    .await;
+    let service = wait_some("the service made again, headless", || async {
+        services
+            .get_opt(&format!("lrp-{app}"))
+            .await
+            .ok()
+            .flatten()
+            .filter(|s| s.uid() != old.uid())
+    })
+    .await;
+    let spec = service.spec.as_ref().expect("spec");
+    assert_eq!(spec.cluster_ip.as_deref(), Some("None"));
+    assert_eq!(
+        spec.selector
+            .as_ref()
+            .and_then(|s| s.get(labels::PROCESS_GUID)),
+        Some(&app)
+    );
+    assert_eq!(service.owner_references()[0].uid, lrp.uid().expect("uid"));
+    // Once replaced, it stays: the headless one is up to date.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let again = services
+        .get(&format!("lrp-{app}"))
+        .await
+        .expect("the service");
+    assert_eq!(again.uid(), service.uid());
     op.stop().await;
 }

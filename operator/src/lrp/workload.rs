@@ -401,7 +401,8 @@ pub fn statefulset(
     }
 }
 
-/// The LRP's Service: every ready instance of every revision, on the app's port.
+/// The LRP's Service: every ready instance of every revision, on the app's port; headless, as
+/// nothing routes to a virtual IP (see [`crate::headless`]).
 pub fn service(lrp: &Lrp) -> Service {
     let guid = lrp.name_any();
     let port = lrp.spec.ports.first().copied().unwrap_or(8080);
@@ -414,6 +415,8 @@ pub fn service(lrp: &Lrp) -> Service {
             ..Default::default()
         },
         spec: Some(ServiceSpec {
+            // Headless: see crate::headless.
+            cluster_ip: Some(crate::headless::NONE.into()),
             selector: Some(BTreeMap::from([(labels::PROCESS_GUID.to_owned(), guid)])),
             ports: Some(vec![ServicePort {
                 name: Some("http".into()),

@@ -60,11 +60,13 @@ fn owned_meta(route: &Route, name: String, labels: BTreeMap<String, String>) -> 
     }
 }
 
-/// The route's Service: no selector, so its endpoints are the slices below.
+/// The route's Service: no selector, so its endpoints are the slices below; headless (see
+/// [`crate::headless`]).
 pub fn service(route: &Route) -> Service {
     Service {
         metadata: owned_meta(route, service_name(&route.name_any()), route_labels(route)),
         spec: Some(ServiceSpec {
+            cluster_ip: Some(crate::headless::NONE.into()),
             ports: Some(vec![ServicePort {
                 name: Some(PORT_NAME.into()),
                 port: SERVICE_PORT,
@@ -144,10 +146,11 @@ fn endpoint(pod: &Pod) -> Option<Endpoint> {
 
 /// Whether the live Service is the desired one, as far as this controller sets it.
 pub fn service_is_up_to_date(desired: &Service, live: &Service) -> bool {
-    let ports = |s: &Service| {
+    let routing = |s: &Service| {
         s.spec.as_ref().map(|s| {
             (
                 s.selector.clone().filter(|s| !s.is_empty()),
+                s.cluster_ip.clone(),
                 s.ports.as_ref().map(|ps| {
                     ps.iter()
                         .map(|p| (p.name.clone(), p.port))
@@ -156,7 +159,7 @@ pub fn service_is_up_to_date(desired: &Service, live: &Service) -> bool {
             )
         })
     };
-    ports(desired) == ports(live) && crate::meta::carries(desired, live)
+    routing(desired) == routing(live) && crate::meta::carries(desired, live)
 }
 
 /// Whether the live slice lists what the desired one does.

@@ -135,6 +135,11 @@ async fn an_app_runs_crashes_converges_and_rolls_out_on_the_node() {
         services.get_opt(&service_name).await.ok().flatten()
     })
     .await;
+    // Headless: the route below reaches the instances through its endpoints alone.
+    assert_eq!(
+        service.spec.as_ref().and_then(|s| s.cluster_ip.as_deref()),
+        Some("None")
+    );
 
     // Instance 0 runs; instance 1 exits 3 and the kubelet restarts it: the ActualLRP view says
     // so per index, with the pod's real address.
