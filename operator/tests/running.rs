@@ -411,12 +411,16 @@ async fn an_lrps_service_is_headless_and_one_with_a_cluster_ip_is_made_again() {
     let client = support::client().await;
     let op = Operator::start(&client).await;
     let (org, space) = org_and_space(&client, &op).await;
-    // What an earlier Smelter left: the LRP's Service with a virtual IP. Its clusterIP cannot
-    // change in place, so the operator must replace it.
+    // What an earlier Smelter left: the LRP's Service with a virtual IP, labelled as the
+    // operator labels its Services. Its clusterIP cannot change in place, so the operator must
+    // replace it.
     let app = support::guid();
     let services: Api<Service> = Api::namespaced(client.clone(), &space);
     let old: Service = serde_json::from_value(json!({
-        "metadata": { "name": format!("lrp-{app}") },
+        "metadata": {
+            "name": format!("lrp-{app}"),
+            "labels": { labels::PROCESS_GUID: app, labels::MANAGED_BY: "smelter" },
+        },
         "spec": {
             "selector": { labels::PROCESS_GUID: app },
             "ports": [{ "name": "http", "port": 8080, "targetPort": 8080 }],
