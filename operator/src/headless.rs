@@ -1,4 +1,4 @@
-//! Pure: the Services the operator makes are headless (`clusterIP: None`).
+//! The Services the operator makes are headless (`clusterIP: None`).
 //!
 //! Nothing in Smelter sends traffic to a Service's virtual IP: the ingress controller routes
 //! to the endpoints of the Service an Ingress names, and an LRP's StatefulSets only need a
@@ -9,7 +9,9 @@
 //! Kubernetes never changes a Service's `clusterIP` in place (an apply that does is
 //! refused), so a Service made with one (by an earlier Smelter) is deleted and made again.
 
+use crate::{Error, write};
 use k8s_openapi::api::core::v1::Service;
+use std::sync::Arc;
 
 /// The `clusterIP` of a headless Service.
 pub const NONE: &str = "None";
@@ -21,6 +23,22 @@ pub fn has_cluster_ip(live: &Service) -> bool {
         .as_ref()
         .and_then(|s| s.cluster_ip.as_deref())
         .is_some_and(|ip| !ip.is_empty() && ip != NONE)
+}
+
+/// `live` (the cached Service named `name`) as the controller should see it: when it still has
+/// a cluster IP it is deleted, and the controller finds none and makes the headless one.
+pub(crate) async fn without_cluster_ip(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    live: Option<Arc<Service>>,
+) -> Result<Option<Arc<Service>>, Error> {
+    if !live.as_deref().is_some_and(has_cluster_ip) {
+        return Ok(live);
+    }
+    write::delete::<Service>(client, namespace, name, "delete service with a cluster ip").await?;
+    tracing::info!(service = %name, "deleted a service with a cluster IP, to make it headless");
+    Ok(None)
 }
 
 #[cfg(test)]

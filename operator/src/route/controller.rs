@@ -299,15 +299,9 @@ async fn emit(
 ) -> Result<(), Error> {
     let (caches, client) = (&scoped.caches, &scoped.ctx.client);
     let service = emitter::service(route);
-    let mut live = caches
-        .route_services
-        .get(namespace, &emitter::service_name(&route.name_any()));
-    if live.as_deref().is_some_and(crate::headless::has_cluster_ip) {
-        let name = emitter::service_name(&route.name_any());
-        write::delete::<Service>(client, namespace, &name, "delete route service").await?;
-        tracing::info!("deleted the route's service with a cluster IP, to make it headless");
-        live = None;
-    }
+    let name = emitter::service_name(&route.name_any());
+    let cached = caches.route_services.get(namespace, &name);
+    let live = crate::headless::without_cluster_ip(client, namespace, &name, cached).await?;
     if !live
         .is_some_and(|l| is_owned_by(&*l, route) && emitter::service_is_up_to_date(&service, &l))
     {
