@@ -3,10 +3,10 @@
 //! and the memory of recent applies that keeps a reconcile from repeating one whose watch
 //! event has not arrived yet.
 
-use crate::{Error, context::FIELD_MANAGER};
+use crate::{Error, context::apply_params};
 use kube::{
     Api, Resource,
-    api::{DeleteParams, Patch, PatchParams},
+    api::{DeleteParams, Patch},
     runtime::reflector::ObjectRef,
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -30,21 +30,17 @@ where
     K: Resource + Clone + Serialize + DeserializeOwned + Debug,
 {
     let name = desired.meta().name.clone().unwrap_or_default();
-    api.patch(
-        &name,
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(desired),
-    )
-    .await
-    .map(|written| version(written.meta().resource_version.as_deref()))
-    .map_err(|source| Error::Write {
-        what,
-        name: format!(
-            "{}/{name}",
-            desired.meta().namespace.clone().unwrap_or_default()
-        ),
-        source,
-    })
+    api.patch(&name, &apply_params(), &Patch::Apply(desired))
+        .await
+        .map(|written| version(written.meta().resource_version.as_deref()))
+        .map_err(|source| Error::Write {
+            what,
+            name: format!(
+                "{}/{name}",
+                desired.meta().namespace.clone().unwrap_or_default()
+            ),
+            source,
+        })
 }
 
 /// Deletes `name` in `namespace` (its dependents in the background); one that is gone already
@@ -108,18 +104,36 @@ impl Recent {
         Ok(true)
     }
 
+    /// What was last applied under `desired`'s name while that write is still in flight:
+    /// applied in the last [`IN_FLIGHT`] and newer than `cached`, the watch cache's copy.
+    pub fn in_flight_copy<K>(&self, desired: &K, cached: Option<&K>) -> Option<K>
+    where
+        K: Resource<DynamicType = ()> + DeserializeOwned,
+    {
+        let key = ObjectRef::from_obj(desired).to_string();
+        let cached = cached.map_or(0, |c| version(c.meta().resource_version.as_deref()));
+        let body = self.in_flight_body(&key, cached)?;
+        serde_json::from_value(body).ok()
+    }
+
     /// Whether `body` went out under `key` lately and a cache at `cached` (0: absent) has not
-    /// seen that write; forgets writes the cache has caught up with, and old ones.
+    /// seen that write.
     fn in_flight(&self, key: &str, body: &serde_json::Value, cached: u64) -> bool {
+        self.in_flight_body(key, cached).as_ref() == Some(body)
+    }
+
+    /// What went out under `key` lately if a cache at `cached` (0: absent) has not seen that
+    /// write; forgets writes the cache has caught up with, and old ones.
+    fn in_flight_body(&self, key: &str, cached: u64) -> Option<serde_json::Value> {
         let mut applied = self.lock();
         applied.retain(|_, (at, _, _)| at.elapsed() < IN_FLIGHT);
         match applied.get(key) {
             Some((_, written, _)) if cached >= *written => {
                 applied.remove(key);
-                false
+                None
             }
-            Some((_, _, last)) => last == body,
-            None => false,
+            Some((_, _, last)) => Some(last.clone()),
+            None => None,
         }
     }
 
@@ -156,6 +170,39 @@ mod tests {
         );
         assert!(!recent.in_flight("k", &body, 7), "the cache caught up");
         assert!(!recent.in_flight("k", &body, 0), "forgotten once caught up");
+    }
+
+    #[test]
+    fn the_copy_in_flight_is_the_one_applied_until_the_cache_has_it() {
+        use k8s_openapi::api::core::v1::ConfigMap;
+        let applied = ConfigMap {
+            metadata: kube::api::ObjectMeta {
+                name: Some("c".into()),
+                namespace: Some("n".into()),
+                ..Default::default()
+            },
+            data: Some([("uris".to_owned(), "[]".to_owned())].into()),
+            ..Default::default()
+        };
+        let recent = Recent::default();
+        recent.lock().insert(
+            ObjectRef::from_obj(&applied).to_string(),
+            (Instant::now(), 7, serde_json::to_value(&applied).unwrap()),
+        );
+        let mut desired = applied.clone();
+        desired.data = Some([("uris".to_owned(), "[\"a\"]".to_owned())].into());
+        assert_eq!(
+            recent.in_flight_copy(&desired, None),
+            Some(applied.clone()),
+            "absent from the cache"
+        );
+        let mut cached = applied.clone();
+        cached.metadata.resource_version = Some("7".into());
+        assert_eq!(
+            recent.in_flight_copy(&desired, Some(&cached)),
+            None,
+            "the cache caught up"
+        );
     }
 
     #[test]

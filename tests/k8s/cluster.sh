@@ -322,7 +322,7 @@ up_apiserver() {
     --proxy-client-cert-file="$p/front-proxy-client.crt" \
     --proxy-client-key-file="$p/front-proxy-client.key" \
     --allow-privileged=true \
-    --profiling=false
+    --profiling=${SMELTER_APISERVER_PROFILING:-false}
   wait_for kube-apiserver "listening on $apiserver_port" listening "$apiserver_port"
 }
 

@@ -8,10 +8,10 @@ use super::{
     desired::{self, Placement},
     status,
 };
-use crate::{Error, caches::Caches, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy};
+use crate::{Error, caches::Caches, scoped::SpaceScoped, tenancy, write};
 use kube::{
     Api, Resource, ResourceExt,
-    api::{DeleteParams, Patch, PatchParams},
+    api::DeleteParams,
     runtime::{Controller, controller::Action, reflector::ObjectRef},
 };
 use smelter_crds::{App, Build, Lrp, labels, route};
@@ -97,31 +97,39 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
         .lrps
         .labelled(&namespace, labels::APP_GUID, &guid);
     let mut in_place = Vec::new();
+    let mut recheck = RECHECK;
     for desired in &wanted {
         let name = desired.name_any();
-        let current = live.iter().find(|l| l.name_any() == name).map(|l| &**l);
+        let cached = live.iter().find(|l| l.name_any() == name).map(|l| &**l);
+        // An LRP applied a moment ago whose watch event has not arrived yet is live too: the
+        // app's route may have arrived in between, and applying the LRP again with its URI
+        // would roll out a second revision nobody asked for (seen with 1,000 apps at once).
+        let pending = ctx.recent.in_flight_copy(desired, cached);
+        if pending.is_some() {
+            recheck = write::IN_FLIGHT;
+        }
         // A change of the route URIs alone does not restart the instances: CF too updates
         // VCAP_APPLICATION's URIs only when the app starts again.
-        if let Some(l) = current.filter(|l| {
+        let same = |l: &Lrp| {
             desired::is_up_to_date(desired, l) || desired::differs_only_in_uris(desired, l)
-        }) {
-            in_place.push(l);
-            continue;
+        };
+        match (pending, cached) {
+            (Some(p), _) if same(&p) => {
+                in_place.push(cached.unwrap_or(desired));
+                continue;
+            }
+            (None, Some(c)) if same(c) => {
+                in_place.push(c);
+                continue;
+            }
+            _ => {}
         }
-        lrps.patch(
-            &name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(desired),
-        )
-        .await
-        .map_err(|source| Error::Write {
-            what: "apply lrp",
-            name: format!("{namespace}/{name}"),
-            source,
-        })?;
+        ctx.recent
+            .apply(&lrps, desired, cached, "apply lrp")
+            .await?;
         tracing::info!(lrp = %name, process_type = %desired.spec.process_type, instances = desired.spec.instances, "applied lrp");
         // Just written: its instances are what the cached one (if any) reports.
-        in_place.push(current.unwrap_or(desired));
+        in_place.push(cached.unwrap_or(desired));
     }
     let owned = |l: &Lrp| {
         l.owner_references()
@@ -156,7 +164,7 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
     if previous.as_ref() != Some(&wanted_status) {
         ctx.apply_status(CONTROLLER, app, &wanted_status).await?;
     }
-    Ok(Action::requeue(RECHECK))
+    Ok(Action::requeue(recheck))
 }
 
 /// The URL of every route to the app, per process type (from the Route controller's cache).

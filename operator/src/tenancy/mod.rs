@@ -13,7 +13,7 @@ pub mod status;
 
 use crate::{
     Error,
-    context::{Context, FIELD_MANAGER},
+    context::{Context, apply_params},
 };
 use build::{Tenant, build_namespace};
 use k8s_openapi::{
@@ -24,7 +24,7 @@ use k8s_openapi::{
 };
 use kube::{
     Api, Resource, ResourceExt,
-    api::{DeleteParams, Patch, PatchParams, Preconditions},
+    api::{DeleteParams, Patch, Preconditions},
     runtime::{
         controller::Action,
         events::EventType,
@@ -102,7 +102,7 @@ async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Resul
     let live = match live {
         Some(ns) if build::is_up_to_date(&desired, &ns) => ns,
         before => {
-            let params = PatchParams::apply(FIELD_MANAGER).force();
+            let params = apply_params();
             let applied = namespaces
                 .patch(&tenant.guid, &params, &Patch::Apply(&desired))
                 .await
@@ -184,17 +184,13 @@ async fn apply_role_bindings(tenant: &Tenant, ctx: &Context) -> Result<(), Error
             }
             _ => {}
         }
-        api.patch(
-            &name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&desired),
-        )
-        .await
-        .map_err(|source| Error::ApplyRoleBinding {
-            name: name.clone(),
-            namespace: namespace.clone(),
-            source,
-        })?;
+        api.patch(&name, &apply_params(), &Patch::Apply(&desired))
+            .await
+            .map_err(|source| Error::ApplyRoleBinding {
+                name: name.clone(),
+                namespace: namespace.clone(),
+                source,
+            })?;
         tracing::info!(%namespace, role_binding = %name, "applied role binding");
     }
     Ok(())
@@ -248,17 +244,13 @@ async fn write_status<K: NamespaceOwner>(
         return Ok(());
     }
     let patch = status::status_patch(&K::api_version(&()), &K::kind(&()), generation, &ready);
-    api.patch_status(
-        &obj.name_any(),
-        &PatchParams::apply(FIELD_MANAGER).force(),
-        &Patch::Apply(&patch),
-    )
-    .await
-    .map_err(|source| Error::ApplyStatus {
-        kind: K::CONTROLLER,
-        name: obj.name_any(),
-        source,
-    })?;
+    api.patch_status(&obj.name_any(), &apply_params(), &Patch::Apply(&patch))
+        .await
+        .map_err(|source| Error::ApplyStatus {
+            kind: K::CONTROLLER,
+            name: obj.name_any(),
+            source,
+        })?;
     tracing::info!(ready = %ready.status, reason = %ready.reason, "status written");
     Ok(())
 }
