@@ -110,19 +110,12 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
         }
         // A change of the route URIs alone does not restart the instances: CF too updates
         // VCAP_APPLICATION's URIs only when the app starts again.
-        let same = |l: &Lrp| {
+        let current = pending.as_ref().or(cached);
+        if current.is_some_and(|l| {
             desired::is_up_to_date(desired, l) || desired::differs_only_in_uris(desired, l)
-        };
-        match (pending, cached) {
-            (Some(p), _) if same(&p) => {
-                in_place.push(cached.unwrap_or(desired));
-                continue;
-            }
-            (None, Some(c)) if same(c) => {
-                in_place.push(c);
-                continue;
-            }
-            _ => {}
+        }) {
+            in_place.push(cached.unwrap_or(desired));
+            continue;
         }
         ctx.recent
             .apply(&lrps, desired, cached, "apply lrp")
