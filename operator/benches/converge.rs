@@ -7,13 +7,19 @@
 //! - its writes over the minute after that (goal: 0);
 //! - its resident memory.
 //!
+//! The operator runs as an installed one does: as the chart's `smelter-operator` ServiceAccount,
+//! with a token and the chart's RBAC (`templates/operator-rbac.yaml`, rendered by helm), not as
+//! the cluster's admin, whose client certificate the API server would verify on every request
+//! and whose authorization it would skip.
+//!
 //! Tier 1 has no kubelet: the StatefulSet controller creates the pods and they stay Pending, so
 //! "settled" means every instance is reported STARTING with its pod.
 
 use futures::{StreamExt, stream};
 use k8s_openapi::api::{
     apps::v1::StatefulSet,
-    core::v1::{Namespace, Pod, Service},
+    authentication::v1::{TokenRequest, TokenRequestSpec},
+    core::v1::{Namespace, Pod, Service, ServiceAccount},
     networking::v1::Ingress,
 };
 use kube::{
@@ -32,8 +38,10 @@ use smelter_crds::{
 use smelter_test_support::{self as support, process};
 use std::{
     collections::BTreeMap,
+    io::Write,
     net::SocketAddr,
-    path::Path,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -266,21 +274,95 @@ fn stolen() -> f64 {
         .map_or(0.0, |t| t as f64 / 100.0)
 }
 
+/// A kubeconfig for the operator as the chart installs it: the chart's ServiceAccount and RBAC
+/// (helm renders `templates/operator-rbac.yaml` for the root namespace, kubectl applies it) and
+/// a token from the TokenRequest API.
+async fn operator_kubeconfig(client: &Client, root: &str) -> PathBuf {
+    let helm = std::env::var_os("SMELTER_HELM").expect("SMELTER_HELM (benches/run sets it)");
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../charts/smelter");
+    let rendered = Command::new(helm)
+        .args(["template", "smelter"])
+        .arg(&chart)
+        .args([
+            "--namespace",
+            root,
+            "--set",
+            &format!("rootNamespace={root}"),
+        ])
+        .args(["--show-only", "templates/operator-rbac.yaml"])
+        .output()
+        .expect("helm template");
+    assert!(
+        rendered.status.success(),
+        "helm template: {}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let mut apply = support::kubectl()
+        .args(["apply", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("kubectl apply");
+    apply
+        .stdin
+        .take()
+        .expect("kubectl stdin")
+        .write_all(&rendered.stdout)
+        .expect("rbac to kubectl");
+    assert!(
+        apply.wait().expect("kubectl apply").success(),
+        "kubectl apply of the chart's RBAC"
+    );
+    let request = TokenRequest {
+        spec: TokenRequestSpec {
+            expiration_seconds: Some(3600),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let token = Api::<ServiceAccount>::namespaced(client.clone(), root)
+        .create_token_request("smelter-operator", &PostParams::default(), &request)
+        .await
+        .expect("token for smelter-operator")
+        .status
+        .expect("token request status")
+        .token;
+    // The admin kubeconfig's cluster (server and CA), with the ServiceAccount as its user.
+    let admin: serde_json::Value = serde_json::from_slice(
+        &support::kubectl()
+            .args(["config", "view", "--raw", "-o", "json"])
+            .output()
+            .expect("kubectl config view")
+            .stdout,
+    )
+    .expect("kubeconfig as JSON");
+    let kubeconfig = json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": admin["clusters"],
+        "users": [{ "name": "smelter-operator", "user": { "token": token } }],
+        "contexts": [{ "name": "operator", "context": {
+            "cluster": admin["clusters"][0]["name"], "user": "smelter-operator" } }],
+        "current-context": "operator",
+    });
+    let path = support::kubeconfig_path().with_file_name("operator.kubeconfig");
+    std::fs::write(&path, kubeconfig.to_string()).expect("operator kubeconfig");
+    path
+}
+
 #[tokio::main]
 async fn main() {
     let client = support::client().await;
     support::install_crds(&client).await;
     let root = support::namespace(&client, "bench-root").await;
+    let operator_kubeconfig = operator_kubeconfig(&client, &root).await;
     let health = process::free_port();
     let operator = process::Running::start(
         Path::new(env!("CARGO_BIN_EXE_operator")),
         &[
             ("SMELTER_HEALTH_ADDR", health.to_string()),
             ("SMELTER_ROOT_NAMESPACE", root.clone()),
-            (
-                "KUBECONFIG",
-                support::kubeconfig_path().display().to_string(),
-            ),
+            ("KUBECONFIG", operator_kubeconfig.display().to_string()),
             ("RUST_LOG", "warn".into()),
         ],
     );
