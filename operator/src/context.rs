@@ -18,7 +18,7 @@ use std::{
 };
 use tracing::Instrument;
 
-/// The field manager of every write the operator makes (server-side apply).
+/// The field manager of every write the operator makes.
 pub const FIELD_MANAGER: &str = "smelter-operator";
 
 /// How every apply of the operator's goes: as [`FIELD_MANAGER`], taking over fields another
@@ -155,8 +155,9 @@ impl Context {
         }
     }
 
-    /// Server-side applies `status` to `obj` unless it is what the operator last wrote and the
-    /// cached `obj` is merely older than that write. Returns whether it wrote.
+    /// Writes `status` as `obj`'s whole status (see [`crate::write::replace_status`]) unless it
+    /// is what the operator last wrote and the cached `obj` is merely older than that write.
+    /// Returns whether it wrote.
     pub async fn apply_status<K>(
         &self,
         controller: &'static str,
@@ -186,13 +187,7 @@ impl Context {
         let name = obj.meta().name.clone().unwrap_or_default();
         let namespace = obj.meta().namespace.clone().unwrap_or_default();
         let api: kube::Api<K> = kube::Api::namespaced(self.client.clone(), &namespace);
-        let patch = serde_json::json!({
-            "apiVersion": K::api_version(&()),
-            "kind": K::kind(&()),
-            "status": status,
-        });
-        let applied = api
-            .patch_status(&name, &apply_params(), &kube::api::Patch::Apply(&patch))
+        let applied = crate::write::replace_status(&api, &name, status.clone())
             .await
             .map_err(|source| Error::ApplyStatus {
                 kind: controller,
