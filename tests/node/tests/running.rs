@@ -368,12 +368,12 @@ async fn a_settled_app_costs_no_writes_over_a_quiet_minute_on_the_node() {
     // Let the last watch events arrive and their reconciles finish.
     tokio::time::sleep(Duration::from_secs(5)).await;
     let before = writes.count();
-    // The counter sees the operator's writes: it applied the workload, for one.
+    // The counter sees the operator's writes: it created the workload, for one.
     assert!(
         writes
             .log()
             .iter()
-            .any(|w| w.starts_with("PATCH") && w.contains("/statefulsets/")),
+            .any(|w| w.starts_with("POST") && w.contains("/statefulsets")),
         "{:?}",
         writes.log()
     );
