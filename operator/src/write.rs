@@ -7,6 +7,7 @@ use crate::{
     Error,
     context::{FIELD_MANAGER, apply_params},
 };
+use json_patch::{AddOperation, PatchOperation, jsonptr::PointerBuf};
 use kube::{
     Api, Resource,
     api::{DeleteParams, Patch, PatchParams, PostParams},
@@ -91,42 +92,43 @@ where
 /// labels and annotations only `cached` has. `add` on an object's member replaces it, or adds
 /// it when absent.
 fn owned_parts<K: Resource + Serialize>(desired: &K, cached: Option<&K>) -> json_patch::Patch {
-    let Value::Object(object) = serde_json::to_value(desired).unwrap_or_default() else {
-        return json_patch::Patch(Vec::new());
-    };
-    let merged = |desired: &Option<BTreeMap<String, String>>,
-                  cached: Option<&Option<BTreeMap<String, String>>>| {
-        let mut map = cached.cloned().flatten().unwrap_or_default();
-        map.extend(desired.clone().unwrap_or_default());
+    let (meta, live) = (desired.meta(), cached.map(Resource::meta));
+    let merged = |desired: Option<&BTreeMap<String, String>>,
+                  cached: Option<&BTreeMap<String, String>>| {
+        let mut map = cached.cloned().unwrap_or_default();
+        map.extend(desired.cloned().unwrap_or_default());
         json!(map)
     };
-    let (meta, live) = (desired.meta(), cached.map(Resource::meta));
+    let labels = merged(meta.labels.as_ref(), live.and_then(|m| m.labels.as_ref()));
+    let annotations = merged(
+        meta.annotations.as_ref(),
+        live.and_then(|m| m.annotations.as_ref()),
+    );
     let owners = json!(meta.owner_references.clone().unwrap_or_default());
     let mut ops = vec![
-        add(
-            "/metadata/labels",
-            merged(&meta.labels, live.map(|m| &m.labels)),
-        ),
-        add(
-            "/metadata/annotations",
-            merged(&meta.annotations, live.map(|m| &m.annotations)),
-        ),
-        add("/metadata/ownerReferences", owners),
+        add(&["metadata", "labels"], labels),
+        add(&["metadata", "annotations"], annotations),
+        add(&["metadata", "ownerReferences"], owners),
     ];
-    ops.extend(
-        object
-            .into_iter()
-            .filter(|(part, _)| {
-                !matches!(part.as_str(), "apiVersion" | "kind" | "metadata" | "status")
-            })
-            .map(|(part, value)| add(&format!("/{part}"), value)),
-    );
-    serde_json::from_value(Value::Array(ops)).unwrap_or_else(|_| json_patch::Patch(Vec::new()))
+    if let Ok(Value::Object(object)) = serde_json::to_value(desired) {
+        ops.extend(
+            object
+                .into_iter()
+                .filter(|(part, _)| {
+                    !matches!(part.as_str(), "apiVersion" | "kind" | "metadata" | "status")
+                })
+                .map(|(part, value)| add(&[part.as_str()], value)),
+        );
+    }
+    json_patch::Patch(ops)
 }
 
-/// A JSON patch's `add` of `value` at `path`.
-fn add(path: &str, value: Value) -> Value {
-    json!({"op": "add", "path": path, "value": value})
+/// A JSON patch's `add` of `value` at the member that `path` names, step by step.
+fn add(path: &[&str], value: Value) -> PatchOperation {
+    PatchOperation::Add(AddOperation {
+        path: PointerBuf::from_tokens(path.iter().copied()),
+        value,
+    })
 }
 
 /// Replaces `name`'s status with `status` whole, by a JSON patch of the status subresource.
@@ -140,8 +142,7 @@ pub(crate) async fn replace_status<K>(
 where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
-    let ops = serde_json::from_value(json!([add("/status", status)]))
-        .unwrap_or_else(|_| json_patch::Patch(Vec::new()));
+    let ops = json_patch::Patch(vec![add(&["status"], status)]);
     api.patch_status(name, &json_patch_params(), &Patch::Json::<()>(ops))
         .await
 }
