@@ -4,47 +4,17 @@
 //! each. Reads come from watch caches; writes go to the API server as the caller.
 #![forbid(unsafe_code)]
 
-pub mod access;
-pub mod app_env;
-pub mod app_manifest;
-pub mod apply_manifest;
-pub mod apps;
 pub mod auth;
 pub mod blob_gc;
-pub mod body;
-pub mod buildpacks;
-pub mod builds;
-pub mod cache;
 pub mod config;
-pub mod domains;
-pub mod droplets;
-pub mod empty;
-pub mod errors;
+pub mod http;
 pub mod internal_blobs;
-pub mod jobs;
-pub mod labels;
-pub mod links;
 pub mod log_cache;
-pub mod manifest;
 pub mod metrics;
-pub mod orgs;
-pub mod packages;
-pub mod present;
-pub mod processes;
-pub mod query;
-pub mod roles;
-pub mod root;
-pub mod routes;
-pub mod service_bindings;
-pub mod service_instances;
-pub mod spaces;
-pub mod stacks;
 pub mod state;
+pub mod storage;
 pub mod uaa;
-pub mod upload;
-pub mod users;
-pub mod warnings;
-pub mod write;
+pub mod v3;
 
 use axum::{Router, extract::Request, middleware::Next, response::Response};
 use kube::Client;
@@ -136,7 +106,7 @@ pub async fn build_state(
     )
     .await
     .map_err(StartError::BlobSigningKey)?;
-    domains::ensure_default(&client, &config.root_namespace, &config.apps_domain)
+    v3::domains::ensure_default(&client, &config.root_namespace, &config.apps_domain)
         .await
         .map_err(StartError::DefaultDomain)?;
     let blobs = match &config.blobstore {
@@ -162,7 +132,8 @@ pub async fn build_state(
         max_uncompressed: config.max_package_bytes.saturating_mul(3),
         ..Default::default()
     };
-    let caches = cache::Caches::start(&client, &config.root_namespace, &config.users_secret);
+    let caches =
+        storage::cache::Caches::start(&client, &config.root_namespace, &config.users_secret);
     let users = auth::Users::new(caches.root_secrets.clone(), config.users_secret.clone());
     Ok(Arc::new(AppState {
         config,
@@ -186,7 +157,7 @@ async fn remove_upload_leftovers(dir: &std::path::Path, metrics: &metrics::Metri
     let swept = tokio::task::spawn_blocking(move || {
         blob_gc::work_dir::remove_stale(
             &dir,
-            upload::WORK_PREFIXES,
+            v3::packages::upload::WORK_PREFIXES,
             std::time::SystemTime::now(),
             std::time::Duration::ZERO,
         )
@@ -213,34 +184,34 @@ pub fn router(state: Arc<AppState>) -> Router {
         .config
         .external_url
         .clone()
-        .map(|u| links::ExternalUrl(u.trim_end_matches('/').to_owned()));
+        .map(|u| http::links::ExternalUrl(u.trim_end_matches('/').to_owned()));
     Router::new()
-        .merge(root::routes())
+        .merge(v3::root::routes())
         .merge(uaa::routes())
-        .merge(orgs::routes())
-        .merge(apps::routes())
-        .merge(app_env::routes())
-        .merge(processes::routes())
-        .merge(domains::routes())
-        .merge(routes::routes())
-        .merge(service_instances::routes())
-        .merge(service_bindings::routes())
-        .merge(packages::routes())
-        .merge(apply_manifest::routes())
-        .merge(app_manifest::routes())
-        .merge(builds::routes())
-        .merge(buildpacks::routes(state.limits.max_package_bytes))
-        .merge(droplets::routes())
-        .merge(stacks::routes())
+        .merge(v3::organizations::routes())
+        .merge(v3::apps::routes())
+        .merge(v3::apps::environment::routes())
+        .merge(v3::processes::routes())
+        .merge(v3::domains::routes())
+        .merge(v3::routes::routes())
+        .merge(v3::service_instances::routes())
+        .merge(v3::service_credential_bindings::routes())
+        .merge(v3::packages::routes())
+        .merge(v3::manifests::apply::routes())
+        .merge(v3::manifests::generate::routes())
+        .merge(v3::builds::routes())
+        .merge(v3::buildpacks::routes(state.limits.max_package_bytes))
+        .merge(v3::droplets::routes())
+        .merge(v3::stacks::routes())
         .merge(log_cache::routes())
-        .merge(upload::routes(state.limits.max_package_bytes))
-        .merge(spaces::routes())
-        .merge(roles::routes())
-        .merge(jobs::routes())
-        .merge(users::routes())
-        .merge(empty::routes())
+        .merge(v3::packages::upload::routes(state.limits.max_package_bytes))
+        .merge(v3::spaces::routes())
+        .merge(v3::roles::routes())
+        .merge(v3::jobs::routes())
+        .merge(v3::users::routes())
+        .merge(v3::empty::routes())
         .merge(internal_blobs::routes())
-        .fallback(|| async { errors::ApiError::unknown_request() })
+        .fallback(|| async { http::errors::ApiError::unknown_request() })
         .with_state(state)
         .layer(axum::middleware::from_fn(
             move |mut req: Request, next: Next| {

@@ -209,7 +209,7 @@ async fn run(args: Args) -> Result<(), Error> {
         if state.caches.wait_until_ready().await.is_ok() {
             tracing::info!("watch caches synced");
             ready.set_ready(true);
-            smelter_api_shim::buildpacks::builtin::install_in_background(state).await;
+            smelter_api_shim::v3::buildpacks::builtin::install_in_background(state).await;
         }
     });
     let (api_result, health_result) = tokio::join!(

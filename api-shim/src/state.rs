@@ -3,8 +3,8 @@
 
 use crate::{
     auth::{Caller, TokenIssuer, Users},
-    cache::Caches,
     config::Config,
+    storage::cache::Caches,
 };
 use kube::{Client, client::ClientBuilder};
 use prometheus_client::metrics::counter::Counter;
@@ -93,7 +93,7 @@ impl AppState {
     /// through the RoleBinding the operator puts in each space namespace).
     pub fn client_for(&self, caller: &Caller) -> Result<Client, kube::Error> {
         let mut groups = caller.kube_groups();
-        let access = crate::access::Access::of(caller, &self.caches);
+        let access = crate::auth::permissions::Access::of(caller, &self.caches);
         groups.extend(
             access
                 .managed_orgs()

@@ -1,6 +1,6 @@
 //! The `Caller` extractor: the verified bearer of a CF API request.
 
-use crate::{errors::ApiError, state::AppState};
+use crate::{http::errors::ApiError, state::AppState};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 //! the `Caller` extractor every CF endpoint uses.
 
 pub mod caller;
+pub mod permissions;
 pub mod tokens;
 pub mod users;
 

@@ -1,7 +1,7 @@
 //! Pure: which blobs have lost their owner. A key names its owner ([`keys::parse`]); the owner
 //! is one of the custom resources the watch caches hold, seen at one moment ([`Owners`]).
 
-use crate::cache::Caches;
+use crate::storage::cache::Caches;
 use smelter_blobstore::keys::{self, Key};
 use std::{collections::HashSet, time::SystemTime};
 

@@ -5,7 +5,7 @@ use crate::harness::{Reply, Shim};
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use smelter_api_shim::buildpacks::builtin::{self, Outcome};
+use smelter_api_shim::v3::buildpacks::builtin::{self, Outcome};
 use std::io::{Cursor, Read, Write};
 use zip::{ZipArchive, ZipWriter, write::SimpleFileOptions};
 

@@ -76,7 +76,7 @@ impl Node {
             ..Setup::default()
         };
         let shim = Shim::start_in(&[], setup).await;
-        smelter_api_shim::buildpacks::builtin::install(&shim.state)
+        smelter_api_shim::v3::buildpacks::builtin::install(&shim.state)
             .await
             .expect("built-in buildpacks");
         let admin = shim.token("admin").await;

@@ -1,0 +1,10 @@
+//! HTTP plumbing every endpoint shares: CF errors, request bodies, list queries and label
+//! selectors, absolute links, presenter pieces and `X-Cf-Warnings`.
+
+pub mod body;
+pub mod errors;
+pub mod links;
+pub mod present;
+pub mod query;
+pub mod selector;
+pub mod warnings;

@@ -1,0 +1,5 @@
+//! Where CF state lives: watch caches of the custom resources (reads) and the writes made to
+//! the API server as the caller.
+
+pub mod cache;
+pub mod write;

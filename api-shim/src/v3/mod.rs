@@ -1,0 +1,21 @@
+//! Cloud Controller's v3 resources, one folder each, named as the v3 API docs name them.
+
+pub mod apps;
+pub mod buildpacks;
+pub mod builds;
+pub mod domains;
+pub mod droplets;
+pub mod empty;
+pub mod jobs;
+pub mod manifests;
+pub mod organizations;
+pub mod packages;
+pub mod processes;
+pub mod roles;
+pub mod root;
+pub mod routes;
+pub mod service_credential_bindings;
+pub mod service_instances;
+pub mod spaces;
+pub mod stacks;
+pub mod users;
