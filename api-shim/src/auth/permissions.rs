@@ -26,13 +26,13 @@ impl Access {
         if caller.is_admin() {
             let orgs: HashSet<String> = caches
                 .orgs
-                .state()
+                .all()
                 .iter()
                 .filter_map(|o| o.metadata.name.clone())
                 .collect();
             let spaces = caches
                 .spaces
-                .state()
+                .all()
                 .iter()
                 .filter(|s| {
                     s.metadata
@@ -50,7 +50,7 @@ impl Access {
             };
         }
         let mut access = Self::default();
-        for rb in caches.role_bindings.state() {
+        for rb in caches.role_bindings.all() {
             let l = rb.metadata.labels.clone().unwrap_or_default();
             if l.get(crate::v3::roles::USER_GUID_LABEL).map(String::as_str) != Some(caller.guid()) {
                 continue;
@@ -73,7 +73,7 @@ impl Access {
             }
         }
         // Org managers see every space of their orgs.
-        for space in caches.spaces.state() {
+        for space in caches.spaces.all() {
             if let (Some(ns), Some(guid)) = (&space.metadata.namespace, &space.metadata.name)
                 && access.managed_orgs.contains(ns)
             {

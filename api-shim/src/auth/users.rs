@@ -3,7 +3,7 @@
 //! bcrypt hashes, which the Helm chart can produce itself (`htpasswd`/`bcrypt`).
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::runtime::reflector::Store;
+use crate::storage::store::Store;
 use serde::Deserialize;
 
 /// One CF user.
@@ -45,7 +45,7 @@ impl Users {
 
     fn entries(&self) -> Vec<(String, Vec<u8>)> {
         self.store
-            .state()
+            .all()
             .iter()
             .filter(|s| s.metadata.name.as_deref() == Some(self.secret_name.as_str()))
             .flat_map(|s| s.data.clone().unwrap_or_default())

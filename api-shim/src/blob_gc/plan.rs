@@ -58,8 +58,8 @@ impl Owners {
                 .filter_map(|o| o.meta().name.clone())
                 .collect()
         }
-        let apps = caches.apps.state();
-        let lrps = caches.lrps.state();
+        let apps = caches.apps.all();
+        let lrps = caches.lrps.all();
         let droplets_in_use = apps
             .iter()
             .filter_map(|a| a.spec.current_droplet_guid.clone())
@@ -69,10 +69,10 @@ impl Owners {
             )
             .collect();
         Self {
-            packages: names(&caches.packages.state()),
-            builds: names(&caches.builds.state()),
+            packages: names(&caches.packages.all()),
+            builds: names(&caches.builds.all()),
             apps: names(&apps),
-            buildpacks: names(&caches.buildpacks.state()),
+            buildpacks: names(&caches.buildpacks.all()),
             droplets_in_use,
         }
     }

@@ -1,26 +1,21 @@
-//! Watch caches (reflectors) of everything the API reads, so a GET never calls the API server:
-//! the same data CC would read from its database, kept current by watches.
+//! Watch caches of everything the API reads, so a GET never calls the API server: the same
+//! data CC would read from its database, kept current by watches, and indexed by what CC's
+//! filters look up ([`By`]).
 
-use futures::StreamExt;
+use super::store::{By, Indexes, Store, StoreGone};
 use k8s_openapi::api::{core::v1::Secret, rbac::v1::RoleBinding};
-use kube::{
-    Api, Client, Resource,
-    runtime::{
-        WatchStreamExt,
-        reflector::{self, Store},
-        watcher,
-    },
-};
-use serde::de::DeserializeOwned;
+use kube::{Api, Client, Resource, runtime::watcher};
 use smelter_crds::{
     App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance, Space,
+    labels,
 };
-use std::{fmt::Debug, hash::Hash};
 
 /// The label every CF role binding carries (its value is the CF role type).
 pub const ROLE_TYPE_LABEL: &str = "cf.smelter.dev/role-type";
+/// The label carrying the CF user GUID a role binding is for.
+pub const USER_GUID_LABEL: &str = "cf.smelter.dev/user-guid";
 
-/// One reflector store per kind the API serves.
+/// One store per kind the API serves.
 #[derive(Clone)]
 pub struct Caches {
     pub orgs: Store<Org>,
@@ -36,71 +31,135 @@ pub struct Caches {
     pub service_bindings: Store<ServiceBinding>,
     pub role_bindings: Store<RoleBinding>,
     pub root_secrets: Store<Secret>,
-    /// True once every store has its first full list. A kube `Store`'s own
-    /// `wait_until_ready()` wakes only one of several waiters, so one task waits on the stores
-    /// and everyone else waits on this.
-    synced: tokio::sync::watch::Receiver<bool>,
 }
 
-/// A watch ended before its cache was filled (the api-shim is stopping).
-#[derive(Debug, thiserror::Error)]
-#[error("a watch cache stopped before its first full list")]
-pub struct CachesGone;
+fn namespace<K: Resource>(obj: &K) -> Vec<String> {
+    obj.meta().namespace.clone().into_iter().collect()
+}
+
+fn label<K: Resource>(obj: &K, key: &str) -> Vec<String> {
+    obj.meta()
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(key))
+        .cloned()
+        .into_iter()
+        .collect()
+}
+
+const ORGS: Indexes<Org> = &[(By::Name, |o| vec![o.spec.name.clone()])];
+const SPACES: Indexes<Space> = &[
+    (By::Name, |s| vec![s.spec.name.clone()]),
+    (By::Org, namespace),
+];
+const APPS: Indexes<App> = &[
+    (By::Name, |a| vec![a.spec.name.clone()]),
+    (By::Space, namespace),
+];
+const PACKAGES: Indexes<Package> = &[(By::App, |p| vec![p.spec.app_guid.clone()])];
+const BUILDS: Indexes<Build> = &[
+    (By::App, |b| vec![b.spec.app_guid.clone()]),
+    (By::Package, |b| vec![b.spec.package_guid.clone()]),
+    (By::Droplet, |b| {
+        b.status
+            .iter()
+            .filter_map(|s| s.droplet.as_ref())
+            .map(|d| d.guid.clone())
+            .collect()
+    }),
+];
+const ROUTES: Indexes<Route> = &[
+    (By::Space, namespace),
+    (By::App, |r| {
+        let mut apps: Vec<String> = r
+            .spec
+            .destinations
+            .iter()
+            .map(|d| d.app_guid.clone())
+            .collect();
+        apps.dedup();
+        apps
+    }),
+];
+const DOMAINS: Indexes<Domain> = &[
+    (By::Name, |d| vec![d.spec.name.clone()]),
+    (By::Org, |d| d.spec.organization_guid.clone().into_iter().collect()),
+];
+const SERVICE_INSTANCES: Indexes<ServiceInstance> = &[
+    (By::Name, |si| vec![si.spec.name.clone()]),
+    (By::Space, namespace),
+];
+const SERVICE_BINDINGS: Indexes<ServiceBinding> = &[
+    (By::App, |b| b.spec.app_guid.clone().into_iter().collect()),
+    (By::ServiceInstance, |b| {
+        vec![b.spec.service_instance_guid.clone()]
+    }),
+];
+const ROLE_BINDINGS: Indexes<RoleBinding> = &[
+    (By::User, |rb| label(rb, USER_GUID_LABEL)),
+    (By::Space, |rb| label(rb, labels::SPACE_GUID)),
+    (By::Org, |rb| label(rb, labels::ORG_GUID)),
+];
 
 impl Caches {
     /// Starts every watch on `client` and returns the stores; they fill in the background.
     /// `users_secret` in `root_namespace` is the only Secret cached.
     pub fn start(client: &Client, root_namespace: &str, users_secret: &str) -> Self {
         let all = watcher::Config::default();
-        let (synced_tx, synced) = tokio::sync::watch::channel(false);
-        let caches = Self {
-            orgs: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
-            spaces: spawn(Api::all(client.clone()), all.clone()),
-            apps: spawn(Api::all(client.clone()), all.clone()),
-            packages: spawn(Api::all(client.clone()), all.clone()),
-            builds: spawn(Api::all(client.clone()), all.clone()),
-            lrps: spawn(Api::all(client.clone()), all.clone()),
-            routes: spawn(Api::all(client.clone()), all.clone()),
-            domains: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
-            buildpacks: spawn(Api::namespaced(client.clone(), root_namespace), all.clone()),
-            service_instances: spawn(Api::all(client.clone()), all.clone()),
-            service_bindings: spawn(Api::all(client.clone()), all.clone()),
-            role_bindings: spawn(
+        Self {
+            orgs: Store::watch(
+                Api::namespaced(client.clone(), root_namespace),
+                all.clone(),
+                ORGS,
+                slim,
+            ),
+            spaces: Store::watch(Api::all(client.clone()), all.clone(), SPACES, slim),
+            apps: Store::watch(Api::all(client.clone()), all.clone(), APPS, slim),
+            packages: Store::watch(Api::all(client.clone()), all.clone(), PACKAGES, slim),
+            builds: Store::watch(Api::all(client.clone()), all.clone(), BUILDS, slim),
+            lrps: Store::watch(Api::all(client.clone()), all.clone(), &[], slim),
+            routes: Store::watch(Api::all(client.clone()), all.clone(), ROUTES, slim),
+            domains: Store::watch(
+                Api::namespaced(client.clone(), root_namespace),
+                all.clone(),
+                DOMAINS,
+                slim,
+            ),
+            buildpacks: Store::watch(
+                Api::namespaced(client.clone(), root_namespace),
+                all.clone(),
+                &[],
+                slim,
+            ),
+            service_instances: Store::watch(
+                Api::all(client.clone()),
+                all.clone(),
+                SERVICE_INSTANCES,
+                slim,
+            ),
+            service_bindings: Store::watch(
+                Api::all(client.clone()),
+                all.clone(),
+                SERVICE_BINDINGS,
+                slim,
+            ),
+            role_bindings: Store::watch(
                 Api::all(client.clone()),
                 all.clone().labels(ROLE_TYPE_LABEL),
+                ROLE_BINDINGS,
+                slim,
             ),
-            root_secrets: spawn(
+            root_secrets: Store::watch(
                 Api::namespaced(client.clone(), root_namespace),
                 all.fields(&format!("metadata.name={users_secret}")),
+                &[],
+                slim,
             ),
-            synced,
-        };
-        let stores = caches.clone();
-        tokio::spawn(async move {
-            match stores.wait_for_stores().await {
-                Ok(()) => {
-                    let _ = synced_tx.send(true);
-                }
-                // Dropping the sender tells the waiters.
-                Err(e) => tracing::warn!(error = %e, "watch caches never synced"),
-            }
-        });
-        caches
+        }
     }
 
     /// Resolves once every store has its first full list; any number of tasks may wait.
-    pub async fn wait_until_ready(&self) -> Result<(), CachesGone> {
-        let mut synced = self.synced.clone();
-        synced
-            .wait_for(|s| *s)
-            .await
-            .map(drop)
-            .map_err(|_| CachesGone)
-    }
-
-    /// The stores' own readiness, one after the other; only the task in [`Self::start`] may
-    /// call this (see `synced`).
-    async fn wait_for_stores(&self) -> Result<(), reflector::store::WriterDropped> {
+    pub async fn wait_until_ready(&self) -> Result<(), StoreGone> {
         self.orgs.wait_until_ready().await?;
         self.spaces.wait_until_ready().await?;
         self.apps.wait_until_ready().await?;
@@ -115,27 +174,6 @@ impl Caches {
         self.role_bindings.wait_until_ready().await?;
         self.root_secrets.wait_until_ready().await
     }
-}
-
-fn spawn<K>(api: Api<K>, config: watcher::Config) -> Store<K>
-where
-    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-    K::DynamicType: Default + Eq + Hash + Clone,
-{
-    let (reader, writer) = reflector::store();
-    let stream = reflector::reflector(writer, watcher(api, config).modify(slim))
-        .default_backoff()
-        .touched_objects();
-    tokio::spawn(async move {
-        let mut stream = std::pin::pin!(stream);
-        while let Some(event) = stream.next().await {
-            if let Err(e) = event {
-                // The watcher retries with backoff; the store keeps serving the last state.
-                tracing::warn!(kind = %K::kind(&Default::default()), error = %e, "watch error");
-            }
-        }
-    });
-    reader
 }
 
 /// The annotation the cache keeps in place of managed fields: the object's last write time,
@@ -166,72 +204,5 @@ pub fn for_write(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::Obje
     meta.managed_fields = None;
     if let Some(a) = meta.annotations.as_mut() {
         a.remove(UPDATED_AT);
-    }
-}
-
-/// Waits until `check` holds on the store's contents, e.g. until a write made through the API
-/// server is visible in the cache, so a read right after a write sees it (CC is read-your-writes).
-pub async fn until<K, F>(store: &Store<K>, timeout: std::time::Duration, check: F) -> bool
-where
-    K: Resource + Clone + 'static,
-    K::DynamicType: Eq + Hash + Clone,
-    F: Fn(&Store<K>) -> bool,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if check(store) {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
-/// Whether `store` holds the object `name` at resource version `version` or a later one, so a
-/// writer sees its write even when another write (a controller's status) follows within one
-/// poll of [`until`], which an equality check would miss until it timed out. Resource versions
-/// are opaque by the API's rules, but an etcd-backed API server's are etcd revisions, which
-/// only grow; versions that are not numbers fall back to equality.
-pub fn has_version<K>(store: &Store<K>, name: &str, version: Option<&str>) -> bool
-where
-    K: Resource + Clone + 'static,
-    K::DynamicType: Eq + Hash + Clone,
-{
-    let Some(version) = version else {
-        return false;
-    };
-    store.state().iter().any(|o| {
-        o.meta().name.as_deref() == Some(name)
-            && o.meta().resource_version.as_deref().is_some_and(|have| {
-                have == version
-                    || matches!(
-                        (have.parse::<u64>(), version.parse::<u64>()),
-                        (Ok(have), Ok(want)) if have >= want
-                    )
-            })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use k8s_openapi::api::core::v1::ConfigMap;
-
-    #[test]
-    fn a_later_version_counts_as_seen() {
-        let (store, mut writer) = reflector::store::<ConfigMap>();
-        let mut cm = ConfigMap::default();
-        cm.metadata.name = Some("c".into());
-        cm.metadata.namespace = Some("n".into());
-        cm.metadata.resource_version = Some("12".into());
-        writer.apply_watcher_event(&watcher::Event::Apply(cm));
-        assert!(has_version(&store, "c", Some("12")));
-        assert!(has_version(&store, "c", Some("9")));
-        assert!(!has_version(&store, "c", Some("13")));
-        assert!(!has_version(&store, "c", Some("x")));
-        assert!(!has_version(&store, "d", Some("1")));
-        assert!(!has_version(&store, "c", None));
     }
 }

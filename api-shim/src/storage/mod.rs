@@ -2,4 +2,5 @@
 //! the API server as the caller.
 
 pub mod cache;
+pub mod store;
 pub mod write;

@@ -6,7 +6,7 @@ use crate::{
     auth::Caller,
     http::errors::{ApiError, ApiResult},
     state::AppState,
-    storage::cache,
+    storage::{cache, store::Store},
     v3::organizations::FIELD_MANAGER,
 };
 use k8s_openapi::NamespaceResourceScope;
@@ -14,7 +14,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::{
     Api, Resource,
     api::PostParams,
-    runtime::reflector::{ObjectRef, Store},
 };
 use serde::{Serialize, de::DeserializeOwned};
 use std::{fmt::Debug, time::Duration};
@@ -54,8 +53,8 @@ where
         .await
         .map_err(ApiError::from_kube)?;
     let name = created.meta().name.clone();
-    cache::until(store, SEEN_WITHIN, |s| {
-        s.state().iter().any(|o| o.meta().name == name)
+    store.until(SEEN_WITHIN, |s| {
+        s.all().iter().any(|o| o.meta().name == name)
     })
     .await;
     Ok(created)
@@ -111,8 +110,8 @@ where
         Err(kube::Error::Api(s)) if s.code == 404 => {}
         Err(e) => return Err(ApiError::from_kube(e)),
     }
-    cache::until(store, SEEN_WITHIN, |s| {
-        !s.state()
+    store.until(SEEN_WITHIN, |s| {
+        !s.all()
             .iter()
             .any(|o| o.meta().name.as_deref() == Some(name))
     })
@@ -157,7 +156,7 @@ where
     // holds it, else (conservatively) what is sent, so that metadata the change itself sets (a
     // start's restarted-at annotation) is not taken for someone else's write.
     let mut base = store
-        .get(&ObjectRef::new(&name).within(&namespace))
+        .get_in(&namespace, &name)
         .filter(|cached| cached.meta().resource_version == obj.meta().resource_version)
         .map_or_else(|| obj.meta().clone(), |cached| cached.meta().clone());
     let mut rebases = 0;
@@ -177,8 +176,8 @@ where
         }
     };
     let version = updated.meta().resource_version.clone();
-    cache::until(store, SEEN_WITHIN, |s| {
-        cache::has_version(s, &name, version.as_deref())
+    store.until(SEEN_WITHIN, |s| {
+        s.has_version(&name, version.as_deref())
     })
     .await;
     Ok(updated)

@@ -211,7 +211,7 @@ pub fn vcap_application(state: &AppState, app: &App) -> Value {
     let space_obj = state
         .caches
         .spaces
-        .state()
+        .all()
         .into_iter()
         .find(|s| s.metadata.name.as_deref() == Some(space));
     let org = space_obj
@@ -221,7 +221,7 @@ pub fn vcap_application(state: &AppState, app: &App) -> Value {
     let org_name = state
         .caches
         .orgs
-        .state()
+        .all()
         .iter()
         .find(|o| o.metadata.name.as_deref() == Some(org.as_str()))
         .map(|o| o.spec.name.clone())

@@ -12,7 +12,6 @@ use crate::{
     http::present,
     http::query::{Accepts, ListQuery},
     state::AppState,
-    storage::cache,
     v3::spaces,
 };
 use axum::{
@@ -197,7 +196,7 @@ pub fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<A
     state
         .caches
         .apps
-        .state()
+        .all()
         .into_iter()
         .find(|a| a.metadata.name.as_deref() == Some(guid))
         .filter(|a| access.sees_space(space_guid(a)))
@@ -226,7 +225,7 @@ pub fn all_visible(state: &AppState, access: &Access) -> Vec<Arc<App>> {
     state
         .caches
         .apps
-        .state()
+        .all()
         .into_iter()
         .filter(|a| access.sees_space(space_guid(a)))
         .collect()
@@ -259,7 +258,7 @@ async fn list(
         state
             .caches
             .spaces
-            .state()
+            .all()
             .iter()
             .find(|s| s.metadata.name.as_deref() == Some(space))
             .map(|s| spaces::org_guid(s).to_owned())
@@ -309,7 +308,7 @@ async fn list(
         let spaces: Vec<_> = state
             .caches
             .spaces
-            .state()
+            .all()
             .into_iter()
             .filter(|s| space_guids.contains(&s.metadata.name.as_deref().unwrap_or_default()))
             .collect();
@@ -320,7 +319,7 @@ async fn list(
                 state
                     .caches
                     .orgs
-                    .state()
+                    .all()
                     .iter()
                     .filter(|o| org_guids.contains(&o.metadata.name.as_deref().unwrap_or_default()))
                     .map(|o| crate::v3::organizations::present(o, &base))
@@ -436,7 +435,7 @@ pub fn draft(state: &AppState, space: &str, name: String, lifecycle: Lifecycle) 
     let org = state
         .caches
         .spaces
-        .state()
+        .all()
         .iter()
         .find(|s| s.metadata.name.as_deref() == Some(space))
         .map(|s| spaces::org_guid(s).to_owned())
@@ -465,7 +464,7 @@ pub async fn create_app(
     if state
         .caches
         .apps
-        .state()
+        .all()
         .iter()
         .any(|a| space_guid(a) == space && a.spec.name == app.spec.name)
     {
@@ -486,8 +485,8 @@ pub async fn create_app(
         let _ = api.delete(&guid, &Default::default()).await;
         return Err(e);
     }
-    cache::until(&state.caches.apps, Duration::from_secs(10), |s| {
-        s.state()
+    state.caches.apps.until(Duration::from_secs(10), |s| {
+        s.all()
             .iter()
             .any(|a| a.metadata.name.as_deref() == Some(guid.as_str()))
     })
@@ -553,7 +552,7 @@ async fn update(
     let mut app = (*visible(&state, &access, &guid)?).clone();
     if let Some(name) = req.name {
         body::check_name(&name)?;
-        if state.caches.apps.state().iter().any(|a| {
+        if state.caches.apps.all().iter().any(|a| {
             space_guid(a) == space_guid(&app)
                 && a.spec.name == name
                 && a.metadata.name != app.metadata.name

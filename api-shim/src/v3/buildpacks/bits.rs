@@ -191,8 +191,8 @@ async fn write_status(
         .await
         .map_err(BitsError::Status)?;
     let version = updated.metadata.resource_version.clone();
-    crate::storage::cache::until(&state.caches.buildpacks, SEEN_WITHIN, |c| {
-        crate::storage::cache::has_version(c, guid, version.as_deref())
+    state.caches.buildpacks.until(SEEN_WITHIN, |c| {
+        c.has_version(guid, version.as_deref())
     })
     .await;
     Ok(updated)

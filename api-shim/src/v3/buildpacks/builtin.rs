@@ -239,8 +239,8 @@ async fn create(
         Err(source) => return Err(InstallError::Create { name, source }),
     };
     // The next built-in's position is counted from the cache, which must include this one.
-    crate::storage::cache::until(&state.caches.buildpacks, SEEN_WITHIN, |c| {
-        c.state()
+    state.caches.buildpacks.until(SEEN_WITHIN, |c| {
+        c.all()
             .iter()
             .any(|b| b.metadata.name.as_deref() == Some(guid))
     })

@@ -38,7 +38,7 @@ pub fn routes(max_upload: u64) -> Router<Arc<AppState>> {
 
 /// Every admin buildpack in the cache.
 fn all(state: &AppState) -> Vec<Arc<Buildpack>> {
-    state.caches.buildpacks.state()
+    state.caches.buildpacks.all()
 }
 
 /// The buildpack with `guid` among `all`; CC's 404 if there is none.
@@ -119,7 +119,7 @@ async fn list(
     let items: Vec<Arc<Buildpack>> = state
         .caches
         .buildpacks
-        .state()
+        .all()
         .into_iter()
         .filter(|b| {
             query.allows("names", &b.spec.name)

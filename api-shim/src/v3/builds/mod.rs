@@ -120,7 +120,7 @@ fn filtered(
     state
         .caches
         .builds
-        .state()
+        .all()
         .into_iter()
         .filter(|b| {
             access.sees_space(space_of(b))
@@ -186,7 +186,7 @@ async fn show(
     state
         .caches
         .builds
-        .state()
+        .all()
         .into_iter()
         .find(|b| {
             b.metadata.name.as_deref() == Some(guid.as_str()) && access.sees_space(space_of(b))

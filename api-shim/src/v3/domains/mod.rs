@@ -112,7 +112,7 @@ pub fn visible(state: &AppState, access: &Access, guid: &str) -> Option<Arc<Doma
     state
         .caches
         .domains
-        .state()
+        .all()
         .into_iter()
         .find(|d| d.metadata.name.as_deref() == Some(guid) && visible_to(access, d))
 }
@@ -135,7 +135,7 @@ fn page(
     let domains: Vec<Arc<Domain>> = state
         .caches
         .domains
-        .state()
+        .all()
         .into_iter()
         .filter(|d| {
             visible_to(access, d)
@@ -218,7 +218,7 @@ async fn default_for_org(
 
 /// The default shared domain: the configured one, else the oldest shared domain.
 pub fn default_domain(state: &AppState) -> Option<Arc<Domain>> {
-    let domains = state.caches.domains.state();
+    let domains = state.caches.domains.all();
     domains
         .iter()
         .find(|d| d.spec.name == state.config.apps_domain)
@@ -290,7 +290,7 @@ async fn create(
     if state
         .caches
         .domains
-        .state()
+        .all()
         .iter()
         .any(|d| d.spec.name == name)
     {
@@ -350,7 +350,7 @@ pub fn guid_of_name(state: &AppState, name: &str) -> Option<String> {
     state
         .caches
         .domains
-        .state()
+        .all()
         .iter()
         .find(|d| d.spec.name == name)
         .and_then(|d| d.metadata.name.clone())

@@ -36,7 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The build that produced droplet `guid`, and the droplet.
 pub fn find(state: &AppState, guid: &str) -> Option<(Arc<Build>, Droplet)> {
-    state.caches.builds.state().into_iter().find_map(|b| {
+    state.caches.builds.all().into_iter().find_map(|b| {
         let d = b.status.as_ref()?.droplet.clone()?;
         (d.guid == guid).then(|| (b.clone(), d))
     })
@@ -95,7 +95,7 @@ fn all(state: &AppState, access: &Access) -> Vec<(Arc<Build>, Droplet)> {
     state
         .caches
         .builds
-        .state()
+        .all()
         .into_iter()
         .filter(|b| access.sees_space(space_of(b)) && crate::v3::builds::state_name(b) == "STAGED")
         .filter_map(|b| {

@@ -131,43 +131,43 @@ async fn show(
         Operation::OrgDelete => state
             .caches
             .orgs
-            .state()
+            .all()
             .iter()
             .any(|o| named(o.metadata.name.as_ref())),
         Operation::SpaceDelete => state
             .caches
             .spaces
-            .state()
+            .all()
             .iter()
             .any(|s| named(s.metadata.name.as_ref())),
         Operation::RoleDelete => state
             .caches
             .role_bindings
-            .state()
+            .all()
             .iter()
             .any(|r| named(r.metadata.name.as_ref())),
         Operation::AppDelete => state
             .caches
             .apps
-            .state()
+            .all()
             .iter()
             .any(|a| named(a.metadata.name.as_ref())),
         Operation::DomainDelete => state
             .caches
             .domains
-            .state()
+            .all()
             .iter()
             .any(|d| named(d.metadata.name.as_ref())),
         Operation::RouteDelete => state
             .caches
             .routes
-            .state()
+            .all()
             .iter()
             .any(|r| named(r.metadata.name.as_ref())),
         Operation::BuildpackDelete => state
             .caches
             .buildpacks
-            .state()
+            .all()
             .iter()
             .any(|b| named(b.metadata.name.as_ref())),
         // The manifest was applied, or the bits stored, before the job was handed out.

@@ -222,7 +222,7 @@ fn wanted_routes(
         let names: Vec<String> = state
             .caches
             .domains
-            .state()
+            .all()
             .iter()
             .filter(|d| {
                 domains::visible(
@@ -290,7 +290,7 @@ async fn apply_app(
     let existing = state
         .caches
         .apps
-        .state()
+        .all()
         .into_iter()
         .find(|a| space_guid(a) == space && a.spec.name == m.name);
     let base = match &existing {
@@ -313,7 +313,7 @@ async fn apply_app(
     let has_routes = state
         .caches
         .routes
-        .state()
+        .all()
         .iter()
         .any(|r| r.spec.destinations.iter().any(|d| d.app_guid == app_guid));
     let wanted = wanted_routes(state, caller, m, has_routes)?;
@@ -395,7 +395,7 @@ async fn bind_services(
     let app_guid = app.metadata.name.as_deref().unwrap_or_default();
     for entry in services {
         let instance_guid = entry.instance.metadata.name.as_deref().unwrap_or_default();
-        let bound = state.caches.service_bindings.state().iter().any(|b| {
+        let bound = state.caches.service_bindings.all().iter().any(|b| {
             b.spec.app_guid.as_deref() == Some(app_guid)
                 && b.spec.service_instance_guid == instance_guid
         });
@@ -425,7 +425,7 @@ async fn map_routes(
     let space = space_guid(app).to_owned();
     let mut warnings = Warnings::new();
     for (host, domain_guid, path) in wanted {
-        let existing = state.caches.routes.state().into_iter().find(|r| {
+        let existing = state.caches.routes.all().into_iter().find(|r| {
             &r.spec.host == host && &r.spec.domain_guid == domain_guid && &r.spec.path == path
         });
         let route = match existing {
@@ -462,7 +462,7 @@ async fn map_routes(
     let mapped: Vec<_> = state
         .caches
         .routes
-        .state()
+        .all()
         .into_iter()
         .filter(|r| r.spec.destinations.iter().any(|d| d.app_guid == app_guid))
         .collect();

@@ -39,7 +39,7 @@ pub fn app_manifest(state: &AppState, app: &App, env: BTreeMap<String, String>) 
     let domain_names: BTreeMap<String, String> = state
         .caches
         .domains
-        .state()
+        .all()
         .iter()
         .map(|d| {
             (
@@ -51,7 +51,7 @@ pub fn app_manifest(state: &AppState, app: &App, env: BTreeMap<String, String>) 
     let mut routes: Vec<manifest::RouteManifest> = state
         .caches
         .routes
-        .state()
+        .all()
         .iter()
         .filter(|r| r.spec.destinations.iter().any(|d| d.app_guid == app_guid))
         .map(|r| manifest::RouteManifest {
@@ -166,7 +166,7 @@ async fn diff(
         let current = state
             .caches
             .apps
-            .state()
+            .all()
             .into_iter()
             .find(|a| space_guid(a) == space && a.spec.name == m.name);
         let was = match current {

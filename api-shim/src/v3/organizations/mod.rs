@@ -9,7 +9,6 @@ use crate::{
     http::present,
     http::query::{Accepts, ListQuery},
     state::AppState,
-    storage::cache,
     v3::jobs,
 };
 use axum::{
@@ -61,7 +60,7 @@ pub fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<O
     state
         .caches
         .orgs
-        .state()
+        .all()
         .into_iter()
         .find(|o| o.metadata.name.as_deref() == Some(guid))
         .filter(|_| access.sees_org(guid))
@@ -87,7 +86,7 @@ async fn list(
     let orgs: Vec<Arc<Org>> = state
         .caches
         .orgs
-        .state()
+        .all()
         .into_iter()
         .filter(|o| {
             let guid = o.metadata.name.as_deref().unwrap_or_default();
@@ -142,7 +141,7 @@ async fn create(
     if state
         .caches
         .orgs
-        .state()
+        .all()
         .iter()
         .any(|o| o.spec.name == req.name)
     {
@@ -170,8 +169,8 @@ async fn create(
         .map_err(ApiError::from_kube)?;
     // A space is created in the org's namespace right after; give the operator a moment to
     // make it, so `cf create-org` then `cf create-space` works without retries.
-    cache::until(&state.caches.orgs, Duration::from_secs(15), |s| {
-        s.state()
+    state.caches.orgs.until(Duration::from_secs(15), |s| {
+        s.all()
             .iter()
             .any(|o| o.metadata.name.as_deref() == Some(guid.as_str()) && is_ready(o))
     })
@@ -179,7 +178,7 @@ async fn create(
     let current = state
         .caches
         .orgs
-        .state()
+        .all()
         .into_iter()
         .find(|o| o.metadata.name.as_deref() == Some(guid.as_str()))
         .unwrap_or_else(|| Arc::new(created));
@@ -221,7 +220,7 @@ async fn update(
         if state
             .caches
             .orgs
-            .state()
+            .all()
             .iter()
             .any(|o| o.spec.name == name && o.metadata.name != org.metadata.name)
         {

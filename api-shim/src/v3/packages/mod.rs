@@ -106,7 +106,7 @@ pub fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<P
     state
         .caches
         .packages
-        .state()
+        .all()
         .into_iter()
         .find(|p| p.metadata.name.as_deref() == Some(guid) && access.sees_space(space_of(p)))
         .ok_or_else(|| ApiError::not_found("Package"))
@@ -135,7 +135,7 @@ fn filtered(
     state
         .caches
         .packages
-        .state()
+        .all()
         .into_iter()
         .filter(|p| {
             access.sees_space(space_of(p))
@@ -265,8 +265,8 @@ pub async fn write_status(
         .await
         .map_err(ApiError::from_kube)?;
     let version = updated.metadata.resource_version.clone();
-    crate::storage::cache::until(&state.caches.packages, Duration::from_secs(10), |c| {
-        c.state().iter().any(|p| {
+    state.caches.packages.until(Duration::from_secs(10), |c| {
+        c.all().iter().any(|p| {
             p.metadata.name.as_deref() == Some(name.as_str())
                 && p.metadata.resource_version == version
         })

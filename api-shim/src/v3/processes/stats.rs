@@ -33,7 +33,7 @@ fn state_name(s: &InstanceState) -> &'static str {
 /// (see [`current_status`]); until then they are STARTING, as CC reports a start Diego has not
 /// placed yet.
 fn stats_of(state: &AppState, app: &App, p: &Process) -> Value {
-    let lrp = state.caches.lrps.state().into_iter().find(|l| {
+    let lrp = state.caches.lrps.all().into_iter().find(|l| {
         l.metadata.name.as_deref() == Some(p.guid.as_str())
             && l.metadata.namespace.as_deref() == Some(space_guid(app))
     });

@@ -143,7 +143,7 @@ async fn list(
     let roles: Vec<Arc<RoleBinding>> = state
         .caches
         .role_bindings
-        .state()
+        .all()
         .into_iter()
         .filter(|rb| {
             visible_to(&access, rb)
@@ -191,7 +191,7 @@ async fn list(
         let spaces: Vec<Value> = state
             .caches
             .spaces
-            .state()
+            .all()
             .iter()
             .filter(|s| {
                 roles
@@ -206,7 +206,7 @@ async fn list(
         let orgs: Vec<Value> = state
             .caches
             .orgs
-            .state()
+            .all()
             .iter()
             .filter(|o| {
                 roles.iter().any(|rb| {
@@ -227,7 +227,7 @@ fn find(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<RoleBind
     state
         .caches
         .role_bindings
-        .state()
+        .all()
         .into_iter()
         .find(|rb| rb.metadata.name.as_deref() == Some(guid) && visible_to(access, rb))
         .ok_or_else(|| ApiError::not_found("Role"))
@@ -319,7 +319,7 @@ async fn create(
         if !access.manages_org(&org) && !access.manages_space(&space_guid) {
             return Err(ApiError::not_authorized());
         }
-        let in_org = state.caches.role_bindings.state().iter().any(|rb| {
+        let in_org = state.caches.role_bindings.all().iter().any(|rb| {
             !is_space_role(rb)
                 && label(rb, labels::ORG_GUID) == Some(org.as_str())
                 && label(rb, USER_GUID_LABEL) == Some(user.guid.as_str())
@@ -342,7 +342,7 @@ async fn create(
         )));
     };
 
-    let duplicate = state.caches.role_bindings.state().iter().any(|rb| {
+    let duplicate = state.caches.role_bindings.all().iter().any(|rb| {
         label(rb, ROLE_TYPE_LABEL) == Some(role_type)
             && label(rb, USER_GUID_LABEL) == Some(user.guid.as_str())
             && rb.metadata.namespace.as_deref() == Some(namespace.as_str())

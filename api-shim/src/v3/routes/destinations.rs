@@ -180,7 +180,7 @@ pub(super) async fn replace_destinations(
 
 /// [`warnings`] for a route just changed, with its URL and its apps' names from the caches.
 fn warnings_of(state: &AppState, route: &Route, requested: &[Destination]) -> Warnings {
-    let apps = state.caches.apps.state();
+    let apps = state.caches.apps.all();
     let app_name = |guid: &str| {
         apps.iter()
             .find(|a| {

@@ -68,7 +68,7 @@ fn domain_name(state: &AppState, r: &Route) -> String {
     state
         .caches
         .domains
-        .state()
+        .all()
         .iter()
         .find(|d| d.metadata.name.as_deref() == Some(r.spec.domain_guid.as_str()))
         .map(|d| d.spec.name.clone())
@@ -120,7 +120,7 @@ fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<Route
     state
         .caches
         .routes
-        .state()
+        .all()
         .into_iter()
         .find(|r| r.metadata.name.as_deref() == Some(guid) && access.sees_space(space_of(r)))
         .ok_or_else(|| ApiError::not_found("Route"))
@@ -162,7 +162,7 @@ fn page(
         let ds: Vec<Value> = state
             .caches
             .domains
-            .state()
+            .all()
             .iter()
             .filter(|d| {
                 routes
@@ -177,7 +177,7 @@ fn page(
         let ss: Vec<Value> = state
             .caches
             .spaces
-            .state()
+            .all()
             .iter()
             .filter(|s| {
                 routes
@@ -195,7 +195,7 @@ fn filtered(state: &AppState, access: &Access, query: &ListQuery) -> Vec<Arc<Rou
     state
         .caches
         .routes
-        .state()
+        .all()
         .into_iter()
         .filter(|r| {
             access.sees_space(space_of(r))
@@ -369,7 +369,7 @@ pub async fn create_route(
     if state
         .caches
         .routes
-        .state()
+        .all()
         .iter()
         .any(|r| r.spec.domain_guid == domain_guid && r.spec.host == host && r.spec.path == path)
     {

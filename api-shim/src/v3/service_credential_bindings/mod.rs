@@ -25,7 +25,6 @@ use axum::{
     routing::get,
 };
 use k8s_openapi::{ByteString, api::core::v1::Secret};
-use kube::runtime::reflector::ObjectRef;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -101,7 +100,7 @@ fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<Servi
     state
         .caches
         .service_bindings
-        .state()
+        .all()
         .into_iter()
         .find(|b| guid_of(b) == guid && access.sees_space(space_of(b)))
         .ok_or_else(|| ApiError::not_found("Service credential binding"))
@@ -112,7 +111,7 @@ fn of_app(state: &AppState, app_guid: &str) -> Vec<Arc<ServiceBinding>> {
     state
         .caches
         .service_bindings
-        .state()
+        .all()
         .into_iter()
         .filter(|b| {
             b.spec.type_ == ServiceBindingType::App && b.spec.app_guid.as_deref() == Some(app_guid)
@@ -124,7 +123,7 @@ fn of_instance(state: &AppState, instance_guid: &str) -> Vec<Arc<ServiceBinding>
     state
         .caches
         .service_bindings
-        .state()
+        .all()
         .into_iter()
         .filter(|b| b.spec.service_instance_guid == instance_guid)
         .collect()
@@ -132,14 +131,15 @@ fn of_instance(state: &AppState, instance_guid: &str) -> Vec<Arc<ServiceBinding>
 
 /// The instance a binding binds: in the binding's own namespace (its space), found by key.
 fn instance_of(state: &AppState, b: &ServiceBinding) -> Option<Arc<ServiceInstance>> {
-    let key = ObjectRef::new(&b.spec.service_instance_guid).within(space_of(b));
-    state.caches.service_instances.get(&key)
+    state
+        .caches
+        .service_instances
+        .get_in(space_of(b), &b.spec.service_instance_guid)
 }
 
 /// The app a binding binds, likewise.
 fn app_of(state: &AppState, b: &ServiceBinding) -> Option<Arc<App>> {
-    let key = ObjectRef::new(b.spec.app_guid.as_deref()?).within(space_of(b));
-    state.caches.apps.get(&key)
+    state.caches.apps.get_in(space_of(b), b.spec.app_guid.as_deref()?)
 }
 
 /// One `VCAP_SERVICES` entry: a bound instance as CC renders it for the app.
@@ -381,7 +381,7 @@ async fn list(
     let bindings: Vec<Arc<ServiceBinding>> = state
         .caches
         .service_bindings
-        .state()
+        .all()
         .into_iter()
         .filter(|b| {
             let type_ = match b.spec.type_ {

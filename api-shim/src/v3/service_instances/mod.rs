@@ -112,7 +112,7 @@ pub fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<S
     state
         .caches
         .service_instances
-        .state()
+        .all()
         .into_iter()
         .find(|si| si.metadata.name.as_deref() == Some(guid) && access.sees_space(space_of(si)))
         .ok_or_else(|| ApiError::not_found("Service instance"))
@@ -123,7 +123,7 @@ pub fn named(state: &AppState, space: &str, name: &str) -> Option<Arc<ServiceIns
     state
         .caches
         .service_instances
-        .state()
+        .all()
         .into_iter()
         .find(|si| space_of(si) == space && si.spec.name == name)
 }
@@ -176,7 +176,7 @@ async fn list(
     let instances: Vec<Arc<ServiceInstance>> = state
         .caches
         .service_instances
-        .state()
+        .all()
         .into_iter()
         .filter(|si| {
             access.sees_space(space_of(si))
@@ -206,7 +206,7 @@ async fn list(
     let spaces_of: Vec<_> = state
         .caches
         .spaces
-        .state()
+        .all()
         .into_iter()
         .filter(|s| {
             instances
@@ -225,7 +225,7 @@ async fn list(
         let os: Vec<Value> = state
             .caches
             .orgs
-            .state()
+            .all()
             .iter()
             .filter(|o| {
                 spaces_of

@@ -9,7 +9,6 @@ use crate::{
     http::present,
     http::query::{Accepts, ListQuery},
     state::AppState,
-    storage::cache,
     v3::jobs,
     v3::organizations::{self},
 };
@@ -66,7 +65,7 @@ pub fn visible(state: &AppState, access: &Access, guid: &str) -> ApiResult<Arc<S
     state
         .caches
         .spaces
-        .state()
+        .all()
         .into_iter()
         .find(|s| s.metadata.name.as_deref() == Some(guid))
         .filter(|_| access.sees_space(guid))
@@ -92,7 +91,7 @@ async fn list(
     let spaces: Vec<Arc<Space>> = state
         .caches
         .spaces
-        .state()
+        .all()
         .into_iter()
         .filter(|s| {
             let guid = s.metadata.name.as_deref().unwrap_or_default();
@@ -117,7 +116,7 @@ async fn list(
         let orgs: Vec<Value> = state
             .caches
             .orgs
-            .state()
+            .all()
             .iter()
             .filter(|o| org_guids.contains(&o.metadata.name.as_deref().unwrap_or_default()))
             .map(|o| organizations::present(o, &base))
@@ -172,7 +171,7 @@ async fn create(
     if state
         .caches
         .spaces
-        .state()
+        .all()
         .iter()
         .any(|s| org_guid(s) == org && s.spec.name == req.name)
     {
@@ -198,8 +197,8 @@ async fn create(
         .map_err(ApiError::from_kube)?;
     // Roles for the space are posted right after (cf create-space does four), and apps go into
     // its namespace: wait until the operator made it, and the cache has it.
-    cache::until(&state.caches.spaces, Duration::from_secs(15), |s| {
-        s.state().iter().any(|sp| {
+    state.caches.spaces.until(Duration::from_secs(15), |s| {
+        s.all().iter().any(|sp| {
             sp.metadata.name.as_deref() == Some(guid.as_str())
                 && sp.status.as_ref().is_some_and(|st| {
                     st.conditions
@@ -212,7 +211,7 @@ async fn create(
     let current = state
         .caches
         .spaces
-        .state()
+        .all()
         .into_iter()
         .find(|s| s.metadata.name.as_deref() == Some(guid.as_str()))
         .unwrap_or_else(|| Arc::new(created));
@@ -243,7 +242,7 @@ async fn update(
     let mut space = (*current).clone();
     if let Some(name) = req.name {
         body::check_name(&name)?;
-        if state.caches.spaces.state().iter().any(|s| {
+        if state.caches.spaces.all().iter().any(|s| {
             org_guid(s) == org && s.spec.name == name && s.metadata.name != space.metadata.name
         }) {
             return Err(ApiError::uniqueness("Name must be unique per organization"));

@@ -47,7 +47,7 @@ fn visible_guids(state: &AppState, caller: &Caller) -> Option<HashSet<String>> {
     let mut guids: HashSet<String> = state
         .caches
         .role_bindings
-        .state()
+        .all()
         .iter()
         .filter_map(|rb| {
             let l = rb.metadata.labels.as_ref()?;
