@@ -127,7 +127,7 @@ async fn main() {
                         lifecycle: Default::default(),
                         current_droplet_guid: None,
                         environment_variables_secret: None,
-                        processes: vec![smelter_api_shim::v3::apps::web_process(&guid)],
+                        processes: vec![smelter_api_shim::v3::apps::actions::web_process(&guid)],
                     },
                 );
                 Api::<App>::namespaced(client, space)

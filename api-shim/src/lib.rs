@@ -11,16 +11,18 @@ pub mod http;
 pub mod internal_blobs;
 pub mod log_cache;
 pub mod metrics;
+pub mod read;
+mod router;
 pub mod state;
 pub mod storage;
 pub mod uaa;
 pub mod v3;
 
-use axum::{Router, extract::Request, middleware::Next, response::Response};
 use kube::Client;
 use std::sync::Arc;
 
 pub use config::Config;
+pub use router::router;
 pub use state::AppState;
 
 /// Why the api-shim could not start.
@@ -157,7 +159,7 @@ async fn remove_upload_leftovers(dir: &std::path::Path, metrics: &metrics::Metri
     let swept = tokio::task::spawn_blocking(move || {
         blob_gc::work_dir::remove_stale(
             &dir,
-            v3::packages::upload::WORK_PREFIXES,
+            storage::uploads::WORK_PREFIXES,
             std::time::SystemTime::now(),
             std::time::Duration::ZERO,
         )
@@ -176,54 +178,4 @@ async fn remove_upload_leftovers(dir: &std::path::Path, metrics: &metrics::Metri
         }
         Err(e) => tracing::warn!(error = %e, "the start-up sweep of the work directory failed"),
     }
-}
-
-/// The CF API router.
-pub fn router(state: Arc<AppState>) -> Router {
-    let external = state
-        .config
-        .external_url
-        .clone()
-        .map(|u| http::links::ExternalUrl(u.trim_end_matches('/').to_owned()));
-    Router::new()
-        .merge(v3::root::routes())
-        .merge(uaa::routes())
-        .merge(v3::organizations::routes())
-        .merge(v3::apps::routes())
-        .merge(v3::apps::environment::routes())
-        .merge(v3::processes::routes())
-        .merge(v3::domains::routes())
-        .merge(v3::routes::routes())
-        .merge(v3::service_instances::routes())
-        .merge(v3::service_credential_bindings::routes())
-        .merge(v3::packages::routes())
-        .merge(v3::manifests::apply::routes())
-        .merge(v3::manifests::generate::routes())
-        .merge(v3::builds::routes())
-        .merge(v3::buildpacks::routes(state.limits.max_package_bytes))
-        .merge(v3::droplets::routes())
-        .merge(v3::stacks::routes())
-        .merge(log_cache::routes())
-        .merge(v3::packages::upload::routes(state.limits.max_package_bytes))
-        .merge(v3::spaces::routes())
-        .merge(v3::roles::routes())
-        .merge(v3::jobs::routes())
-        .merge(v3::users::routes())
-        .merge(v3::empty::routes())
-        .merge(internal_blobs::routes())
-        .fallback(|| async { http::errors::ApiError::unknown_request() })
-        .with_state(state)
-        .layer(axum::middleware::from_fn(
-            move |mut req: Request, next: Next| {
-                let external = external.clone();
-                async move {
-                    if let Some(e) = external {
-                        req.extensions_mut().insert(e);
-                    }
-                    let response: Response = next.run(req).await;
-                    response
-                }
-            },
-        ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
 }

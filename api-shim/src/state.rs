@@ -2,7 +2,7 @@
 //! Kubernetes clients writes go through.
 
 use crate::{
-    auth::{Caller, TokenIssuer, Users},
+    auth::{Caller, Permissions, TokenIssuer, Users},
     config::Config,
     storage::cache::Caches,
 };
@@ -92,10 +92,14 @@ impl AppState {
     /// CF roles imply (`cf:org-managers:<org>` lets an org manager manage every space's roles,
     /// through the RoleBinding the operator puts in each space namespace).
     pub fn client_for(&self, caller: &Caller) -> Result<Client, kube::Error> {
+        self.client_as(caller, &Permissions::of(caller, &self.caches))
+    }
+
+    /// [`AppState::client_for`] with the caller's permissions already known.
+    pub fn client_as(&self, caller: &Caller, perms: &Permissions) -> Result<Client, kube::Error> {
         let mut groups = caller.kube_groups();
-        let access = crate::auth::permissions::Access::of(caller, &self.caches);
         groups.extend(
-            access
+            perms
                 .managed_orgs()
                 .map(|org| format!("{}{org}", crate::auth::caller::ORG_MANAGERS_GROUP_PREFIX)),
         );

@@ -7,5 +7,6 @@ pub mod tokens;
 pub mod users;
 
 pub use caller::Caller;
+pub use permissions::Permissions;
 pub use tokens::{Claims, TokenIssuer};
 pub use users::{User, Users};

@@ -1,114 +1,126 @@
-//! What a caller may see, from the CF role bindings in the watch cache. Reads are filtered
-//! here; writes are also checked by Kubernetes RBAC, which has the final word.
+//! What a caller may see and manage, from their CF role bindings in the watch cache (CC's
+//! `Permissions`). Reads are filtered here; writes are also checked by Kubernetes RBAC, which
+//! has the final word.
 
 use crate::{
     auth::Caller,
-    storage::cache::{Caches, ROLE_TYPE_LABEL},
+    storage::{
+        cache::{Caches, ROLE_TYPE_LABEL},
+        store::{By, Store},
+    },
 };
-use smelter_crds::labels;
-use std::collections::HashSet;
+use smelter_crds::{Org, Space, labels};
+use std::collections::BTreeSet;
 
-/// The organizations and spaces visible to one caller.
-#[derive(Debug, Clone, Default)]
-pub struct Access {
-    admin: bool,
-    orgs: HashSet<String>,
-    spaces: HashSet<String>,
-    managed_orgs: HashSet<String>,
-    managed_spaces: HashSet<String>,
+/// The organizations and spaces one caller may see and manage.
+#[derive(Clone)]
+pub enum Permissions {
+    /// A CF admin sees every org of this installation (the orgs cache watches only its root
+    /// namespace) and every space in them; asked per GUID, so nothing is copied per request.
+    Admin {
+        orgs: Store<Org>,
+        spaces: Store<Space>,
+    },
+    /// Anyone else sees what their roles name.
+    Roles(Roles),
 }
 
-impl Access {
-    /// Computes visibility from the caller's role bindings.
+/// The orgs and spaces a user's roles name (sorted sets: equal roles give equal client keys).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles {
+    pub orgs: BTreeSet<String>,
+    pub spaces: BTreeSet<String>,
+    pub managed_orgs: BTreeSet<String>,
+    pub managed_spaces: BTreeSet<String>,
+}
+
+impl Permissions {
+    /// The caller's permissions, from their role bindings (found by the user index).
     pub fn of(caller: &Caller, caches: &Caches) -> Self {
-        // Orgs in the cache are this installation's (the watch is on the root namespace); only
-        // spaces in their namespaces belong to it, even when the cluster holds others.
         if caller.is_admin() {
-            let orgs: HashSet<String> = caches
-                .orgs
-                .all()
-                .iter()
-                .filter_map(|o| o.metadata.name.clone())
-                .collect();
-            let spaces = caches
-                .spaces
-                .all()
-                .iter()
-                .filter(|s| {
-                    s.metadata
-                        .namespace
-                        .as_ref()
-                        .is_some_and(|ns| orgs.contains(ns))
-                })
-                .filter_map(|s| s.metadata.name.clone())
-                .collect();
-            return Self {
-                admin: true,
-                orgs,
-                spaces,
-                ..Default::default()
+            return Self::Admin {
+                orgs: caches.orgs.clone(),
+                spaces: caches.spaces.clone(),
             };
         }
-        let mut access = Self::default();
-        for rb in caches.role_bindings.all() {
-            let l = rb.metadata.labels.clone().unwrap_or_default();
-            if l.get(crate::v3::roles::USER_GUID_LABEL).map(String::as_str) != Some(caller.guid()) {
-                continue;
-            }
-            let role = l
-                .get(ROLE_TYPE_LABEL)
+        let mut roles = Roles::default();
+        for rb in caches.role_bindings.by(By::User, caller.guid()) {
+            let label = |key: &str| rb.metadata.labels.as_ref().and_then(|l| l.get(key));
+            let role = label(ROLE_TYPE_LABEL)
                 .map(String::as_str)
                 .unwrap_or_default();
-            if let Some(org) = l.get(labels::ORG_GUID) {
-                access.orgs.insert(org.clone());
+            if let Some(org) = label(labels::ORG_GUID) {
+                roles.orgs.insert(org.clone());
                 if role == "organization_manager" {
-                    access.managed_orgs.insert(org.clone());
+                    roles.managed_orgs.insert(org.clone());
                 }
             }
-            if let Some(space) = l.get(labels::SPACE_GUID) {
-                access.spaces.insert(space.clone());
+            if let Some(space) = label(labels::SPACE_GUID) {
+                roles.spaces.insert(space.clone());
                 if role == "space_manager" {
-                    access.managed_spaces.insert(space.clone());
+                    roles.managed_spaces.insert(space.clone());
                 }
             }
         }
         // Org managers see every space of their orgs.
-        for space in caches.spaces.all() {
-            if let (Some(ns), Some(guid)) = (&space.metadata.namespace, &space.metadata.name)
-                && access.managed_orgs.contains(ns)
-            {
-                access.spaces.insert(guid.clone());
+        for org in &roles.managed_orgs {
+            for space in caches.spaces.by(By::Org, org) {
+                if let Some(guid) = &space.metadata.name {
+                    roles.spaces.insert(guid.clone());
+                }
             }
         }
-        access
+        Self::Roles(roles)
     }
 
     pub fn is_admin(&self) -> bool {
-        self.admin
+        matches!(self, Self::Admin { .. })
     }
 
     pub fn sees_org(&self, guid: &str) -> bool {
-        self.orgs.contains(guid)
+        match self {
+            Self::Admin { orgs, .. } => orgs.get(guid).is_some(),
+            Self::Roles(r) => r.orgs.contains(guid),
+        }
     }
 
     pub fn sees_space(&self, guid: &str) -> bool {
-        self.spaces.contains(guid)
+        match self {
+            // Spaces in the cache may belong to another installation on the same cluster;
+            // only those in this one's orgs count.
+            Self::Admin { orgs, spaces } => spaces.get(guid).is_some_and(|s| {
+                s.metadata
+                    .namespace
+                    .as_deref()
+                    .is_some_and(|org| orgs.get(org).is_some())
+            }),
+            Self::Roles(r) => r.spaces.contains(guid),
+        }
     }
 
     /// Whether the caller may manage roles and spaces of the org.
     pub fn manages_org(&self, guid: &str) -> bool {
-        self.admin || self.managed_orgs.contains(guid)
-    }
-
-    /// The orgs the caller manages (sorted, so equal sets give equal client cache keys).
-    pub fn managed_orgs(&self) -> impl Iterator<Item = &String> {
-        let mut orgs: Vec<&String> = self.managed_orgs.iter().collect();
-        orgs.sort();
-        orgs.into_iter()
+        match self {
+            Self::Admin { .. } => true,
+            Self::Roles(r) => r.managed_orgs.contains(guid),
+        }
     }
 
     /// Whether the caller may manage roles of the space.
     pub fn manages_space(&self, guid: &str) -> bool {
-        self.admin || self.managed_spaces.contains(guid)
+        match self {
+            Self::Admin { .. } => true,
+            Self::Roles(r) => r.managed_spaces.contains(guid),
+        }
+    }
+
+    /// The orgs the caller manages by role, in order (an admin manages all by being admin).
+    pub fn managed_orgs(&self) -> impl Iterator<Item = &String> {
+        match self {
+            Self::Admin { .. } => None,
+            Self::Roles(r) => Some(r.managed_orgs.iter()),
+        }
+        .into_iter()
+        .flatten()
     }
 }

@@ -2,8 +2,8 @@
 //! user name, whose value is JSON `{"guid", "passwordHash", "admin", "origin"}`. Passwords are
 //! bcrypt hashes, which the Helm chart can produce itself (`htpasswd`/`bcrypt`).
 
-use k8s_openapi::api::core::v1::Secret;
 use crate::storage::store::Store;
+use k8s_openapi::api::core::v1::Secret;
 use serde::Deserialize;
 
 /// One CF user.

@@ -164,7 +164,7 @@ impl Collector {
         let swept = tokio::task::spawn_blocking(move || {
             work_dir::remove_stale(
                 &dir,
-                crate::v3::packages::upload::WORK_PREFIXES,
+                crate::storage::uploads::WORK_PREFIXES,
                 SystemTime::now(),
                 work_dir::STALE_AFTER,
             )

@@ -1,5 +1,5 @@
 //! Leftovers of interrupted uploads in the work directory. Each upload works in its own
-//! directory there (`upload::work_dir`), removed when the upload ends; a crash or a kill
+//! directory there (`storage::uploads::work_dir`), removed when the upload ends; a crash or a kill
 //! leaves it behind. Only entries named like those the api-shim makes are considered, so a
 //! work directory shared with something else (`SMELTER_WORK_DIR=/tmp`) loses nothing else.
 

@@ -16,6 +16,9 @@ pub struct ApiError {
     pub code: u32,
     pub title: &'static str,
     pub detail: String,
+    /// Further errors of the same kind, each its own entry of `errors` (CC's compound errors,
+    /// as a manifest with several problems gets; the cf CLI prints each).
+    pub more: Vec<String>,
 }
 
 impl ApiError {
@@ -30,7 +33,16 @@ impl ApiError {
             code,
             title,
             detail: detail.into(),
+            more: Vec::new(),
         }
+    }
+
+    /// 422 with one entry per problem (CC's `CompoundError`).
+    pub fn unprocessable_each(problems: Vec<String>) -> Self {
+        let mut problems = problems.into_iter();
+        let mut e = Self::unprocessable(problems.next().unwrap_or_default());
+        e.more = problems.collect();
+        e
     }
 
     /// 404 `<Resource> not found`, the exact text the CLI matches for apps and droplets.
@@ -95,7 +107,29 @@ impl ApiError {
 
     /// 400 for a request CC calls bad (`Bad request: ...`).
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, 1004, "CF-InvalidRequest", detail)
+        Self::new(StatusCode::BAD_REQUEST, 1004, "CF-BadRequest", detail)
+    }
+
+    /// 400 for a request that cannot even be routed to a resource (a path parameter that is
+    /// not UTF-8): CC's `errors#bad_request`.
+    pub fn invalid_request() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            10004,
+            "CF-InvalidRequest",
+            "The request is invalid",
+        )
+    }
+
+    /// 413 for a body over `limit` bytes. CC has no error of its own for it (the nginx in front
+    /// answers in HTML, which the cf CLI cannot read); this one the CLI prints.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            1004,
+            "CF-BadRequest",
+            format!("Bad request: the request body is larger than the maximum of {limit} bytes"),
+        )
     }
 
     /// 401 for a token that is expired, forged or malformed.
@@ -165,7 +199,8 @@ impl ApiError {
                     "The request conflicts with the current state: {}",
                     status.message
                 )),
-                422 | 400 => Self::unprocessable(status.message.clone()),
+                // 413: an object over the API server's size limit (a Secret over 1 MiB).
+                422 | 400 | 413 => Self::unprocessable(status.message.clone()),
                 429 | 503 | 504 => Self::unavailable(status.message.clone()),
                 _ => Self::server_error(&error),
             },
@@ -175,7 +210,11 @@ impl ApiError {
 
     /// The JSON body CC sends.
     pub fn body(&self) -> serde_json::Value {
-        json!({ "errors": [{ "code": self.code, "title": self.title, "detail": self.detail }] })
+        let errors: Vec<serde_json::Value> = std::iter::once(&self.detail)
+            .chain(&self.more)
+            .map(|detail| json!({ "code": self.code, "title": self.title, "detail": detail }))
+            .collect();
+        json!({ "errors": errors })
     }
 }
 
@@ -212,6 +251,13 @@ mod tests {
             e.body(),
             json!({"errors":[{"code":10010,"title":"CF-ResourceNotFound","detail":"Droplet not found"}]})
         );
+    }
+
+    #[test]
+    fn compound_errors_have_an_entry_each() {
+        let e = ApiError::unprocessable_each(vec!["a".into(), "b".into()]);
+        assert_eq!(e.body()["errors"].as_array().map(Vec::len), Some(2));
+        assert_eq!(e.body()["errors"][1]["detail"], "b");
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! HTTP plumbing every endpoint shares: CF errors, request bodies, list queries and label
 //! selectors, absolute links, presenter pieces and `X-Cf-Warnings`.
 
-pub mod body;
 pub mod errors;
 pub mod links;
+pub mod message;
+pub mod multipart;
+pub mod paging;
+pub mod path;
 pub mod present;
 pub mod query;
 pub mod selector;

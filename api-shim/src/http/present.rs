@@ -1,9 +1,9 @@
-//! What every CF resource presenter shares: GUID and timestamps from object metadata, CF
-//! `metadata` from user labels and annotations, and the paginated list envelope.
+//! What every presenter shares, as typed views that serialize straight into the response: the
+//! timestamps and CF `metadata` of an object, links, and to-one relationships.
 
-use crate::{http::links::BaseUrl, http::query::ListQuery};
+use crate::{http::links::BaseUrl, storage::cache::UPDATED_AT};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde_json::{Map, Value, json};
+use serde::{Serialize, Serializer, ser::SerializeMap};
 use std::collections::BTreeMap;
 
 /// Prefixes of the labels and annotations Smelter itself sets; they are not CF metadata.
@@ -13,29 +13,9 @@ const INTERNAL_PREFIXES: &[&str] = &[
     "kubectl.kubernetes.io/",
 ];
 
-fn is_user_key(key: &str) -> bool {
+/// Whether a label or annotation key is the user's (CF metadata), not Smelter's own.
+pub fn is_user_key(key: &str) -> bool {
     !INTERNAL_PREFIXES.iter().any(|p| key.starts_with(p))
-}
-
-/// CF's user labels of an object.
-pub fn user_labels(meta: &ObjectMeta) -> BTreeMap<String, String> {
-    meta.labels
-        .iter()
-        .flatten()
-        .filter(|(k, _)| is_user_key(k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-/// CF's `metadata` object: user labels and annotations.
-pub fn metadata(meta: &ObjectMeta) -> Value {
-    let annotations: BTreeMap<&String, &String> = meta
-        .annotations
-        .iter()
-        .flatten()
-        .filter(|(k, _)| is_user_key(k))
-        .collect();
-    json!({ "labels": user_labels(meta), "annotations": annotations })
 }
 
 /// `created_at` in CC's format (RFC 3339, seconds, `Z`).
@@ -46,14 +26,10 @@ pub fn created_at(meta: &ObjectMeta) -> String {
         .unwrap_or_default()
 }
 
-/// `updated_at`: the latest write recorded in managed fields (every Smelter write is
-/// server-side apply or an update that records its time), else `created_at`.
+/// `updated_at`: the latest write recorded in managed fields (the cache keeps only that time,
+/// in an annotation), else `created_at`.
 pub fn updated_at(meta: &ObjectMeta) -> String {
-    if let Some(cached) = meta
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(crate::storage::cache::UPDATED_AT))
-    {
+    if let Some(cached) = meta.annotations.as_ref().and_then(|a| a.get(UPDATED_AT)) {
         return cached.clone();
     }
     meta.managed_fields
@@ -65,91 +41,46 @@ pub fn updated_at(meta: &ObjectMeta) -> String {
         .unwrap_or_else(|| created_at(meta))
 }
 
-/// The fields every resource starts with: guid, created_at, updated_at.
-pub fn base(meta: &ObjectMeta) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("guid".into(), json!(meta.name.clone().unwrap_or_default()));
-    m.insert("created_at".into(), json!(created_at(meta)));
-    m.insert("updated_at".into(), json!(updated_at(meta)));
-    m
+/// The GUID of an object: its name.
+pub fn guid(meta: &ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or_default()
 }
 
-/// CC's list envelope: pagination, one page of resources, and what `include` asked for.
-#[derive(serde::Serialize)]
-pub struct Page<R> {
-    pub pagination: Value,
-    pub resources: Vec<R>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub included: Option<Value>,
-}
+/// CF `metadata` of an object: its user labels and annotations, without copying them.
+pub struct Metadata<'a>(pub &'a ObjectMeta);
 
-/// Sorts by the requested field (`created_at`, `updated_at`, or a resource field via
-/// `field_of`), then cuts the requested page. `present` runs only for the page's items, and may
-/// return a typed view that serializes straight to the response (the hot list paths do).
-pub fn page<T, R>(
-    mut items: Vec<T>,
-    query: &ListQuery,
-    base: &BaseUrl,
-    path: &str,
-    meta_of: impl Fn(&T) -> &ObjectMeta,
-    field_of: impl Fn(&T, &str) -> String,
-    present: impl Fn(&T) -> R,
-) -> Page<R> {
-    let key = |item: &T| match query.order_by.field.as_str() {
-        "created_at" => created_at(meta_of(item)),
-        "updated_at" => updated_at(meta_of(item)),
-        other => field_of(item, other),
-    };
-    // Keys are computed once per item; ties fall back to the GUID so pages are stable.
-    items.sort_by_cached_key(|item| (key(item), meta_of(item).name.clone()));
-    if query.order_by.descending {
-        items.reverse();
-    }
-    let total = items.len();
-    let per_page = query.per_page;
-    let total_pages = total.div_ceil(per_page).max(1);
-    let start = (query.page - 1).saturating_mul(per_page);
-    let resources: Vec<R> = items
-        .iter()
-        .skip(start)
-        .take(per_page)
-        .map(present)
-        .collect();
-    let page_link = |page: usize| {
-        let mut pairs = query.kept.clone();
-        pairs.push(("page".into(), page.to_string()));
-        if !pairs.iter().any(|(k, _)| k == "per_page") {
-            pairs.push(("per_page".into(), per_page.to_string()));
-        }
-        let qs = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        base.link(&format!("{path}?{qs}"))
-    };
-    Page {
-        pagination: json!({
-            "total_results": total,
-            "total_pages": total_pages,
-            "first": page_link(1),
-            "last": page_link(total_pages),
-            "next": if query.page < total_pages { page_link(query.page + 1) } else { Value::Null },
-            "previous": if query.page > 1 && query.page <= total_pages + 1 { page_link(query.page - 1) } else { Value::Null },
-        }),
-        resources,
-        included: None,
+impl Serialize for Metadata<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("labels", &UserKeys(self.0.labels.as_ref()))?;
+        m.serialize_entry("annotations", &UserKeys(self.0.annotations.as_ref()))?;
+        m.end()
     }
 }
 
-/// [`page`] as a JSON value, for endpoints that add to it.
-pub fn paginate<T>(
-    items: Vec<T>,
-    query: &ListQuery,
-    base: &BaseUrl,
-    path: &str,
-    meta_of: impl Fn(&T) -> &ObjectMeta,
-    field_of: impl Fn(&T, &str) -> String,
-    present: impl Fn(&T) -> Value,
-) -> Value {
-    let p = page(items, query, base, path, meta_of, field_of, present);
-    json!({ "pagination": p.pagination, "resources": p.resources })
+/// CF `metadata` of what has none: `{"labels": {}, "annotations": {}}`.
+pub struct NoMetadata;
+
+impl Serialize for NoMetadata {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("labels", &UserKeys(None))?;
+        m.serialize_entry("annotations", &UserKeys(None))?;
+        m.end()
+    }
+}
+
+struct UserKeys<'a>(Option<&'a BTreeMap<String, String>>);
+
+impl Serialize for UserKeys<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(
+            self.0
+                .iter()
+                .flat_map(|m| m.iter())
+                .filter(|(k, _)| is_user_key(k)),
+        )
+    }
 }
 
 /// A link object, `{"href": base + parts...}` (and `"method"` for actions), written straight
@@ -161,6 +92,7 @@ pub struct Link<'a> {
 }
 
 impl<'a> Link<'a> {
+    /// `base + a + b + c`.
     pub fn new(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
         Self {
             base,
@@ -169,21 +101,28 @@ impl<'a> Link<'a> {
         }
     }
 
+    /// The same, for an action the client POSTs to.
     pub fn post(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
         Self {
-            base,
-            parts: [a, b, c],
             method: Some("POST"),
+            ..Self::new(base, a, b, c)
+        }
+    }
+
+    /// The same, for something the client GETs with a method named (a download).
+    pub fn get(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
+        Self {
+            method: Some("GET"),
+            ..Self::new(base, a, b, c)
         }
     }
 }
 
-impl serde::Serialize for Link<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
+impl Serialize for Link<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         struct Href<'b>(&'b Link<'b>);
-        impl serde::Serialize for Href<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl Serialize for Href<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let [a, b, c] = self.0.parts;
                 s.collect_str(&format_args!("{}{a}{b}{c}", self.0.base.0))
             }
@@ -197,26 +136,113 @@ impl serde::Serialize for Link<'_> {
     }
 }
 
-/// CF `metadata` of an object, serialized from its labels and annotations without copying.
-pub struct MetadataView<'a>(pub &'a ObjectMeta);
+/// A resource's `links`: named links, in order.
+pub struct Links<'a, const N: usize>(pub [(&'static str, Link<'a>); N]);
 
-impl serde::Serialize for MetadataView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        struct UserKeys<'b>(Option<&'b BTreeMap<String, String>>);
-        impl serde::Serialize for UserKeys<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_map(
-                    self.0
-                        .iter()
-                        .flat_map(|m| m.iter())
-                        .filter(|(k, _)| is_user_key(k)),
-                )
-            }
+impl<const N: usize> Serialize for Links<'_, N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(name, link)| (name, link)))
+    }
+}
+
+/// `{"guid": ...}`.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Guid<'a> {
+    pub guid: &'a str,
+}
+
+/// A to-one relationship: `{"data": {"guid": ...}}`, or `{"data": null}`.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ToOne<'a> {
+    pub data: Option<Guid<'a>>,
+}
+
+impl<'a> ToOne<'a> {
+    pub fn to(guid: &'a str) -> Self {
+        Self {
+            data: Some(Guid { guid }),
         }
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("labels", &UserKeys(self.0.labels.as_ref()))?;
-        m.serialize_entry("annotations", &UserKeys(self.0.annotations.as_ref()))?;
-        m.end()
+    }
+
+    pub fn maybe(guid: Option<&'a str>) -> Self {
+        Self {
+            data: guid.map(|guid| Guid { guid }),
+        }
+    }
+
+    pub const NONE: ToOne<'static> = ToOne { data: None };
+}
+
+/// A to-many relationship: `{"data": [{"guid": ...}, ...]}`.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ToMany<'a> {
+    pub data: Vec<Guid<'a>>,
+}
+
+impl<'a> ToMany<'a> {
+    pub fn of(guids: impl IntoIterator<Item = &'a str>) -> Self {
+        Self {
+            data: guids.into_iter().map(|guid| Guid { guid }).collect(),
+        }
+    }
+}
+
+/// A view as a JSON value, for `included` and for answers assembled from parts.
+pub fn to_value(view: impl Serialize) -> serde_json::Value {
+    // Views are plain data with string keys: they always serialize.
+    serde_json::to_value(view).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn metadata_shows_user_keys_only() {
+        let meta = ObjectMeta {
+            labels: Some(
+                [
+                    ("env".to_owned(), "prod".to_owned()),
+                    ("cf.smelter.dev/space-guid".to_owned(), "s".to_owned()),
+                ]
+                .into(),
+            ),
+            annotations: Some([(UPDATED_AT.to_owned(), "t".to_owned())].into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            to_value(Metadata(&meta)),
+            json!({ "labels": { "env": "prod" }, "annotations": {} })
+        );
+        assert_eq!(
+            to_value(NoMetadata),
+            json!({ "labels": {}, "annotations": {} })
+        );
+    }
+
+    #[test]
+    fn links_and_relationships_render_as_cc_does() {
+        let base = BaseUrl("https://api.x".into());
+        let links = Links([
+            ("self", Link::new(&base, "/v3/apps/", "g", "")),
+            (
+                "start",
+                Link::post(&base, "/v3/apps/", "g", "/actions/start"),
+            ),
+        ]);
+        assert_eq!(
+            to_value(links),
+            json!({
+                "self": { "href": "https://api.x/v3/apps/g" },
+                "start": { "href": "https://api.x/v3/apps/g/actions/start", "method": "POST" },
+            })
+        );
+        assert_eq!(to_value(ToOne::to("g")), json!({ "data": { "guid": "g" } }));
+        assert_eq!(to_value(ToOne::NONE), json!({ "data": null }));
+        assert_eq!(
+            to_value(ToMany::of(["a", "b"])),
+            json!({ "data": [{ "guid": "a" }, { "guid": "b" }] })
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! CF label selectors (`label_selector=env=prod,tier in (web,api),!legacy`), evaluated against
 //! the user labels of an object (CF `metadata.labels` are stored as Kubernetes labels).
 
-use crate::http::errors::{ApiError, ApiResult};
-use std::collections::BTreeMap;
+/// CC's most requirements in one selector.
+const MAX_REQUIREMENTS: usize = 50;
 
 /// One requirement of a selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +20,20 @@ enum Requirement {
 pub struct Selector(Vec<Requirement>);
 
 impl Selector {
-    /// Parses CC's label selector syntax.
-    pub fn parse(input: &str) -> ApiResult<Self> {
-        let invalid = || ApiError::bad_query(format!("Invalid label_selector value: '{input}'"));
+    /// Parses CC's label selector syntax; a refusal is CC's text.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        if input.is_empty() {
+            return Err("Missing label_selector value".into());
+        }
+        let invalid = || "Invalid label_selector value".to_owned();
+        let parts = split_top_level(input);
+        if parts.len() > MAX_REQUIREMENTS {
+            return Err(format!(
+                "Too many label_selector requirements (maximum is {MAX_REQUIREMENTS})"
+            ));
+        }
         let mut reqs = Vec::new();
-        for part in split_top_level(input) {
+        for part in parts {
             let part = part.trim();
             if part.is_empty() {
                 return Err(invalid());
@@ -47,15 +56,15 @@ impl Selector {
         Ok(Self(reqs))
     }
 
-    /// Whether `labels` satisfy every requirement.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    /// Whether the labels `get` finds satisfy every requirement.
+    pub fn matches<'l>(&self, get: impl Fn(&str) -> Option<&'l str>) -> bool {
         self.0.iter().all(|r| match r {
-            Requirement::Equals(k, v) => labels.get(k) == Some(v),
-            Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
-            Requirement::In(k, vs) => labels.get(k).is_some_and(|l| vs.contains(l)),
-            Requirement::NotIn(k, vs) => labels.get(k).is_none_or(|l| !vs.contains(l)),
-            Requirement::Exists(k) => labels.contains_key(k),
-            Requirement::NotExists(k) => !labels.contains_key(k),
+            Requirement::Equals(k, v) => get(k) == Some(v.as_str()),
+            Requirement::NotEquals(k, v) => get(k) != Some(v.as_str()),
+            Requirement::In(k, vs) => get(k).is_some_and(|l| vs.iter().any(|v| v == l)),
+            Requirement::NotIn(k, vs) => get(k).is_none_or(|l| !vs.iter().any(|v| v == l)),
+            Requirement::Exists(k) => get(k).is_some(),
+            Requirement::NotExists(k) => get(k).is_none(),
         })
     }
 }
@@ -101,6 +110,7 @@ fn key_of(key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -125,14 +135,33 @@ mod tests {
             ("owner notin (x)", true),
         ];
         for (sel, want) in table {
-            assert_eq!(Selector::parse(sel).unwrap().matches(&l), want, "{sel}");
+            assert_eq!(
+                Selector::parse(sel)
+                    .unwrap()
+                    .matches(|k| l.get(k).map(String::as_str)),
+                want,
+                "{sel}"
+            );
         }
     }
 
     #[test]
     fn refuses_malformed_selectors() {
-        for bad in ["", "env=prod,", "tier in web", "bad key=1", "!"] {
-            assert!(Selector::parse(bad).is_err(), "{bad:?} accepted");
+        for bad in ["env=prod,", "tier in web", "bad key=1", "!"] {
+            assert_eq!(
+                Selector::parse(bad).unwrap_err(),
+                "Invalid label_selector value",
+                "{bad:?}"
+            );
         }
+        assert_eq!(
+            Selector::parse("").unwrap_err(),
+            "Missing label_selector value"
+        );
+        let many = vec!["a"; 51].join(",");
+        assert_eq!(
+            Selector::parse(&many).unwrap_err(),
+            "Too many label_selector requirements (maximum is 50)"
+        );
     }
 }

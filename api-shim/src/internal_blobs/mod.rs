@@ -7,33 +7,27 @@
 //! computed; given `sha256`, a body with another digest is refused and leaves no blob.
 
 use crate::{
-    http::errors::{ApiError, ApiResult},
+    http::{
+        errors::{ApiError, ApiResult},
+        path::Path,
+    },
     state::AppState,
 };
 use axum::{
-    Json, Router,
+    Json,
     body::Body,
-    extract::{DefaultBodyLimit, Path, Query, State},
+    extract::{RawQuery, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use serde::Deserialize;
 use serde_json::json;
-use smelter_blobstore::{BlobstoreError, SignatureError, signing::SIGNED_PATH_PREFIX};
+use smelter_blobstore::{BlobstoreError, SignatureError};
 use std::{sync::Arc, time::SystemTime};
-
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route(
-        &format!("{SIGNED_PATH_PREFIX}{{*key}}"),
-        // Droplets and caches are bounded by `max_droplet_bytes` as they stream in.
-        get(download).put(upload).layer(DefaultBodyLimit::disable()),
-    )
-}
 
 /// The query of a signed URL. Every field is optional here, so a URL missing one is refused
 /// like a forged one (403) rather than with a bare query-parsing error.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Signed {
     #[serde(default)]
     expires: Option<String>,
@@ -42,6 +36,12 @@ struct Signed {
     /// The sha256 (hex) an upload must have.
     #[serde(default)]
     sha256: Option<String>,
+}
+
+/// The signature fields of a query; one that cannot be read has none (and is refused as
+/// unsigned).
+fn signed(query: Option<&str>) -> Signed {
+    serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default()
 }
 
 fn check(state: &AppState, method: &str, key: &str, signed: &Signed) -> ApiResult<()> {
@@ -69,11 +69,12 @@ fn check(state: &AppState, method: &str, key: &str, signed: &Signed) -> ApiResul
     }
 }
 
-async fn download(
+pub async fn download(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
-    Query(signed): Query<Signed>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
+    let signed = signed(query.as_deref());
     check(&state, "GET", &key, &signed)?;
     let blob = state.blobs.get_stream(&key).await.map_err(blob_error)?;
     let Some(blob) = blob else {
@@ -89,12 +90,13 @@ async fn download(
         .into_response())
 }
 
-async fn upload(
+pub async fn upload(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
-    Query(signed): Query<Signed>,
+    RawQuery(query): RawQuery,
     body: Body,
 ) -> ApiResult<Response> {
+    let signed = signed(query.as_deref());
     check(&state, "PUT", &key, &signed)?;
     let stored = state
         .blobs

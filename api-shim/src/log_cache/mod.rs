@@ -11,17 +11,13 @@
 //! so every line is `OUT`.
 
 use crate::{
-    auth::Caller,
-    auth::permissions::Access,
-    http::errors::{ApiError, ApiResult},
-    state::AppState,
-    v3::apps,
+    http::{
+        errors::{ApiError, ApiResult},
+        path::Path,
+    },
+    read::{Ctx, kinds::space_of},
 };
-use axum::{
-    Json, Router,
-    extract::{Path, RawQuery, State},
-    routing::get,
-};
+use axum::Json;
 use base64::Engine;
 use k8s_openapi::{api::core::v1::Pod, jiff::Timestamp};
 use kube::{
@@ -30,16 +26,9 @@ use kube::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
-use smelter_crds::labels;
-use std::sync::Arc;
+use smelter_crds::{App, labels};
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/v1/info", get(info))
-        .route("/api/v1/read/{source_id}", get(read))
-}
-
-async fn info() -> Json<Value> {
+pub async fn info() -> Json<Value> {
     // The CLI needs a semver >= 2.0.0 to use the /api/v1 paths.
     Json(json!({ "version": "3.0.0", "vm_uptime": "0" }))
 }
@@ -73,23 +62,16 @@ pub fn parse_read(raw: Option<&str>) -> ApiResult<ReadQuery> {
     Ok(q)
 }
 
-async fn read(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path(source): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = parse_read(raw.as_deref())?;
-    let access = Access::of(&caller, &state.caches);
-    let app = apps::visible(&state, &access, &source)?;
+pub async fn read(ctx: Ctx, Path(source): Path<String>) -> ApiResult<Json<Value>> {
+    let query = parse_read(ctx.query.as_deref())?;
+    let app = ctx.find::<App>(&source)?;
     let wants_logs = query
         .envelope_types
         .as_deref()
         .is_none_or(|t| t.split(',').any(|t| t == "LOG" || t == "ANY"));
     let mut lines = Vec::new();
     if wants_logs {
-        let client = state.client_for(&caller).map_err(ApiError::from_kube)?;
-        let pods: Api<Pod> = Api::namespaced(client, apps::space_guid(&app));
+        let pods: Api<Pod> = Api::namespaced(ctx.client()?, space_of(&*app));
         let selector = format!("{}={source}", labels::APP_GUID);
         let list = pods
             .list(&ListParams::default().labels(&selector))

@@ -6,8 +6,8 @@ use super::store::{By, Indexes, Store, StoreGone};
 use k8s_openapi::api::{core::v1::Secret, rbac::v1::RoleBinding};
 use kube::{Api, Client, Resource, runtime::watcher};
 use smelter_crds::{
-    App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance, Space,
-    labels,
+    App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance,
+    Space, labels,
 };
 
 /// The label every CF role binding carries (its value is the CF role type).
@@ -55,6 +55,9 @@ const SPACES: Indexes<Space> = &[
 const APPS: Indexes<App> = &[
     (By::Name, |a| vec![a.spec.name.clone()]),
     (By::Space, namespace),
+    (By::Process, |a| {
+        a.spec.processes.iter().map(|p| p.guid.clone()).collect()
+    }),
 ];
 const PACKAGES: Indexes<Package> = &[(By::App, |p| vec![p.spec.app_guid.clone()])];
 const BUILDS: Indexes<Build> = &[
@@ -83,7 +86,9 @@ const ROUTES: Indexes<Route> = &[
 ];
 const DOMAINS: Indexes<Domain> = &[
     (By::Name, |d| vec![d.spec.name.clone()]),
-    (By::Org, |d| d.spec.organization_guid.clone().into_iter().collect()),
+    (By::Org, |d| {
+        d.spec.organization_guid.clone().into_iter().collect()
+    }),
 ];
 const SERVICE_INSTANCES: Indexes<ServiceInstance> = &[
     (By::Name, |si| vec![si.spec.name.clone()]),
@@ -205,4 +210,11 @@ pub fn for_write(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::Obje
     if let Some(a) = meta.annotations.as_mut() {
         a.remove(UPDATED_AT);
     }
+}
+
+/// Whether `conditions` say `Ready: True` (an Org or Space the operator has set up).
+pub fn is_ready(conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) -> bool {
+    conditions
+        .iter()
+        .any(|c| c.type_ == "Ready" && c.status == "True")
 }

@@ -2,5 +2,7 @@
 //! the API server as the caller.
 
 pub mod cache;
+pub mod owner;
 pub mod store;
+pub mod uploads;
 pub mod write;

@@ -39,6 +39,8 @@ pub enum By {
     ServiceInstance,
     /// The CF user GUID a role is for.
     User,
+    /// The GUIDs of an app's processes.
+    Process,
 }
 
 /// What one kind is indexed by: for each key, the values an object has for it.
@@ -194,7 +196,11 @@ impl<K: Resource + Clone + 'static> Store<K> {
     /// Resolves once the first full list is in.
     pub async fn wait_until_ready(&self) -> Result<(), StoreGone> {
         let mut ready = self.shared.ready.subscribe();
-        ready.wait_for(|r| *r).await.map(drop).map_err(|_| StoreGone)
+        ready
+            .wait_for(|r| *r)
+            .await
+            .map(drop)
+            .map_err(|_| StoreGone)
     }
 
     pub fn is_ready(&self) -> bool {

@@ -1,25 +1,51 @@
-//! Writes to the API server as the caller, shared by every resource module: create or replace
-//! with Smelter's field manager, then wait until the watch cache shows the result, so the
-//! caller's next read sees its write (CC is read-your-writes).
+//! Every write the API makes, in one place: to the API server as the caller (their client, so
+//! RBAC decides), with the api-shim's field manager, then a wait until the watch cache shows the
+//! result, so the caller's next read sees its write (CC is read-your-writes).
 
 use crate::{
-    auth::Caller,
     http::errors::{ApiError, ApiResult},
-    state::AppState,
     storage::{cache, store::Store},
-    v3::organizations::FIELD_MANAGER,
 };
-use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{
+    NamespaceResourceScope, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta,
+};
 use kube::{
-    Api, Resource,
-    api::PostParams,
+    Api, Client, Resource,
+    api::{DeleteParams, Patch, PatchParams, PostParams},
 };
 use serde::{Serialize, de::DeserializeOwned};
 use std::{fmt::Debug, time::Duration};
 
+/// The api-shim's field manager, on every object it writes.
+pub const FIELD_MANAGER: &str = "smelter-api-shim";
+
 /// How long a handler waits for its own write to reach the cache.
 const SEEN_WITHIN: Duration = Duration::from_secs(10);
+
+/// What the API writes: CF's kinds, all in a namespace.
+pub trait Writable:
+    Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + Debug
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Writable for K where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + Debug
+        + Serialize
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static
+{
+}
 
 /// Create/replace parameters with the api-shim's field manager.
 pub fn params() -> PostParams {
@@ -29,101 +55,47 @@ pub fn params() -> PostParams {
     }
 }
 
-/// Creates `obj` in `namespace` as the caller and waits until `store` has it.
-pub async fn create<K>(
-    state: &AppState,
-    caller: &Caller,
+/// Creates `obj` in `namespace` and waits until `store` has it.
+pub async fn create<K: Writable>(
+    client: &Client,
     namespace: &str,
     obj: &K,
     store: &Store<K>,
-) -> ApiResult<K>
-where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + Serialize
-        + DeserializeOwned,
-{
-    let api: Api<K> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        namespace,
-    );
+) -> ApiResult<K> {
+    create_until(client, namespace, obj, store, SEEN_WITHIN, |_| true).await
+}
+
+/// Creates `obj` in `namespace` and waits until `store` has it and `ready` holds of it, for at
+/// most `within`; answers the cached object if it got there, else the created one.
+pub async fn create_until<K: Writable>(
+    client: &Client,
+    namespace: &str,
+    obj: &K,
+    store: &Store<K>,
+    within: Duration,
+    ready: impl Fn(&K) -> bool,
+) -> ApiResult<K> {
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
     let created = api
         .create(&params(), obj)
         .await
         .map_err(ApiError::from_kube)?;
-    let name = created.meta().name.clone();
-    store.until(SEEN_WITHIN, |s| {
-        s.all().iter().any(|o| o.meta().name == name)
-    })
-    .await;
-    Ok(created)
-}
-
-/// Makes `secret` what the caller wrote (server-side apply, forced: Smelter owns these
-/// Secrets' data as a whole, so a removed key goes away).
-pub async fn apply_secret(
-    state: &AppState,
-    caller: &Caller,
-    namespace: &str,
-    secret: &k8s_openapi::api::core::v1::Secret,
-) -> ApiResult<()> {
-    let api: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        namespace,
-    );
-    let name = secret.metadata.name.clone().unwrap_or_default();
-    api.patch(
-        &name,
-        &kube::api::PatchParams::apply(FIELD_MANAGER).force(),
-        &kube::api::Patch::Apply(secret),
-    )
-    .await
-    .map_err(ApiError::from_kube)?;
-    Ok(())
-}
-
-/// Deletes `name` in `namespace` as the caller (already gone counts as deleted) and waits
-/// until `store` no longer has it, so the caller's next read does not see it.
-pub async fn delete<K>(
-    state: &AppState,
-    caller: &Caller,
-    namespace: &str,
-    name: &str,
-    store: &Store<K>,
-) -> ApiResult<()>
-where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + DeserializeOwned,
-{
-    let api: Api<K> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        namespace,
-    );
-    match api
-        .delete(name, &kube::api::DeleteParams::background())
-        .await
-    {
-        Ok(_) => {}
-        Err(kube::Error::Api(s)) if s.code == 404 => {}
-        Err(e) => return Err(ApiError::from_kube(e)),
-    }
-    store.until(SEEN_WITHIN, |s| {
-        !s.all()
-            .iter()
-            .any(|o| o.meta().name.as_deref() == Some(name))
-    })
-    .await;
-    Ok(())
+    let name = created.meta().name.clone().unwrap_or_default();
+    store
+        .until(within, |s| {
+            s.get_in(namespace, &name).is_some_and(|o| ready(&o))
+        })
+        .await;
+    Ok(store
+        .get_in(namespace, &name)
+        .map_or(created, |cached| (*cached).clone()))
 }
 
 /// Conflicts a replace rebases over before it gives up (each one a status write that landed
 /// between the cache's copy and the replace).
 const REBASES: usize = 3;
 
-/// Replaces a (cached, changed) object as the caller and waits until `store` has the new version.
+/// Replaces a (cached, changed) object and waits until `store` has the new version.
 ///
 /// The object carries the cached resource version, so a change made meanwhile is a conflict,
 /// not a lost update. But controllers write status all the time (the operator's Route
@@ -132,26 +104,11 @@ const REBASES: usize = 3;
 /// only in its status (the same generation, hence the same spec, and the same metadata), the
 /// change is re-sent on the new version. (The operator writes an App's status whenever its
 /// LRPs change, so `cf start` right after `cf push` meets one about half the time.)
-pub async fn replace<K>(
-    state: &AppState,
-    caller: &Caller,
-    mut obj: K,
-    store: &Store<K>,
-) -> ApiResult<K>
-where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + Serialize
-        + DeserializeOwned,
-{
+pub async fn replace<K: Writable>(client: &Client, mut obj: K, store: &Store<K>) -> ApiResult<K> {
     cache::for_write(obj.meta_mut());
     let name = obj.meta().name.clone().unwrap_or_default();
     let namespace = obj.meta().namespace.clone().unwrap_or_default();
-    let api: Api<K> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        &namespace,
-    );
+    let api: Api<K> = Api::namespaced(client.clone(), &namespace);
     // What the change was made to: the cached object of the version sent, if the cache still
     // holds it, else (conservatively) what is sent, so that metadata the change itself sets (a
     // start's restarted-at annotation) is not taken for someone else's write.
@@ -176,10 +133,9 @@ where
         }
     };
     let version = updated.meta().resource_version.clone();
-    store.until(SEEN_WITHIN, |s| {
-        s.has_version(&name, version.as_deref())
-    })
-    .await;
+    store
+        .until(SEEN_WITHIN, |s| s.has_version(&name, version.as_deref()))
+        .await;
     Ok(updated)
 }
 
@@ -199,6 +155,82 @@ fn only_status_moved(base: &ObjectMeta, latest: &ObjectMeta) -> bool {
             == latest.finalizers.clone().unwrap_or_default()
         && base.owner_references == latest.owner_references
         && base.deletion_timestamp == latest.deletion_timestamp
+}
+
+/// Deletes `name` in `namespace` (already gone counts as deleted) and waits until `store` no
+/// longer has it, so the caller's next read does not see it.
+pub async fn delete<K: Writable>(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    store: &Store<K>,
+) -> ApiResult<()> {
+    start_delete::<K>(client, namespace, name).await?;
+    store
+        .until(SEEN_WITHIN, |s| s.get_in(namespace, name).is_none())
+        .await;
+    Ok(())
+}
+
+/// Starts the deletion of `name` in `namespace` (already gone counts as deleted) without
+/// waiting for it: for CC's deletes that answer with a job, which is done once the object has
+/// left the cache (`v3::jobs`).
+pub async fn start_delete<K: Writable>(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+) -> ApiResult<()> {
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    match api.delete(name, &DeleteParams::background()).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) => Err(ApiError::from_kube(e)),
+    }
+}
+
+/// Makes `secret` what it says (server-side apply, forced: Smelter owns these Secrets' data as
+/// a whole, so a removed key goes away).
+pub async fn apply_secret(client: &Client, namespace: &str, secret: &Secret) -> ApiResult<()> {
+    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let name = secret.metadata.name.clone().unwrap_or_default();
+    api.patch(
+        &name,
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(secret),
+    )
+    .await
+    .map_err(ApiError::from_kube)?;
+    Ok(())
+}
+
+/// Writes the status of `name` in `namespace` with `client` (the api-shim's own: a package's or
+/// buildpack's upload state is the platform's record, which RBAC gives users no right to
+/// write) and waits until `store` has it.
+pub async fn status<K: Writable>(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    status: &impl Serialize,
+    store: &Store<K>,
+) -> Result<K, kube::Error> {
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let patch = serde_json::json!({
+        "apiVersion": K::api_version(&()),
+        "kind": K::kind(&()),
+        "status": status,
+    });
+    let updated = api
+        .patch_status(
+            name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&patch),
+        )
+        .await?;
+    let version = updated.meta().resource_version.clone();
+    store
+        .until(SEEN_WITHIN, |s| s.has_version(name, version.as_deref()))
+        .await;
+    Ok(updated)
 }
 
 #[cfg(test)]

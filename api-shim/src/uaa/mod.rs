@@ -5,25 +5,17 @@
 
 use crate::{auth::tokens::CF_CLIENT, state::AppState};
 use axum::{
-    Form, Json, Router,
+    Form, Json,
     extract::State,
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/login", get(login))
-        .route("/oauth/token", post(token))
-        .route("/token_keys", get(token_keys))
-}
-
-async fn login() -> Json<serde_json::Value> {
+pub async fn login() -> Json<serde_json::Value> {
     // Only username and password: any other non-password prompt the CLI would ask for.
     Json(json!({
         "app": { "version": "4.30.0" },
@@ -32,7 +24,7 @@ async fn login() -> Json<serde_json::Value> {
     }))
 }
 
-async fn token_keys(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+pub async fn token_keys(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(state.tokens.jwks())
 }
 
@@ -45,7 +37,7 @@ fn uaa_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 #[derive(Deserialize)]
-struct TokenRequest {
+pub struct TokenRequest {
     grant_type: String,
     username: Option<String>,
     password: Option<String>,
@@ -73,7 +65,7 @@ fn client_ok(headers: &HeaderMap) -> bool {
         .is_some_and(|pair| pair == format!("{CF_CLIENT}:"))
 }
 
-async fn token(
+pub async fn token(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     form: Result<Form<TokenRequest>, axum::extract::rejection::FormRejection>,

@@ -1,125 +1,94 @@
 //! Lists the cf CLI reads on the push, app, route and service paths for features Smelter does
-//! not have (deployments without `--strategy`, route services, service brokers and so the
-//! marketplace): they are truthfully empty, in CC's list shape, and their filters are
-//! validated like any other list.
+//! not have yet (deployments without `--strategy`, route services, service brokers and so the
+//! marketplace): they are truthfully empty, with CC's filters checked like any other list's.
+//! Each becomes a folder of its own when the feature is built.
 
 use crate::{
-    auth::Caller,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    http::present,
     http::query::{Accepts, ListQuery},
-    state::AppState,
+    read::{Ctx, Listed},
 };
-use axum::{Json, Router, extract::RawQuery, routing::get};
-use serde_json::Value;
-use std::sync::Arc;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use std::convert::Infallible;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    let mut router = Router::new().route("/v3/deployments/{guid}", get(deployment));
-    for (path, accepts) in LISTS {
-        router = router.route(
-            path,
-            get(
-                move |_caller: Caller, base: BaseUrl, RawQuery(raw): RawQuery| async move {
-                    let query = ListQuery::parse(raw.as_deref(), accepts)?;
-                    ApiResult::Ok(Json(empty(&query, &base, path)))
-                },
-            ),
-        );
-    }
-    router
+macro_rules! empty_lists {
+    ($($(#[$doc:meta])* $name:ident: $cc_name:literal, $accepts:expr;)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+
+        impl Listed for $name {
+            type Item = Infallible;
+            const NAME: &'static str = $cc_name;
+            const LIST: Accepts = $accepts;
+
+            fn candidates(_: &Ctx, _: &ListQuery) -> Vec<Infallible> {
+                Vec::new()
+            }
+
+            fn get(_: &Ctx, _: &str) -> Option<Infallible> {
+                None
+            }
+
+            fn guid(never: &Infallible) -> &str {
+                match *never {}
+            }
+
+            fn meta(never: &Infallible) -> Option<&ObjectMeta> {
+                match *never {}
+            }
+
+            fn matches(_: &Ctx, never: &Infallible, _: &str, _: &[String]) -> Option<bool> {
+                match *never {}
+            }
+
+            // There is no item to present.
+            fn present<'a>(_: &'a Ctx, _: &'a Infallible) -> impl serde::Serialize + Send + 'a {}
+        }
+    )*};
 }
 
-/// Each empty list and what it accepts, as CC does.
-const LISTS: &[(&str, &Accepts<'static>)] = &[
-    (
-        "/v3/deployments",
-        &Accepts {
-            filters: &[
-                "app_guids",
-                "states",
-                "status_reasons",
-                "status_values",
-                "guids",
-            ],
-            order_by: &[],
-            include: &[],
-            fields: &[],
-        },
-    ),
-    (
-        "/v3/service_route_bindings",
-        &Accepts {
-            filters: &["route_guids", "service_instance_guids", "guids"],
-            order_by: &[],
-            include: &["service_instance", "route"],
-            fields: &[],
-        },
-    ),
-    // `cf marketplace` and `cf create-service` read these: no brokers, so nothing to offer.
-    (
-        "/v3/service_offerings",
-        &Accepts {
-            filters: &[
-                "names",
-                "guids",
-                "available",
-                "service_broker_guids",
-                "service_broker_names",
-                "space_guids",
-                "organization_guids",
-            ],
-            order_by: &["name"],
-            include: &[],
-            fields: &["service_broker"],
-        },
-    ),
-    (
-        "/v3/service_plans",
-        &Accepts {
-            filters: &[
-                "names",
-                "guids",
-                "available",
-                "broker_catalog_ids",
-                "service_broker_guids",
-                "service_broker_names",
-                "service_offering_guids",
-                "service_offering_names",
-                "service_instance_guids",
-                "space_guids",
-                "organization_guids",
-            ],
-            order_by: &["name"],
-            include: &["service_offering", "space.organization"],
-            fields: &["service_offering.service_broker"],
-        },
-    ),
-    (
-        "/v3/service_brokers",
-        &Accepts {
-            filters: &["names", "guids", "space_guids"],
-            order_by: &["name"],
-            include: &[],
-            fields: &[],
-        },
-    ),
-];
-
-fn empty(query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
-    let none: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> = Vec::new();
-    present::paginate(
-        none,
-        query,
-        base,
-        path,
-        |m| m,
-        |_, _| String::new(),
-        |_| Value::Null,
-    )
-}
-
-async fn deployment(_caller: Caller) -> ApiError {
-    ApiError::not_found("Deployment")
+empty_lists! {
+    /// `/v3/deployments`: pushes without `--strategy` make none.
+    Deployments: "Deployment",
+        Accepts::filters(&["app_guids", "states", "status_reasons", "status_values"]);
+    /// `/v3/service_route_bindings`: no route services.
+    ServiceRouteBindings: "Service route binding",
+        Accepts::filters(&["service_instance_guids", "service_instance_names", "route_guids", "include"])
+            .include(&["route", "service_instance"]);
+    /// `/v3/service_offerings`: `cf marketplace` and `cf create-service` read it; no brokers,
+    /// so nothing to offer.
+    ServiceOfferings: "Service offering",
+        Accepts::filters(&[
+            "available",
+            "fields",
+            "broker_catalog_ids",
+            "service_broker_guids",
+            "service_broker_names",
+            "names",
+            "space_guids",
+            "organization_guids",
+        ])
+        .order_by(&["name"])
+        .fields(&[("service_broker", &["guid", "name"])]);
+    /// `/v3/service_plans`.
+    ServicePlans: "Service plan",
+        Accepts::filters(&[
+            "available",
+            "fields",
+            "broker_catalog_ids",
+            "names",
+            "organization_guids",
+            "service_broker_guids",
+            "service_broker_names",
+            "service_instance_guids",
+            "service_offering_guids",
+            "service_offering_names",
+            "space_guids",
+            "include",
+        ])
+        .order_by(&["name"])
+        .include(&["space.organization", "service_offering"])
+        .fields(&[("service_offering.service_broker", &["guid", "name"])]);
+    /// `/v3/service_brokers`.
+    ServiceBrokers: "Service broker",
+        Accepts::filters(&["space_guids", "names"]).order_by(&["name"]);
 }

@@ -131,7 +131,7 @@ async fn apply_manifest_creates_and_updates_apps_processes_routes_and_env() {
     let diff = shim
         .raw(Method::POST, &format!("/v3/spaces/{space}/manifest_diff"), Some(&admin), Some(("application/x-yaml", format!("applications:\n- name: {name}\n  stack: cflinuxfs4\n  routes:\n  - route: {name}-api.apps.smelter.test/v1\n").into_bytes())), false)
         .await;
-    assert_eq!(diff.status, 200, "{}", diff.body);
+    assert_eq!(diff.status, 201, "{}", diff.body);
     let ops = diff.body["diff"].as_array().expect("diff");
     assert!(
         ops.iter()
@@ -184,9 +184,14 @@ async fn bad_manifests_get_cf_errors_and_change_nothing() {
     let space = shim.space(&admin, &org, "bad-m-space").await;
     let cases = [
         ("applications: [", 400, "Request invalid due to parse error"),
-        ("applications: []", 422, "at least 1 application"),
+        ("applications: []", 422, "no 'applications' field"),
         (
             "applications:\n- name: x\n  memory: lots\n",
+            422,
+            "For application 'x': Process \"web\": Memory is not a number",
+        ),
+        (
+            "applications:\n- name: x\n  memory: 10Q\n",
             422,
             "must use a supported unit",
         ),

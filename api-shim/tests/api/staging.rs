@@ -49,7 +49,7 @@ async fn docker_package_build_droplet_and_start() {
     );
 
     let bad = shim.call(Method::POST, "/v3/packages", &admin, Some(json!({ "type": "docker", "relationships": { "app": { "data": { "guid": app } } } }))).await;
-    assert_eq!((bad.status, bad.detail()), (422, "Image required"));
+    assert_eq!((bad.status, bad.detail()), (422, "Data Image required"));
     let docker = shim
         .call(Method::POST, "/v3/packages", &admin, Some(json!({ "type": "docker", "data": { "image": "nginx:1.27" }, "relationships": { "app": { "data": { "guid": app } } } })))
         .await;

@@ -3,38 +3,29 @@
 //! read and written as the caller: RBAC lets space developers see them and auditors not, as CF
 //! does. These reads go to the API server on purpose; no watch cache holds app secrets.
 
+use super::space_guid;
 use crate::{
-    auth::Caller,
-    auth::permissions::Access,
-    http::body,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    state::AppState,
-    v3::apps::{self, space_guid},
+    http::{
+        errors::{ApiError, ApiResult},
+        links::BaseUrl,
+        message::{Body, Message},
+        path::Path,
+        present::{Link, Links},
+    },
+    read::Ctx,
+    storage::{owner, write},
+    v3::vcap,
 };
 use axum::{
-    Json, Router,
-    body::Bytes,
-    extract::{Path, State},
-    routing::get,
+    Json,
+    response::{IntoResponse, Response},
 };
-use k8s_openapi::{
-    ByteString, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::OwnerReference,
-};
-use kube::{Api, Client, Resource};
-use serde::Deserialize;
+use k8s_openapi::{ByteString, api::core::v1::Secret};
+use kube::{Api, Client};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use smelter_crds::{App, labels};
-use std::{collections::BTreeMap, sync::Arc};
-
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route(
-            "/v3/apps/{guid}/environment_variables",
-            get(show_vars).patch(update_vars),
-        )
-        .route("/v3/apps/{guid}/env", get(show_env))
-}
+use std::collections::BTreeMap;
 
 /// The name of an app's environment Secret.
 pub fn secret_name(app_guid: &str) -> String {
@@ -57,19 +48,12 @@ fn build_secret(app: &App, vars: &BTreeMap<String, String>) -> Secret {
             namespace: app.metadata.namespace.clone(),
             labels: Some(
                 [
-                    (labels::APP_GUID.to_owned(), guid.clone()),
+                    (labels::APP_GUID.to_owned(), guid),
                     (labels::MANAGED_BY.to_owned(), "smelter".to_owned()),
                 ]
                 .into(),
             ),
-            owner_references: Some(vec![OwnerReference {
-                api_version: App::api_version(&()).into_owned(),
-                kind: App::kind(&()).into_owned(),
-                name: guid,
-                uid: app.metadata.uid.clone().unwrap_or_default(),
-                controller: Some(true),
-                block_owner_deletion: Some(true),
-            }]),
+            owner_references: Some(vec![owner::controlled_by(app)]),
             ..Default::default()
         },
         data: Some(
@@ -89,7 +73,7 @@ pub async fn create_secret(client: &Client, app: &App, vars: Map<String, Value>)
         .collect();
     check_names(vars.keys())?;
     let api: Api<Secret> = Api::namespaced(client.clone(), space_guid(app));
-    api.create(&crate::storage::write::params(), &build_secret(app, &vars))
+    api.create(&write::params(), &build_secret(app, &vars))
         .await
         .map_err(ApiError::from_kube)?;
     Ok(())
@@ -120,15 +104,8 @@ pub fn check_names<'a>(names: impl Iterator<Item = &'a String>) -> ApiResult<()>
 }
 
 /// The app's user-provided variables, read as the caller.
-pub async fn read_vars(
-    state: &AppState,
-    caller: &Caller,
-    app: &App,
-) -> ApiResult<BTreeMap<String, String>> {
-    let api: Api<Secret> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        space_guid(app),
-    );
+pub async fn read_vars(ctx: &Ctx, app: &App) -> ApiResult<BTreeMap<String, String>> {
+    let api: Api<Secret> = Api::namespaced(ctx.client()?, space_guid(app));
     let name = secret_name(app.metadata.name.as_deref().unwrap_or_default());
     let secret = api.get_opt(&name).await.map_err(ApiError::from_kube)?;
     Ok(secret
@@ -141,13 +118,12 @@ pub async fn read_vars(
 
 /// Merges `changes` (null deletes) into the app's variables, as the caller; returns the result.
 pub async fn merge_vars(
-    state: &AppState,
-    caller: &Caller,
+    ctx: &Ctx,
     app: &App,
     changes: &Map<String, Value>,
 ) -> ApiResult<BTreeMap<String, String>> {
     check_names(changes.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k))?;
-    let mut vars = read_vars(state, caller, app).await?;
+    let mut vars = read_vars(ctx, app).await?;
     for (k, v) in changes {
         if v.is_null() {
             vars.remove(k);
@@ -156,106 +132,91 @@ pub async fn merge_vars(
         }
     }
     // `data` replaces as a whole, so removed keys go away.
-    crate::storage::write::apply_secret(state, caller, space_guid(app), &build_secret(app, &vars))
-        .await?;
+    write::apply_secret(&ctx.client()?, space_guid(app), &build_secret(app, &vars)).await?;
     Ok(vars)
 }
 
-fn present_vars(guid: &str, vars: &BTreeMap<String, String>, base: &BaseUrl) -> Value {
-    json!({
-        "var": vars,
-        "links": {
-            "self": base.link(&format!("/v3/apps/{guid}/environment_variables")),
-            "app": base.link(&format!("/v3/apps/{guid}")),
-        }
-    })
+/// CC's environment variables JSON.
+#[derive(Serialize)]
+struct VarsView<'a> {
+    var: &'a BTreeMap<String, String>,
+    links: Links<'a, 2>,
 }
 
-async fn show_vars(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let app = apps::visible(&state, &access, &guid)?;
-    Ok(Json(present_vars(
-        &guid,
-        &read_vars(&state, &caller, &app).await?,
-        &base,
-    )))
+impl<'a> VarsView<'a> {
+    fn of(guid: &'a str, vars: &'a BTreeMap<String, String>, base: &'a BaseUrl) -> Self {
+        Self {
+            var: vars,
+            links: Links([
+                (
+                    "self",
+                    Link::new(base, "/v3/apps/", guid, "/environment_variables"),
+                ),
+                ("app", Link::new(base, "/v3/apps/", guid, "")),
+            ]),
+        }
+    }
+}
+
+pub async fn show_vars(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let vars = read_vars(&ctx, &app).await?;
+    Ok(Json(VarsView::of(&guid, &vars, &ctx.base)).into_response())
 }
 
 #[derive(Deserialize)]
-struct UpdateVars {
+pub struct UpdateVars {
     var: Map<String, Value>,
 }
 
-async fn update_vars(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    let req: UpdateVars = body::parse(&bytes, &["var"])?;
-    let access = Access::of(&caller, &state.caches);
-    let app = apps::visible(&state, &access, &guid)?;
-    let vars = merge_vars(&state, &caller, &app, &req.var).await?;
-    Ok(Json(present_vars(&guid, &vars, &base)))
+impl Message for UpdateVars {
+    const KEYS: &'static [&'static str] = &["var"];
+
+    fn validate(&self) -> Result<(), Vec<String>> {
+        check_names(
+            self.var
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, _)| k),
+        )
+        .map_err(|e| vec![e.detail])
+    }
 }
 
-/// `VCAP_APPLICATION` as staging and running see it (instance fields are added at run time).
-pub fn vcap_application(state: &AppState, app: &App) -> Value {
-    let space = space_guid(app);
-    let space_obj = state
-        .caches
-        .spaces
-        .all()
-        .into_iter()
-        .find(|s| s.metadata.name.as_deref() == Some(space));
-    let org = space_obj
-        .as_ref()
-        .map(|s| crate::v3::spaces::org_guid(s).to_owned())
-        .unwrap_or_default();
-    let org_name = state
-        .caches
-        .orgs
-        .all()
-        .iter()
-        .find(|o| o.metadata.name.as_deref() == Some(org.as_str()))
-        .map(|o| o.spec.name.clone())
-        .unwrap_or_default();
-    let web = app.spec.processes.iter().find(|p| p.type_ == "web");
-    json!({
-        "application_id": app.metadata.name,
-        "application_name": app.spec.name,
-        "application_uris": [],
-        "cf_api": "",
-        "limits": { "fds": 16384, "mem": web.map(|p| p.memory_in_mb), "disk": web.map(|p| p.disk_in_mb) },
-        "name": app.spec.name,
-        "organization_id": org,
-        "organization_name": org_name,
-        "space_id": space,
-        "space_name": space_obj.map(|s| s.spec.name.clone()).unwrap_or_default(),
-        "uris": [],
-        "users": null,
-    })
+pub async fn update_vars(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<UpdateVars>,
+) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let vars = merge_vars(&ctx, &app, &req.var).await?;
+    Ok(Json(VarsView::of(&guid, &vars, &ctx.base)).into_response())
 }
 
-async fn show_env(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let app = apps::visible(&state, &access, &guid)?;
-    let vars = read_vars(&state, &caller, &app).await?;
+/// `GET /v3/apps/:guid/env`: everything the app's environment says, as CC shows it.
+pub async fn show_env(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let vars = read_vars(&ctx, &app).await?;
     Ok(Json(json!({
         "staging_env_json": {},
         "running_env_json": {},
         "environment_variables": vars,
-        "system_env_json": { "VCAP_SERVICES": crate::v3::service_credential_bindings::vcap_services_of(&state, &caller, &guid).await? },
-        "application_env_json": { "VCAP_APPLICATION": vcap_application(&state, &app) },
-    })))
+        "system_env_json": { "VCAP_SERVICES": vcap::services_of(&ctx, &guid).await? },
+        "application_env_json": { "VCAP_APPLICATION": vcap::application(&ctx, &app) },
+    }))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_names_are_refused() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_names(names(&["DATABASE_URL"]).iter()).is_ok());
+        for bad in ["VCAP_SERVICES", "CF_INSTANCE", "VMC_X", "PORT", ""] {
+            assert!(check_names(names(&[bad]).iter()).is_err(), "{bad}");
+        }
+    }
 }

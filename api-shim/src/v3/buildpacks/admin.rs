@@ -4,29 +4,29 @@
 //! `AppState::buildpack_order`.
 
 use super::{
-    all, find,
+    BuildpackView, all,
     message::{self, CreateBuildpack, UpdateBuildpack},
     order::{self, Slot},
-    present, slots,
+    slots,
 };
 use crate::{
-    auth::Caller,
-    http::body,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    state::AppState,
-    v3::jobs,
-    v3::stacks,
+    http::{
+        errors::{ApiError, ApiResult},
+        message::{Message, RawBody, apply_metadata},
+        path::Path,
+    },
+    read::Ctx,
+    storage::write,
+    v3::{
+        jobs::{self, Operation},
+        stacks,
+    },
 };
 use axum::{
     Json,
-    body::Bytes,
-    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use kube::Api;
-use serde_json::Value;
 use smelter_crds::{Buildpack, BuildpackSpec};
 use std::sync::Arc;
 
@@ -36,12 +36,20 @@ const DEFAULT_POSITION: i32 = 1;
 /// The stacks a buildpack may name: those `/v3/stacks` serves.
 const STACKS: &[&str] = &[stacks::STACK];
 
-fn require_admin(caller: &Caller) -> ApiResult<()> {
-    if caller.is_admin() {
+fn require_admin(ctx: &Ctx) -> ApiResult<()> {
+    if ctx.perms.is_admin() {
         Ok(())
     } else {
         Err(ApiError::not_authorized())
     }
+}
+
+/// The buildpack with `guid` among `all`; CC's 404 if there is none.
+fn find(all: &[Arc<Buildpack>], guid: &str) -> ApiResult<Arc<Buildpack>> {
+    all.iter()
+        .find(|b| b.metadata.name.as_deref() == Some(guid))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("Buildpack"))
 }
 
 /// The position `planned` gives `guid`.
@@ -54,12 +62,12 @@ fn position_of(planned: &[Slot], guid: &str) -> i32 {
 
 /// Writes the new positions of every buildpack but `except` that `planned` moves.
 async fn move_others(
-    state: &AppState,
-    caller: &Caller,
+    ctx: &Ctx,
     all: &[Arc<Buildpack>],
     planned: &[Slot],
     except: &str,
 ) -> ApiResult<()> {
+    let client = ctx.client()?;
     for slot in order::changes(&slots(all), planned) {
         if slot.guid == except {
             continue;
@@ -69,26 +77,17 @@ async fn move_others(
         };
         let mut moved = (*current).clone();
         moved.spec.position = slot.position;
-        crate::storage::write::replace(state, caller, moved, &state.caches.buildpacks).await?;
+        write::replace(&client, moved, &ctx.state.caches.buildpacks).await?;
     }
     Ok(())
 }
 
-pub(super) async fn create(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    require_admin(&caller)?;
-    let req: CreateBuildpack = body::parse(&bytes, message::CREATE_FIELDS)?;
-    let name = req.name.unwrap_or_default();
-    message::check_name(&name)?;
+pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
+    require_admin(&ctx)?;
+    let req = CreateBuildpack::from_body(&body)?;
+    let name = req.name.clone().unwrap_or_default();
     if let Some(stack) = &req.stack {
         message::check_stack(stack, STACKS)?;
-    }
-    if let Some(lifecycle) = &req.lifecycle {
-        message::check_lifecycle(lifecycle)?;
     }
     let position = req
         .position
@@ -97,8 +96,8 @@ pub(super) async fn create(
         .transpose()?
         .unwrap_or(DEFAULT_POSITION);
 
-    let _order = state.buildpack_order.lock().await;
-    let all = all(&state);
+    let _order = ctx.state.buildpack_order.lock().await;
+    let all = all(&ctx.state);
     message::check_unique(&all, None, &name, req.stack.as_deref())?;
     let guid = uuid::Uuid::new_v4().to_string();
     let planned = order::place(&slots(&all), &guid, Some(position));
@@ -112,41 +111,35 @@ pub(super) async fn create(
             locked: req.locked.unwrap_or(false),
         },
     );
-    body::apply_metadata(&mut buildpack.metadata, &req.metadata);
+    apply_metadata(&mut buildpack.metadata, &req.metadata);
     // The new one first: if the caller may not create it, nothing else has moved.
-    let created = crate::storage::write::create(
-        &state,
-        &caller,
-        &state.config.root_namespace,
-        &buildpack,
-        &state.caches.buildpacks,
+    let root = &ctx.state.config.root_namespace;
+    let store = &ctx.state.caches.buildpacks;
+    let created = write::create(&ctx.client()?, root, &buildpack, store).await?;
+    move_others(&ctx, &all, &planned, &guid).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BuildpackView::of(&created, &ctx.base)),
     )
-    .await?;
-    move_others(&state, &caller, &all, &planned, &guid).await?;
-    Ok((StatusCode::CREATED, Json(present(&created, &base))).into_response())
+        .into_response())
 }
 
-pub(super) async fn update(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
+pub async fn update(
+    ctx: Ctx,
     Path(guid): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    find(&all(&state), &guid)?;
-    require_admin(&caller)?;
-    let req: UpdateBuildpack = body::parse(&bytes, message::UPDATE_FIELDS)?;
-    if let Some(name) = &req.name {
-        message::check_name(name)?;
-    }
+    RawBody(body): RawBody,
+) -> ApiResult<Response> {
+    find(&all(&ctx.state), &guid)?;
+    require_admin(&ctx)?;
+    let req = UpdateBuildpack::from_body(&body)?;
     let position = req
         .position
         .as_ref()
         .map(message::check_position)
         .transpose()?;
 
-    let _order = state.buildpack_order.lock().await;
-    let all = all(&state);
+    let _order = ctx.state.buildpack_order.lock().await;
+    let all = all(&ctx.state);
     let current = find(&all, &guid)?;
     let mut buildpack = (*current).clone();
     if let Some(stack) = &req.stack {
@@ -173,7 +166,7 @@ pub(super) async fn update(
     if let Some(locked) = req.locked {
         buildpack.spec.locked = locked;
     }
-    body::apply_metadata(&mut buildpack.metadata, &req.metadata);
+    apply_metadata(&mut buildpack.metadata, &req.metadata);
     let planned = order::place(&slots(&all), &guid, position);
     buildpack.spec.position = position_of(&planned, &guid);
 
@@ -184,37 +177,25 @@ pub(super) async fn update(
     let updated = if unchanged {
         current
     } else {
-        Arc::new(
-            crate::storage::write::replace(&state, &caller, buildpack, &state.caches.buildpacks)
-                .await?,
-        )
+        let store = &ctx.state.caches.buildpacks;
+        Arc::new(write::replace(&ctx.client()?, buildpack, store).await?)
     };
-    move_others(&state, &caller, &all, &planned, &guid).await?;
-    Ok(Json(present(&updated, &base)))
+    move_others(&ctx, &all, &planned, &guid).await?;
+    Ok(Json(BuildpackView::of(&updated, &ctx.base)).into_response())
 }
 
-pub(super) async fn delete(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Response> {
-    find(&all(&state), &guid)?;
-    require_admin(&caller)?;
+pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    find(&all(&ctx.state), &guid)?;
+    require_admin(&ctx)?;
 
-    let _order = state.buildpack_order.lock().await;
-    let all = all(&state);
-    let api: Api<Buildpack> = Api::namespaced(
-        state.client_for(&caller).map_err(ApiError::from_kube)?,
-        &state.config.root_namespace,
-    );
-    api.delete(&guid, &Default::default())
-        .await
-        .map_err(ApiError::from_kube)?;
+    let _order = ctx.state.buildpack_order.lock().await;
+    let all = all(&ctx.state);
+    let root = &ctx.state.config.root_namespace;
+    write::start_delete::<Buildpack>(&ctx.client()?, root, &guid).await?;
     // The object is gone, so nothing refers to the zip any more; if removing it fails, it is
     // only space, and the deletion stands.
     let key = smelter_blobstore::keys::buildpack(&guid);
-    if let Err(e) = state.blobs.delete(&key).await {
+    if let Err(e) = ctx.state.blobs.delete(&key).await {
         tracing::warn!(buildpack = %guid, error = %e, "failed to delete a deleted buildpack's zip");
     }
     let remaining: Vec<Arc<Buildpack>> = all
@@ -222,10 +203,6 @@ pub(super) async fn delete(
         .filter(|b| b.metadata.name.as_deref() != Some(guid.as_str()))
         .collect();
     let planned = order::remove(&slots(&remaining), &guid);
-    move_others(&state, &caller, &remaining, &planned, &guid).await?;
-    Ok(jobs::accepted(
-        &base,
-        jobs::Operation::BuildpackDelete,
-        &guid,
-    ))
+    move_others(&ctx, &remaining, &planned, &guid).await?;
+    Ok(jobs::accepted(&ctx.base, Operation::BuildpackDelete, &guid))
 }

@@ -7,49 +7,31 @@
 //! job is COMPLETE at the first poll and a refusal is the upload's own 422, which the cf CLI
 //! prints as it is.
 
-use super::{all, find, is_ready, present};
+use super::{BuildpackView, all, is_ready};
 use crate::{
-    auth::Caller,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
+    http::{
+        errors::{ApiError, ApiResult},
+        multipart::{Multipart, unreadable},
+        path::Path,
+    },
+    read::Ctx,
     state::AppState,
-    v3::jobs,
-    v3::packages::upload,
+    storage::{uploads, write},
+    v3::jobs::{self, Operation},
 };
 use axum::{
-    Json, Router,
-    extract::{DefaultBodyLimit, Multipart, Path, State},
+    Json,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::post,
 };
-use kube::{
-    Api,
-    api::{Patch, PatchParams},
-};
-use serde_json::json;
 use smelter_crds::{
     Buildpack, Checksum, ChecksumType,
     buildpack::{BuildpackState, BuildpackStatus},
 };
-use std::{path::PathBuf, sync::Arc, time::Duration};
-
-/// How long a handler waits for its status write to reach the cache.
-const SEEN_WITHIN: Duration = Duration::from_secs(10);
+use std::path::PathBuf;
 
 /// What CC's `BuildpackUploadMessage` says before each reason a zip is refused.
 const INVALID: &str = "Uploaded buildpack file is invalid";
-
-pub(super) fn routes(max_upload: u64) -> Router<Arc<AppState>> {
-    // Multipart overhead on top of the zip itself.
-    let limit = usize::try_from(max_upload)
-        .unwrap_or(usize::MAX)
-        .saturating_add(16 << 20);
-    Router::new().route(
-        "/v3/buildpacks/{guid}/upload",
-        post(upload).layer(DefaultBodyLimit::max(limit)),
-    )
-}
 
 /// Why bits were not stored.
 #[derive(Debug, thiserror::Error)]
@@ -79,30 +61,38 @@ impl From<BitsError> for ApiError {
     }
 }
 
-async fn upload(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
+/// `POST /v3/buildpacks/:guid/upload` (its body limit is set in the route table).
+pub async fn upload(
+    ctx: Ctx,
     Path(guid): Path<String>,
-    mut multipart: Multipart,
+    Multipart(mut multipart): Multipart,
 ) -> ApiResult<Response> {
-    let buildpack = find(&all(&state), &guid)?;
-    if !caller.is_admin() {
+    let state = &ctx.state;
+    let buildpack = all(state)
+        .into_iter()
+        .find(|b| b.metadata.name.as_deref() == Some(guid.as_str()))
+        .ok_or_else(|| ApiError::not_found("Buildpack"))?;
+    if !ctx.perms.is_admin() {
         return Err(ApiError::not_authorized());
     }
     if buildpack.spec.locked {
         return Err(ApiError::unprocessable("Buildpack is locked"));
     }
     // Bits are a change to the buildpack, so RBAC decides, as the caller, before any is read.
-    upload::stamp_as_caller::<Buildpack>(&state, &caller, &state.config.root_namespace, &guid)
-        .await?;
-    let work = upload::work_dir(&state, upload::BUILDPACK_WORK)?;
+    let root = &state.config.root_namespace;
+    uploads::authorize_write::<Buildpack>(&ctx.client()?, ctx.caller.guid(), root, &guid).await?;
+    let work = uploads::work_dir(&state.config.work_dir, uploads::BUILDPACK_WORK)?;
+    let max = state.limits.max_package_bytes;
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
     let mut bits = None;
-    while let Some(field) = multipart.next_field().await.map_err(upload::unreadable)? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e, limit))?
+    {
         if field.name() == Some("bits") {
             let filename = field.file_name().map(basename);
-            let max = state.limits.max_package_bytes;
-            let path = upload::spool(field, work.path(), max, "buildpack").await?;
+            let path = uploads::spool(field, work.path(), max, "buildpack").await?;
             bits = Some((path, filename));
         }
     }
@@ -112,13 +102,13 @@ async fn upload(
         );
     };
     let filename = filename.unwrap_or_else(|| format!("{}.zip", buildpack.spec.name));
-    let stored = store(&state, &buildpack, &path, &filename, work.path()).await?;
+    let stored = store(state, &buildpack, &path, &filename, work.path()).await?;
     tracing::info!(buildpack = %guid, %filename, "buildpack bits stored");
-    let location = jobs::location(&base, jobs::Operation::BuildpackUpload, &guid);
+    let location = jobs::location(&ctx.base, Operation::BuildpackUpload, &guid);
     Ok((
         StatusCode::ACCEPTED,
         [(header::LOCATION, location)],
-        Json(present(&stored, &base)),
+        Json(BuildpackView::of(&stored, &ctx.base)),
     )
         .into_response())
 }
@@ -131,7 +121,7 @@ fn basename(name: &str) -> String {
 
 /// Checks the zip at `zip`, stores it as the buildpack's bits and marks the buildpack READY
 /// with `filename` and the zip's sha256. `work` is scratch space, removed by the caller.
-pub(super) async fn store(
+pub async fn store(
     state: &AppState,
     buildpack: &Buildpack,
     zip: &std::path::Path,
@@ -179,23 +169,16 @@ async fn write_status(
     guid: &str,
     status: &BuildpackStatus,
 ) -> Result<Buildpack, BitsError> {
-    let api: Api<Buildpack> = Api::namespaced(state.kube.own(), &state.config.root_namespace);
-    let patch =
-        json!({ "apiVersion": "cf.smelter.dev/v1alpha1", "kind": "Buildpack", "status": status });
-    let updated = api
-        .patch_status(
-            guid,
-            &PatchParams::apply(crate::v3::organizations::FIELD_MANAGER).force(),
-            &Patch::Apply(&patch),
-        )
-        .await
-        .map_err(BitsError::Status)?;
-    let version = updated.metadata.resource_version.clone();
-    state.caches.buildpacks.until(SEEN_WITHIN, |c| {
-        c.has_version(guid, version.as_deref())
-    })
-    .await;
-    Ok(updated)
+    let root = &state.config.root_namespace;
+    write::status(
+        &state.kube.own(),
+        root,
+        guid,
+        status,
+        &state.caches.buildpacks,
+    )
+    .await
+    .map_err(BitsError::Status)
 }
 
 /// CC's own checks: a file, not empty, that starts as a zip does.

@@ -193,7 +193,7 @@ async fn install_one(state: &AppState, builtin: &Builtin) -> Result<Outcome, Ins
         .zip()
         .map_err(|source| InstallError::Zip { name, source })?;
     let work = tempfile::Builder::new()
-        .prefix(crate::v3::packages::upload::BUILTIN_WORK)
+        .prefix(crate::storage::uploads::BUILTIN_WORK)
         .tempdir_in(&state.config.work_dir)
         .map_err(|source| InstallError::Work { name, source })?;
     let filename = builtin.filename();
@@ -239,12 +239,11 @@ async fn create(
         Err(source) => return Err(InstallError::Create { name, source }),
     };
     // The next built-in's position is counted from the cache, which must include this one.
-    state.caches.buildpacks.until(SEEN_WITHIN, |c| {
-        c.all()
-            .iter()
-            .any(|b| b.metadata.name.as_deref() == Some(guid))
-    })
-    .await;
+    state
+        .caches
+        .buildpacks
+        .until(SEEN_WITHIN, |c| c.get(guid).is_some())
+        .await;
     Ok(created)
 }
 

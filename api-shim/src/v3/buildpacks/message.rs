@@ -2,9 +2,9 @@
 //! `BuildpackUpdateMessage` and the `Buildpack` model's validations check them, with CC's texts
 //! (pure).
 
-use crate::{
-    http::body::MetadataRequest,
-    http::errors::{ApiError, ApiResult},
+use crate::http::{
+    errors::{ApiError, ApiResult},
+    message::{Message, MetadataRequest},
 };
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -26,15 +26,35 @@ pub struct CreateBuildpack {
     pub metadata: MetadataRequest,
 }
 
-pub const CREATE_FIELDS: &[&str] = &[
-    "name",
-    "stack",
-    "position",
-    "enabled",
-    "locked",
-    "lifecycle",
-    "metadata",
-];
+impl Message for CreateBuildpack {
+    const KEYS: &'static [&'static str] = &[
+        "name",
+        "stack",
+        "position",
+        "enabled",
+        "locked",
+        "lifecycle",
+        "metadata",
+    ];
+
+    fn validate(&self) -> Result<(), Vec<String>> {
+        let problems: Vec<String> = [
+            check_name(self.name.as_deref().unwrap_or_default()).err(),
+            self.lifecycle
+                .as_deref()
+                .and_then(|l| check_lifecycle(l).err()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|e| e.detail)
+        .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+}
 
 /// `PATCH /v3/buildpacks/:guid`; only the fields sent change anything.
 #[derive(Debug, Deserialize)]
@@ -50,7 +70,17 @@ pub struct UpdateBuildpack {
     pub metadata: MetadataRequest,
 }
 
-pub const UPDATE_FIELDS: &[&str] = &["name", "stack", "position", "enabled", "locked", "metadata"];
+impl Message for UpdateBuildpack {
+    const KEYS: &'static [&'static str] =
+        &["name", "stack", "position", "enabled", "locked", "metadata"];
+
+    fn validate(&self) -> Result<(), Vec<String>> {
+        match self.name.as_deref().map(check_name) {
+            Some(Err(e)) => Err(vec![e.detail]),
+            _ => Ok(()),
+        }
+    }
+}
 
 /// Tells a field sent as `null` from one not sent.
 fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {

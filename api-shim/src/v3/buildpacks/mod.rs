@@ -2,51 +2,29 @@
 //! detection order. Everyone reads them; only admins change them (`admin`), upload their bits
 //! (`bits`), and the api-shim installs the built-in ones at start (`builtin`).
 
-mod admin;
-mod bits;
+pub mod admin;
+pub mod bits;
 pub mod builtin;
 mod message;
 mod order;
 
 use crate::{
-    auth::Caller,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    http::present,
-    http::query::{Accepts, ListQuery},
+    http::{
+        links::BaseUrl,
+        present::{self, Link, Links, Metadata},
+        query::{Accepts, ListQuery},
+    },
+    read::{Ctx, Listed, list::one_of},
     state::AppState,
 };
-use axum::{
-    Json, Router,
-    extract::{Path, RawQuery, State},
-    routing::get,
-};
-use serde_json::{Value, json};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
 use smelter_crds::{Buildpack, buildpack::BuildpackState};
 use std::sync::Arc;
-
-/// The routes; `max_upload` bounds an uploaded zip.
-pub fn routes(max_upload: u64) -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/v3/buildpacks", get(list).post(admin::create))
-        .route(
-            "/v3/buildpacks/{guid}",
-            get(show).patch(admin::update).delete(admin::delete),
-        )
-        .merge(bits::routes(max_upload))
-}
 
 /// Every admin buildpack in the cache.
 fn all(state: &AppState) -> Vec<Arc<Buildpack>> {
     state.caches.buildpacks.all()
-}
-
-/// The buildpack with `guid` among `all`; CC's 404 if there is none.
-fn find(all: &[Arc<Buildpack>], guid: &str) -> ApiResult<Arc<Buildpack>> {
-    all.iter()
-        .find(|b| b.metadata.name.as_deref() == Some(guid))
-        .cloned()
-        .ok_or_else(|| ApiError::not_found("Buildpack"))
 }
 
 /// Where each buildpack stands now.
@@ -64,86 +42,109 @@ fn is_ready(b: &Buildpack) -> bool {
 }
 
 /// CC's buildpack JSON.
-pub fn present(b: &Buildpack, base: &BaseUrl) -> Value {
-    let guid = b.metadata.name.clone().unwrap_or_default();
-    let status = b.status.clone().unwrap_or_default();
-    let mut m = present::base(&b.metadata);
-    m.insert("name".into(), json!(b.spec.name));
-    m.insert(
-        "state".into(),
-        json!(if is_ready(b) {
-            "READY"
-        } else {
-            "AWAITING_UPLOAD"
-        }),
-    );
-    m.insert("filename".into(), json!(status.filename));
-    m.insert("stack".into(), json!(b.spec.stack));
-    m.insert("position".into(), json!(b.spec.position));
-    m.insert("enabled".into(), json!(b.spec.enabled));
-    m.insert("locked".into(), json!(b.spec.locked));
-    m.insert("lifecycle".into(), json!("buildpack"));
-    m.insert("metadata".into(), present::metadata(&b.metadata));
-    m.insert(
-        "links".into(),
-        json!({
-            "self": base.link(&format!("/v3/buildpacks/{guid}")),
-            "upload": { "href": base.join(&format!("/v3/buildpacks/{guid}/upload")), "method": "POST" },
-        }),
-    );
-    Value::Object(m)
+#[derive(Serialize)]
+pub struct BuildpackView<'a> {
+    guid: &'a str,
+    created_at: String,
+    updated_at: String,
+    name: &'a str,
+    state: &'static str,
+    filename: Option<&'a str>,
+    stack: Option<&'a str>,
+    position: i32,
+    enabled: bool,
+    locked: bool,
+    lifecycle: &'static str,
+    metadata: Metadata<'a>,
+    links: Links<'a, 2>,
 }
 
-async fn list(
-    State(state): State<Arc<AppState>>,
-    _caller: Caller,
-    base: BaseUrl,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
-        &Accepts {
-            filters: &["names", "stacks", "lifecycle"],
-            order_by: &["position"],
-            include: &[],
-            fields: &[],
-        },
-    )?;
-    let mut query = query;
-    // CC lists buildpacks in detection order unless told otherwise.
-    if query.order_by.field == "created_at"
-        && !raw.as_deref().unwrap_or_default().contains("order_by")
-    {
-        query.order_by.field = "position".into();
+impl<'a> BuildpackView<'a> {
+    pub fn of(b: &'a Buildpack, base: &'a BaseUrl) -> Self {
+        let guid = present::guid(&b.metadata);
+        Self {
+            guid,
+            created_at: present::created_at(&b.metadata),
+            updated_at: present::updated_at(&b.metadata),
+            name: &b.spec.name,
+            state: if is_ready(b) {
+                "READY"
+            } else {
+                "AWAITING_UPLOAD"
+            },
+            filename: b.status.as_ref().and_then(|s| s.filename.as_deref()),
+            stack: b.spec.stack.as_deref(),
+            position: b.spec.position,
+            enabled: b.spec.enabled,
+            locked: b.spec.locked,
+            lifecycle: "buildpack",
+            metadata: Metadata(&b.metadata),
+            links: Links([
+                ("self", Link::new(base, "/v3/buildpacks/", guid, "")),
+                (
+                    "upload",
+                    Link::post(base, "/v3/buildpacks/", guid, "/upload"),
+                ),
+            ]),
+        }
     }
-    let items: Vec<Arc<Buildpack>> = state
-        .caches
-        .buildpacks
-        .all()
-        .into_iter()
-        .filter(|b| {
-            query.allows("names", &b.spec.name)
-                && query.allows("stacks", b.spec.stack.as_deref().unwrap_or_default())
-                && query.allows("lifecycle", "buildpack")
-                && query.selects(&b.metadata)
-        })
-        .collect();
-    Ok(Json(present::paginate(
-        items,
-        &query,
-        &base,
-        "/v3/buildpacks",
-        |b| &b.metadata,
-        |b, _| format!("{:010}", b.spec.position),
-        |b| present(b, &base),
-    )))
 }
 
-async fn show(
-    State(state): State<Arc<AppState>>,
-    _caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    find(&all(&state), &guid).map(|b| Json(present(&b, &base)))
+/// The admin buildpacks list; in detection order unless told otherwise, as CC lists them.
+pub struct Buildpacks;
+
+impl Listed for Buildpacks {
+    type Item = Arc<Buildpack>;
+    const NAME: &'static str = "Buildpack";
+    const LIST: Accepts =
+        Accepts::filters(&["stacks", "names", "lifecycle"]).order_by(&["position", "lifecycle"]);
+    const DEFAULT_ORDER: &'static str = "position";
+
+    fn candidates(ctx: &Ctx, _: &ListQuery) -> Vec<Arc<Buildpack>> {
+        all(&ctx.state)
+    }
+
+    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Buildpack>> {
+        ctx.get(guid)
+    }
+
+    fn guid(b: &Arc<Buildpack>) -> &str {
+        b.metadata.name.as_deref().unwrap_or_default()
+    }
+
+    fn meta(b: &Arc<Buildpack>) -> Option<&ObjectMeta> {
+        Some(&b.metadata)
+    }
+
+    fn matches(_: &Ctx, b: &Arc<Buildpack>, key: &str, wanted: &[String]) -> Option<bool> {
+        Some(match key {
+            "names" => one_of(&b.spec.name, wanted),
+            "stacks" => one_of(b.spec.stack.as_deref().unwrap_or_default(), wanted),
+            "lifecycle" => one_of("buildpack", wanted),
+            _ => return None,
+        })
+    }
+
+    fn order_key(b: &Arc<Buildpack>, field: &str) -> Option<String> {
+        match field {
+            // Zero-padded, so text order is number order.
+            "position" | "lifecycle" => Some(format!("{:010}", b.spec.position)),
+            _ => None,
+        }
+    }
+
+    fn present<'a>(ctx: &'a Ctx, b: &'a Arc<Buildpack>) -> impl Serialize + Send + 'a {
+        BuildpackView::of(b, &ctx.base)
+    }
+
+    fn check(query: &ListQuery) -> Vec<String> {
+        query
+            .filter("lifecycle")
+            .into_iter()
+            .flatten()
+            .filter(|l| !["buildpack", "cnb"].contains(&l.as_str()))
+            .map(|_| "Lifecycle must be either \"buildpack\" or \"cnb\"".to_owned())
+            .take(1)
+            .collect()
+    }
 }

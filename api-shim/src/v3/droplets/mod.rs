@@ -1,285 +1,155 @@
-//! Droplets: the result of a staged `Build` (kept in its status), as CC's droplet resource.
+//! `/v3/droplets`: the result of a staged `Build` (kept in its status), as CC's droplet
+//! resource, and an app's current droplet.
+
+mod presenter;
+
+pub use presenter::DropletView;
 
 use crate::{
-    auth::Caller,
-    auth::permissions::Access,
-    http::body,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    http::present,
-    http::query::{Accepts, ListQuery},
-    state::AppState,
-    v3::apps,
+    http::{
+        errors::{ApiError, ApiResult},
+        path::Path,
+        query::{Accepts, ListQuery},
+    },
+    read::{Ctx, Kind, Listed, Nested, kinds::space_of, list::one_of},
+    storage::store::By,
+    v3::{builds, spaces},
 };
 use axum::{
-    Json, Router,
-    body::Bytes,
-    extract::{Path, RawQuery, State},
-    routing::get,
+    Json,
+    response::{IntoResponse, Response},
 };
-use serde::Deserialize;
-use serde_json::{Value, json};
-use smelter_crds::{Build, build::Droplet};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use smelter_crds::{App, Build, Package};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/v3/droplets", get(list))
-        .route("/v3/droplets/{guid}", get(show))
-        .route("/v3/apps/{guid}/droplets", get(list_for_app))
-        .route("/v3/packages/{guid}/droplets", get(list_for_package))
-        .route(
-            "/v3/apps/{guid}/relationships/current_droplet",
-            get(current_relationship).patch(set_current),
-        )
+/// The GUID of the droplet a staged build made.
+fn droplet_guid(b: &Build) -> &str {
+    builds::staged_droplet(b).map_or("", |d| d.guid.as_str())
 }
 
-/// The build that produced droplet `guid`, and the droplet.
-pub fn find(state: &AppState, guid: &str) -> Option<(Arc<Build>, Droplet)> {
-    state.caches.builds.all().into_iter().find_map(|b| {
-        let d = b.status.as_ref()?.droplet.clone()?;
-        (d.guid == guid).then(|| (b.clone(), d))
-    })
-}
+/// The droplets list: staged builds, each standing for its droplet.
+pub struct Droplets;
 
-/// CC's droplet JSON.
-pub fn present(build: &Build, d: &Droplet, base: &BaseUrl) -> Value {
-    let mut m = present::base(&build.metadata);
-    m.insert("guid".into(), json!(d.guid));
-    m.insert("state".into(), json!("STAGED"));
-    m.insert("error".into(), Value::Null);
-    m.insert(
-        "lifecycle".into(),
-        apps::present_lifecycle(&build.spec.lifecycle),
-    );
-    m.insert(
-        "checksum".into(),
-        json!(d.checksum.as_ref().map(|c| json!({ "type": if c.type_ == smelter_crds::ChecksumType::Sha256 { "sha256" } else { "sha1" }, "value": c.value }))),
-    );
-    m.insert(
-        "buildpacks".into(),
-        json!(d.buildpacks.iter().map(|b| json!({ "name": b.name, "detect_output": b.detect_output, "buildpack_name": b.buildpack_name, "version": b.version })).collect::<Vec<_>>()),
-    );
-    m.insert("stack".into(), json!(d.stack));
-    m.insert("image".into(), json!(d.image));
-    m.insert(
-        "execution_metadata".into(),
-        json!(d.execution_metadata.clone().unwrap_or_default()),
-    );
-    m.insert("process_types".into(), json!(d.process_types));
-    m.insert(
-        "relationships".into(),
-        json!({ "app": { "data": { "guid": build.spec.app_guid } } }),
-    );
-    m.insert(
-        "metadata".into(),
-        json!({ "labels": {}, "annotations": {} }),
-    );
-    m.insert(
-        "links".into(),
-        json!({
-            "self": base.link(&format!("/v3/droplets/{}", d.guid)),
-            "package": base.link(&format!("/v3/packages/{}", build.spec.package_guid)),
-            "app": base.link(&format!("/v3/apps/{}", build.spec.app_guid)),
-        }),
-    );
-    Value::Object(m)
-}
+impl Listed for Droplets {
+    type Item = Arc<Build>;
+    const NAME: &'static str = "Droplet";
+    const LIST: Accepts =
+        Accepts::filters(&["app_guids", "organization_guids", "space_guids", "states"]);
 
-fn space_of(b: &Build) -> &str {
-    b.metadata.namespace.as_deref().unwrap_or_default()
-}
-
-/// Every staged droplet the caller may see, with its build.
-fn all(state: &AppState, access: &Access) -> Vec<(Arc<Build>, Droplet)> {
-    state
-        .caches
-        .builds
-        .all()
-        .into_iter()
-        .filter(|b| access.sees_space(space_of(b)) && crate::v3::builds::state_name(b) == "STAGED")
-        .filter_map(|b| {
-            let d = b.status.as_ref()?.droplet.clone()?;
-            Some((b, d))
-        })
-        .collect()
-}
-
-const LIST: Accepts<'static> = Accepts {
-    filters: &["guids", "app_guids", "space_guids", "states"],
-    order_by: &[],
-    include: &[],
-    fields: &[],
-};
-
-fn page(items: Vec<(Arc<Build>, Droplet)>, query: &ListQuery, base: &BaseUrl, path: &str) -> Value {
-    let items: Vec<_> = items
-        .into_iter()
-        .filter(|(b, d)| {
-            query.allows("guids", &d.guid)
-                && query.allows("app_guids", &b.spec.app_guid)
-                && query.allows("space_guids", space_of(b))
-                && query.allows("states", "STAGED")
-        })
-        .collect();
-    present::paginate(
-        items,
-        query,
-        base,
-        path,
-        |(b, _)| &b.metadata,
-        |_, _| String::new(),
-        |(b, d)| present(b, d, base),
-    )
-}
-
-async fn list(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw.as_deref(), &LIST)?;
-    let access = Access::of(&caller, &state.caches);
-    Ok(Json(page(
-        all(&state, &access),
-        &query,
-        &base,
-        "/v3/droplets",
-    )))
-}
-
-async fn list_for_app(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(app): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
-        &Accepts {
-            filters: &["guids", "states", "current"],
-            order_by: &[],
-            include: &[],
-            fields: &[],
-        },
-    )?;
-    let access = Access::of(&caller, &state.caches);
-    let a = apps::visible(&state, &access, &app)?;
-    let current_only = query
-        .filter("current")
-        .is_some_and(|v| v.iter().any(|x| x == "true"));
-    let items = all(&state, &access)
-        .into_iter()
-        .filter(|(b, d)| {
-            b.spec.app_guid == app
-                && (!current_only
-                    || a.spec.current_droplet_guid.as_deref() == Some(d.guid.as_str()))
-        })
-        .collect();
-    Ok(Json(page(
-        items,
-        &query,
-        &base,
-        &format!("/v3/apps/{app}/droplets"),
-    )))
-}
-
-async fn list_for_package(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(package): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
-        &Accepts {
-            filters: &["guids", "states"],
-            order_by: &[],
-            include: &[],
-            fields: &[],
-        },
-    )?;
-    let access = Access::of(&caller, &state.caches);
-    crate::v3::packages::visible(&state, &access, &package)?;
-    let items = all(&state, &access)
-        .into_iter()
-        .filter(|(b, _)| b.spec.package_guid == package)
-        .collect();
-    Ok(Json(page(
-        items,
-        &query,
-        &base,
-        &format!("/v3/packages/{package}/droplets"),
-    )))
-}
-
-async fn show(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    all(&state, &access)
-        .into_iter()
-        .find(|(_, d)| d.guid == guid)
-        .map(|(b, d)| Json(present(&b, &d, &base)))
-        .ok_or_else(|| ApiError::not_found("Droplet"))
-}
-
-fn relationship(app: &str, droplet: Option<&str>, base: &BaseUrl) -> Value {
-    json!({
-        "data": droplet.map(|g| json!({ "guid": g })),
-        "links": {
-            "self": base.link(&format!("/v3/apps/{app}/relationships/current_droplet")),
-            "related": base.link(&format!("/v3/apps/{app}/droplets/current")),
-        },
-    })
-}
-
-async fn current_relationship(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(app): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let a = apps::visible(&state, &access, &app)?;
-    Ok(Json(relationship(
-        &app,
-        a.spec.current_droplet_guid.as_deref(),
-        &base,
-    )))
-}
-
-#[derive(Deserialize)]
-struct SetCurrent {
-    data: body::GuidRef,
-}
-
-async fn set_current(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(app): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    let req: SetCurrent = body::parse(&bytes, &["data"])?;
-    let access = Access::of(&caller, &state.caches);
-    let a = apps::visible(&state, &access, &app)?;
-    let owned = all(&state, &access)
-        .into_iter()
-        .any(|(b, d)| d.guid == req.data.guid && b.spec.app_guid == app);
-    if !owned {
-        return Err(ApiError::unprocessable(
-            "Unable to assign current droplet. Ensure the droplet exists and belongs to this app.",
-        ));
+    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<Build>> {
+        let store = &ctx.state.caches.builds;
+        let found = if let Some(guids) = query.filter("guids") {
+            guids
+                .iter()
+                .flat_map(|g| store.by(By::Droplet, g))
+                .collect()
+        } else if let Some(apps) = query.filter("app_guids") {
+            apps.iter().flat_map(|a| store.by(By::App, a)).collect()
+        } else {
+            store.all()
+        };
+        found
+            .into_iter()
+            .filter(|b| builds::staged_droplet(b).is_some() && Build::visible(&ctx.perms, b))
+            .collect()
     }
-    let mut updated = (*a).clone();
-    updated.spec.current_droplet_guid = Some(req.data.guid.clone());
-    apps::replace(&state, &caller, updated).await?;
-    Ok(Json(relationship(&app, Some(&req.data.guid), &base)))
+
+    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Build>> {
+        ctx.state
+            .caches
+            .builds
+            .by(By::Droplet, guid)
+            .into_iter()
+            .find(|b| builds::staged_droplet(b).is_some() && Build::visible(&ctx.perms, b))
+    }
+
+    fn guid(b: &Arc<Build>) -> &str {
+        droplet_guid(b)
+    }
+
+    fn meta(b: &Arc<Build>) -> Option<&ObjectMeta> {
+        Some(&b.metadata)
+    }
+
+    fn matches(ctx: &Ctx, b: &Arc<Build>, key: &str, wanted: &[String]) -> Option<bool> {
+        Some(match key {
+            "app_guids" => one_of(&b.spec.app_guid, wanted),
+            "space_guids" => one_of(space_of(&**b), wanted),
+            "organization_guids" => ctx
+                .state
+                .caches
+                .spaces
+                .get(space_of(&**b))
+                .is_some_and(|s| one_of(spaces::org_guid(&s), wanted)),
+            // Every droplet Smelter lists is staged.
+            "states" => one_of("STAGED", wanted),
+            "current" => ctx
+                .state
+                .caches
+                .apps
+                .get_in(space_of(&**b), &b.spec.app_guid)
+                .is_some_and(|a| a.spec.current_droplet_guid.as_deref() == Some(droplet_guid(b))),
+            _ => return None,
+        })
+    }
+
+    fn present<'a>(ctx: &'a Ctx, b: &'a Arc<Build>) -> impl serde::Serialize + Send + 'a {
+        DropletView::of(b, &ctx.base)
+    }
+
+    fn check(query: &ListQuery) -> Vec<String> {
+        match query.filter("current") {
+            Some([v]) if v == "true" => vec![],
+            None => vec![],
+            Some(_) => vec!["Current only accepts the value 'true'".into()],
+        }
+    }
+}
+
+/// `/v3/apps/:guid/droplets`.
+impl Nested<App> for Droplets {
+    const NESTED: Accepts = Accepts::filters(&["states", "current"]);
+
+    fn under(ctx: &Ctx, app: &Arc<App>, _: &ListQuery) -> Vec<Arc<Build>> {
+        let guid = app.metadata.name.as_deref().unwrap_or_default();
+        ctx.state
+            .caches
+            .builds
+            .by(By::App, guid)
+            .into_iter()
+            .filter(|b| builds::staged_droplet(b).is_some() && space_of(&**b) == space_of(&**app))
+            .collect()
+    }
+}
+
+/// `/v3/packages/:guid/droplets`.
+impl Nested<Package> for Droplets {
+    const NESTED: Accepts = Accepts::filters(&["states"]);
+
+    fn under(ctx: &Ctx, package: &Arc<Package>, _: &ListQuery) -> Vec<Arc<Build>> {
+        let guid = package.metadata.name.as_deref().unwrap_or_default();
+        ctx.state
+            .caches
+            .builds
+            .by(By::Package, guid)
+            .into_iter()
+            .filter(|b| {
+                builds::staged_droplet(b).is_some() && space_of(&**b) == space_of(&**package)
+            })
+            .collect()
+    }
+}
+
+/// `GET /v3/apps/:guid/droplets/current`: CC's exact "Droplet not found" when there is none,
+/// which the cf CLI tolerates in `cf app` and the push summary.
+pub async fn current(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let droplet = app
+        .spec
+        .current_droplet_guid
+        .as_deref()
+        .and_then(|d| Droplets::get(&ctx, d))
+        .ok_or_else(|| ApiError::not_found(Droplets::NAME))?;
+    Ok(Json(DropletView::of(&droplet, &ctx.base)).into_response())
 }

@@ -1,21 +1,23 @@
 //! `/v3/jobs`: CC's asynchronous operations. Smelter keeps no job table: a job GUID names the
 //! operation and its target (`organization.delete~<guid>`), and its state is read from the watch
-//! caches (the delete is COMPLETE once the object is gone), so jobs survive api-shim restarts.
+//! caches (a delete is COMPLETE once the object is gone), so jobs survive api-shim restarts.
 
 use crate::{
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    state::AppState,
+    http::{
+        errors::{ApiError, ApiResult},
+        links::BaseUrl,
+        path::Path,
+        present::{Link, Links},
+    },
+    read::Ctx,
+    storage::cache::Caches,
 };
 use axum::{
-    Json, Router,
-    extract::{Path, State},
+    Json,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
-use serde_json::{Value, json};
-use std::sync::Arc;
+use serde::Serialize;
 
 /// The asynchronous operations Smelter runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +64,21 @@ impl Operation {
     fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|op| op.name() == name)
     }
-}
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/v3/jobs/{guid}", get(show))
+    /// Whether the operation on `target` is still under way.
+    fn pending(self, caches: &Caches, target: &str) -> bool {
+        match self {
+            Self::OrgDelete => caches.orgs.get(target).is_some(),
+            Self::SpaceDelete => caches.spaces.get(target).is_some(),
+            Self::RoleDelete => caches.role_bindings.get(target).is_some(),
+            Self::AppDelete => caches.apps.get(target).is_some(),
+            Self::DomainDelete => caches.domains.get(target).is_some(),
+            Self::RouteDelete => caches.routes.get(target).is_some(),
+            Self::BuildpackDelete => caches.buildpacks.get(target).is_some(),
+            // The manifest was applied, or the bits stored, before the job was handed out.
+            Self::ApplyManifest | Self::BuildpackUpload => false,
+        }
+    }
 }
 
 fn job_guid(op: Operation, target: &str) -> String {
@@ -77,106 +90,90 @@ pub fn location(base: &BaseUrl, op: Operation, target: &str) -> String {
     base.join(&format!("/v3/jobs/{}", job_guid(op, target)))
 }
 
+/// CC's job JSON.
+#[derive(Serialize)]
+struct JobView<'a> {
+    guid: &'a str,
+    created_at: Option<()>,
+    updated_at: Option<()>,
+    operation: &'static str,
+    state: &'static str,
+    errors: [(); 0],
+    warnings: [(); 0],
+    links: Links<'a, 1>,
+}
+
+impl<'a> JobView<'a> {
+    fn of(base: &'a BaseUrl, guid: &'a str, op: Operation, done: bool) -> Self {
+        Self {
+            guid,
+            created_at: None,
+            updated_at: None,
+            operation: op.name(),
+            state: if done { "COMPLETE" } else { "PROCESSING" },
+            errors: [],
+            warnings: [],
+            links: Links([("self", Link::new(base, "/v3/jobs/", guid, ""))]),
+        }
+    }
+}
+
 /// 202 Accepted with the job's absolute URL in `Location`, which is all the CLI reads.
 pub fn accepted(base: &BaseUrl, op: Operation, target: &str) -> Response {
-    let guid = job_guid(op, target);
-    let location = location(base, op, target);
-    let body = present(base, &guid, op, "PROCESSING");
-    (
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
-        Json(body),
-    )
-        .into_response()
+    answer(base, op, target, false)
 }
 
 /// 202 Accepted for work already done: the job reads COMPLETE on the first poll.
 pub fn accepted_complete(base: &BaseUrl, op: Operation, target: &str) -> Response {
+    answer(base, op, target, true)
+}
+
+fn answer(base: &BaseUrl, op: Operation, target: &str, done: bool) -> Response {
     let guid = job_guid(op, target);
-    let location = location(base, op, target);
-    let body = present(base, &guid, op, "COMPLETE");
     (
         StatusCode::ACCEPTED,
-        [(header::LOCATION, location)],
-        Json(body),
+        [(header::LOCATION, location(base, op, target))],
+        Json(JobView::of(base, &guid, op, done)),
     )
         .into_response()
 }
 
-fn present(base: &BaseUrl, guid: &str, op: Operation, job_state: &str) -> Value {
-    json!({
-        "guid": guid,
-        "created_at": null,
-        "updated_at": null,
-        "operation": op.name(),
-        "state": job_state,
-        "errors": [],
-        "warnings": [],
-        "links": { "self": base.link(&format!("/v3/jobs/{guid}")) },
-    })
-}
-
-async fn show(
-    State(state): State<Arc<AppState>>,
-    _caller: crate::auth::Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
+/// `GET /v3/jobs/:guid`.
+pub async fn show(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let (op, target) = guid
         .split_once('~')
         .and_then(|(op, target)| Some((Operation::parse(op)?, target)))
         .ok_or_else(|| ApiError::not_found("Job"))?;
-    let named = |name: Option<&String>| name.map(String::as_str) == Some(target);
-    let pending = match op {
-        Operation::OrgDelete => state
-            .caches
-            .orgs
-            .all()
-            .iter()
-            .any(|o| named(o.metadata.name.as_ref())),
-        Operation::SpaceDelete => state
-            .caches
-            .spaces
-            .all()
-            .iter()
-            .any(|s| named(s.metadata.name.as_ref())),
-        Operation::RoleDelete => state
-            .caches
-            .role_bindings
-            .all()
-            .iter()
-            .any(|r| named(r.metadata.name.as_ref())),
-        Operation::AppDelete => state
-            .caches
-            .apps
-            .all()
-            .iter()
-            .any(|a| named(a.metadata.name.as_ref())),
-        Operation::DomainDelete => state
-            .caches
-            .domains
-            .all()
-            .iter()
-            .any(|d| named(d.metadata.name.as_ref())),
-        Operation::RouteDelete => state
-            .caches
-            .routes
-            .all()
-            .iter()
-            .any(|r| named(r.metadata.name.as_ref())),
-        Operation::BuildpackDelete => state
-            .caches
-            .buildpacks
-            .all()
-            .iter()
-            .any(|b| named(b.metadata.name.as_ref())),
-        // The manifest was applied, or the bits stored, before the job was handed out.
-        Operation::ApplyManifest | Operation::BuildpackUpload => false,
-    };
-    Ok(Json(present(
-        &base,
-        &guid,
-        op,
-        if pending { "PROCESSING" } else { "COMPLETE" },
-    )))
+    let done = !op.pending(&ctx.state.caches, target);
+    Ok(Json(JobView::of(&ctx.base, &guid, op, done)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::present::to_value;
+    use serde_json::json;
+
+    #[test]
+    fn jobs_render_as_cc() {
+        let base = BaseUrl("https://api.x".into());
+        assert_eq!(
+            to_value(JobView::of(
+                &base,
+                "app.delete~a",
+                Operation::AppDelete,
+                false
+            )),
+            json!({
+                "guid": "app.delete~a", "created_at": null, "updated_at": null,
+                "operation": "app.delete", "state": "PROCESSING", "errors": [], "warnings": [],
+                "links": { "self": { "href": "https://api.x/v3/jobs/app.delete~a" } },
+            })
+        );
+        assert_eq!(
+            Operation::parse("space.delete"),
+            Some(Operation::SpaceDelete)
+        );
+        assert_eq!(Operation::parse("nope"), None);
+    }
 }

@@ -23,8 +23,12 @@ pub struct Manifest {
 #[serde(rename_all = "kebab-case")]
 pub struct AppManifest {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instances: Option<i32>,
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instances: Option<String>,
     #[serde(
         default,
         deserialize_with = "scalar",
@@ -121,8 +125,12 @@ pub struct RouteManifest {
 pub struct ProcessManifest {
     #[serde(rename = "type")]
     pub type_: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instances: Option<i32>,
+    #[serde(
+        default,
+        deserialize_with = "scalar",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instances: Option<String>,
     #[serde(
         default,
         deserialize_with = "scalar",
@@ -190,7 +198,11 @@ fn scalar<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
     })
 }
 
-/// Parses a manifest body, with CC's error for bad YAML.
+/// CC's largest manifest.
+pub const MAX_BYTES: usize = 1 << 20;
+
+/// Parses a manifest body, with CC's errors for bad YAML and a manifest without applications;
+/// [`check`] checks what it asks for.
 pub fn parse(body: &[u8]) -> ApiResult<Manifest> {
     let mut value: serde_norway::Value = serde_norway::from_slice(body)
         .map_err(|e| ApiError::message_parse(format!("invalid YAML: {e}")))?;
@@ -199,21 +211,127 @@ pub fn parse(body: &[u8]) -> ApiResult<Manifest> {
         .map_err(|e| ApiError::message_parse(format!("invalid YAML: {e}")))?;
     if manifest.applications.is_empty() {
         return Err(ApiError::unprocessable(
-            "Applications must have at least 1 application",
+            "Cannot parse manifest with no 'applications' field.",
         ));
     }
-    for app in &manifest.applications {
-        if app.name.is_empty() {
-            return Err(ApiError::unprocessable("Name must not be empty"));
+    Ok(manifest)
+}
+
+/// Every problem of a manifest, each in CC's words and with CC's prefix (`For application
+/// 'x': Process "web": ...`), as CC's `AppManifestMessage` finds them; empty when it is good.
+/// `apply_manifest` and `manifest_diff` both refuse a manifest with any.
+pub fn check(manifest: &Manifest) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, app) in manifest.applications.iter().enumerate() {
+        let prefix = if app.name.trim().is_empty() {
+            format!("For application at index {i}: ")
+        } else {
+            format!("For application '{}': ", app.name)
+        };
+        let mut own = Vec::new();
+        if app.name.trim().is_empty() {
+            own.push("Name must not be empty".to_owned());
+        } else if let Err(p) = crate::v3::apps::message::check_app_name(&app.name) {
+            own.extend(p);
         }
         if app.buildpack.is_some() && app.buildpacks.is_some() {
-            return Err(ApiError::unprocessable(format!(
-                "For application '{}': Buildpack and buildpacks fields cannot be used together.",
-                app.name
-            )));
+            own.push("Buildpack and buildpacks fields cannot be used together.".into());
+        }
+        own.extend(values(&top_level_web(app)).err().into_iter().flatten());
+        for p in app.processes.iter().flatten() {
+            own.extend(values(p).err().into_iter().flatten());
+        }
+        problems.extend(own.into_iter().map(|p| format!("{prefix}{p}")));
+    }
+    problems
+}
+
+/// The web-process part of an app's top-level manifest keys.
+pub fn top_level_web(app: &AppManifest) -> ProcessManifest {
+    ProcessManifest {
+        type_: "web".into(),
+        instances: app.instances.clone(),
+        memory: app.memory.clone(),
+        disk_quota: app.disk_quota.clone(),
+        log_rate_limit_per_second: app.log_rate_limit_per_second.clone(),
+        command: app.command.clone(),
+        health_check_type: app.health_check_type.clone(),
+        health_check_http_endpoint: app.health_check_http_endpoint.clone(),
+        health_check_invocation_timeout: app.health_check_invocation_timeout,
+        timeout: app.timeout,
+        // The app's own unsupported keys are warned about as the app's.
+        unsupported: Default::default(),
+    }
+}
+
+/// The settings of one process entry, checked.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Values {
+    pub instances: Option<i32>,
+    pub memory_in_mb: Option<i64>,
+    pub disk_in_mb: Option<i64>,
+    pub log_rate_limit: Option<i64>,
+    pub health_check_type: Option<smelter_crds::common::HealthCheckType>,
+}
+
+/// CC's most instances a manifest may ask for.
+const MAX_INSTANCES: i64 = 2_000_000;
+
+/// A process entry's settings, or its problems (`Process "web": Memory is not a number`).
+pub fn values(p: &ProcessManifest) -> Result<Values, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut values = Values::default();
+    if let Some(i) = &p.instances {
+        match i.trim().parse::<i64>() {
+            Ok(n) if n < 0 => problems.push("Instances must be greater than or equal to 0".into()),
+            Ok(n) if n > MAX_INSTANCES => problems.push(format!(
+                "Instances must be less than or equal to {MAX_INSTANCES}"
+            )),
+            Ok(n) => values.instances = i32::try_from(n).ok(),
+            Err(_) if i.trim().parse::<f64>().is_ok() => {
+                problems.push("Instances must be an integer".into())
+            }
+            Err(_) => problems.push("Instances is not a number".into()),
         }
     }
-    Ok(manifest)
+    let mut size = |label: &str, value: &Option<String>| {
+        let value = value.as_deref()?;
+        match megabytes(value) {
+            Ok(mb) => Some(mb),
+            Err(e) => {
+                problems.push(e.text(label));
+                None
+            }
+        }
+    };
+    values.memory_in_mb = size("Memory", &p.memory);
+    values.disk_in_mb = size("Disk quota", &p.disk_quota);
+    if let Some(l) = &p.log_rate_limit_per_second {
+        match bytes_per_second(l) {
+            Ok(b) => values.log_rate_limit = Some(b),
+            Err(e) => problems.push(e.text("Log rate limit per second")),
+        }
+    }
+    if let Some(t) = &p.health_check_type {
+        match crate::v3::processes::message::health_check_type(t) {
+            Some(t) => values.health_check_type = Some(t),
+            None => problems.push(format!(
+                "Health check type must be \"port\", \"process\", or \"http\" (got \"{t}\")"
+            )),
+        }
+    }
+    if p.timeout.is_some_and(|t| t < 1) || p.health_check_invocation_timeout.is_some_and(|t| t < 1)
+    {
+        problems.push("Timeout must be greater than or equal to 1".into());
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems
+            .into_iter()
+            .map(|problem| format!("Process \"{}\": {problem}", p.type_))
+            .collect())
+    }
 }
 
 /// CC reads every key of an application and of its processes with underscores in place of
@@ -323,56 +441,81 @@ fn quoted(keys: &[&str]) -> String {
         .join(", ")
 }
 
+/// Why a size was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeError {
+    NotANumber,
+    Unit,
+    NotPositive,
+}
+
+impl SizeError {
+    /// CC's text for the size `label` (`Memory`, `Disk quota`).
+    pub fn text(self, label: &str) -> String {
+        match self {
+            Self::NotANumber => format!("{label} is not a number"),
+            Self::Unit => {
+                format!("{label} must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB")
+            }
+            Self::NotPositive => format!("{label} must be greater than 0MB"),
+        }
+    }
+}
+
+/// Digits (with a sign) and the unit after them, as CC's `ByteConverter` reads a size.
+fn number_and_unit(value: &str) -> Result<(i64, String), SizeError> {
+    let v = value.trim().to_ascii_uppercase();
+    let digits_end = v
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || (*i == 0 && *c == '-')))
+        .map_or(v.len(), |(i, _)| i);
+    let (digits, unit) = v.split_at(digits_end);
+    if !digits
+        .trim_start_matches('-')
+        .starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Err(SizeError::NotANumber);
+    }
+    let n = digits.parse::<i64>().map_err(|_| SizeError::Unit)?;
+    Ok((n, unit.trim().to_owned()))
+}
+
 /// CF sizes (`256M`, `1G`, `512MB`, `1024K`) in megabytes. A bare number is refused, as the
 /// CLI requires a unit.
-pub fn megabytes(field: &str, value: &str) -> ApiResult<i64> {
-    let v = value.trim().to_ascii_uppercase();
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let (digits, unit) = v.split_at(split);
-    let n: i64 = digits.parse().map_err(|_| invalid_size(field))?;
-    let mb = match unit {
-        "M" | "MB" => n,
-        "G" | "GB" => n.checked_mul(1024).ok_or_else(|| invalid_size(field))?,
-        "T" | "TB" => n
-            .checked_mul(1024 * 1024)
-            .ok_or_else(|| invalid_size(field))?,
-        "K" | "KB" => n / 1024,
-        _ => return Err(invalid_size(field)),
-    };
+pub fn megabytes(value: &str) -> Result<i64, SizeError> {
+    let (n, unit) = number_and_unit(value)?;
+    let mb = match unit.as_str() {
+        "M" | "MB" => Some(n),
+        "G" | "GB" => n.checked_mul(1024),
+        "T" | "TB" => n.checked_mul(1024 * 1024),
+        "K" | "KB" => Some(n / 1024),
+        "B" => Some(n / (1024 * 1024)),
+        _ => return Err(SizeError::Unit),
+    }
+    .ok_or(SizeError::Unit)?;
     if mb < 1 {
-        return Err(invalid_size(field));
+        return Err(SizeError::NotPositive);
     }
     Ok(mb)
 }
 
-fn invalid_size(field: &str) -> ApiError {
-    ApiError::unprocessable(format!(
-        "Process \"web\": {field} must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB"
-    ))
-}
-
 /// Log rate limits: `-1` (unlimited) or a size per second (`1K`, `5M`) in bytes.
-pub fn bytes_per_second(value: &str) -> ApiResult<i64> {
-    let v = value.trim().to_ascii_uppercase();
-    if v == "-1" {
+pub fn bytes_per_second(value: &str) -> Result<i64, SizeError> {
+    let (n, unit) = number_and_unit(value)?;
+    if n == -1 && unit.is_empty() {
         return Ok(-1);
     }
-    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
-    let (digits, unit) = v.split_at(split);
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| ApiError::unprocessable("Log rate limit must be -1 or a size with a unit"))?;
-    let factor = match unit {
+    let factor: i64 = match unit.as_str() {
         "" | "B" => 1,
         "K" | "KB" => 1024,
         "M" | "MB" => 1024 * 1024,
         "G" | "GB" => 1024 * 1024 * 1024,
-        _ => {
-            return Err(ApiError::unprocessable(
-                "Log rate limit must be -1 or a size with a unit",
-            ));
-        }
+        "T" | "TB" => 1024 * 1024 * 1024 * 1024,
+        _ => return Err(SizeError::Unit),
     };
+    if n < 0 {
+        return Err(SizeError::NotPositive);
+    }
     Ok(n.saturating_mul(factor))
 }
 
@@ -412,7 +555,7 @@ mod tests {
         let m = parse(yaml).unwrap();
         let app = &m.applications[0];
         assert_eq!(app.name, "myapp");
-        assert_eq!(app.instances, Some(2));
+        assert_eq!(app.instances.as_deref(), Some("2"));
         assert_eq!(app.default_route, Some(true));
         assert_eq!(
             app.buildpacks.as_deref(),
@@ -473,26 +616,58 @@ mod tests {
             400,
             "missing name"
         );
-        assert!(parse(b"applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n").is_err());
+        let problems = |yaml: &str| check(&parse(yaml.as_bytes()).unwrap());
+        assert_eq!(
+            problems("applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n"),
+            ["For application 'a': Buildpack and buildpacks fields cannot be used together."]
+        );
+        assert_eq!(
+            problems(
+                "applications:\n- name: x\n  memory: abc\n  instances: -1\n  processes:\n  - type: worker\n    disk_quota: 10Q\n"
+            ),
+            [
+                "For application 'x': Process \"web\": Instances must be greater than or equal to 0",
+                "For application 'x': Process \"web\": Memory is not a number",
+                "For application 'x': Process \"worker\": Disk quota must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB",
+            ]
+        );
+        assert_eq!(
+            problems("applications:\n- name: ''\n"),
+            ["For application at index 0: Name must not be empty"]
+        );
+        assert_eq!(
+            problems(
+                "applications:\n- name: a\n  instances: 2000001\n  memory: 0M\n  health-check-type: tcp\n"
+            ),
+            [
+                "For application 'a': Process \"web\": Instances must be less than or equal to 2000000",
+                "For application 'a': Process \"web\": Memory must be greater than 0MB",
+                "For application 'a': Process \"web\": Health check type must be \"port\", \"process\", or \"http\" (got \"tcp\")",
+            ]
+        );
+        assert!(problems("applications:\n- name: a\n  memory: 64M\n  instances: 2\n").is_empty());
     }
 
     #[test]
     fn sizes_follow_cf_units() {
         let table = [
-            ("256M", Some(256)),
-            ("1G", Some(1024)),
-            ("512MB", Some(512)),
-            ("2048K", Some(2)),
-            ("64m", Some(64)),
-            ("100", None),
-            ("0M", None),
-            ("1X", None),
+            ("256M", Ok(256)),
+            ("1G", Ok(1024)),
+            ("512MB", Ok(512)),
+            ("2048K", Ok(2)),
+            ("64m", Ok(64)),
+            ("100", Err(SizeError::Unit)),
+            ("0M", Err(SizeError::NotPositive)),
+            ("-1MB", Err(SizeError::NotPositive)),
+            ("1X", Err(SizeError::Unit)),
+            ("abc", Err(SizeError::NotANumber)),
         ];
         for (input, want) in table {
-            assert_eq!(megabytes("memory", input).ok(), want, "{input}");
+            assert_eq!(megabytes(input), want, "{input}");
         }
         assert_eq!(bytes_per_second("-1").unwrap(), -1);
         assert_eq!(bytes_per_second("1K").unwrap(), 1024);
+        assert_eq!(bytes_per_second("x"), Err(SizeError::NotANumber));
     }
 
     #[test]

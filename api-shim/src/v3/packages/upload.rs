@@ -1,75 +1,34 @@
-//! Package bits: `POST /v3/resource_matches` (which files the blobstore already has) and
-//! `POST /v3/packages/:guid/upload` (a multipart `resources` list plus a `bits` zip of the rest).
+//! Package bits: `POST /v3/packages/:guid/upload`, a multipart `resources` list (files the
+//! blobstore already has, found by `POST /v3/resource_matches`) plus a `bits` zip of the rest.
 //! The stored package is the uploaded zip combined with the matched files from the resource
 //! pool, so a re-push of an unchanged app uploads almost nothing — CF's resource matching, done
 //! for real. An upload that fails leaves no blob and a FAILED package, never a half-written one.
 
+use super::handlers::write_status;
 use crate::{
-    auth::Caller,
-    auth::permissions::Access,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
+    http::{
+        errors::{ApiError, ApiResult},
+        multipart::{Multipart, unreadable},
+        path::Path,
+    },
+    read::{Ctx, kinds::space_of},
     state::AppState,
-    v3::packages,
+    storage::uploads,
+    v3::packages::PackageView,
 };
 use axum::{
-    Json, Router,
-    body::Bytes,
-    extract::{DefaultBodyLimit, Multipart, Path, State},
-    http::StatusCode,
+    Json,
     response::{IntoResponse, Response},
-    routing::post,
 };
-use futures::TryStreamExt;
-use kube::{
-    Api,
-    api::{Patch, PatchParams},
-};
-use serde::Deserialize;
-use serde_json::json;
 use smelter_blobstore::{Resource, keys};
 use smelter_crds::{
     Checksum, ChecksumType, Package,
     package::{PackageState, PackageStatus, PackageType},
 };
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
 
-/// The most resources one match request may name (the CLI sends chunks of 5,000).
-const MAX_MATCH_RESOURCES: usize = 5000;
-
-pub fn routes(max_upload: u64) -> Router<Arc<AppState>> {
-    // Multipart overhead on top of the zip itself.
-    let limit = usize::try_from(max_upload)
-        .unwrap_or(usize::MAX)
-        .saturating_add(16 << 20);
-    Router::new()
-        .route("/v3/resource_matches", post(resource_matches))
-        .route(
-            "/v3/packages/{guid}/upload",
-            post(upload).layer(DefaultBodyLimit::max(limit)),
-        )
-}
-
-#[derive(Deserialize)]
-struct MatchRequest {
-    resources: Vec<Resource>,
-}
-
-async fn resource_matches(
-    State(state): State<Arc<AppState>>,
-    _caller: Caller,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let req: MatchRequest = crate::http::body::parse(&bytes, &["resources"])?;
-    if req.resources.len() > MAX_MATCH_RESOURCES {
-        return Err(ApiError::unprocessable(format!(
-            "Resources array may not contain more than {MAX_MATCH_RESOURCES} resources"
-        )));
-    }
-    let matched = state.pool.matches(&req.resources);
-    Ok((StatusCode::CREATED, Json(json!({ "resources": matched }))).into_response())
-}
+/// CC's refusal of an upload that carries nothing (`PackageUploadMessage`).
+const NOTHING: &str = "Upload must include either resources or bits";
 
 /// The parts of an upload, with the zip spooled to a temporary file.
 struct Parts {
@@ -77,59 +36,28 @@ struct Parts {
     bits: Option<tempfile::TempPath>,
 }
 
-/// A multipart error as CC reports an unreadable upload.
-pub(crate) fn unreadable(e: axum::extract::multipart::MultipartError) -> ApiError {
-    ApiError::bad_request(format!("Bad request: the upload could not be read: {e}"))
-}
-
-/// Streams one multipart field into a new temporary file in `dir`, refusing it as soon as it
-/// passes `max` bytes (`what` names the upload in that error). Nothing is held in memory but
-/// the chunk in hand, and the file is removed when the returned path is dropped, so a refused
-/// or broken upload leaves nothing behind.
-pub(crate) async fn spool(
-    field: axum::extract::multipart::Field<'_>,
+async fn read_parts(
+    mut multipart: axum::extract::Multipart,
     dir: &std::path::Path,
     max: u64,
-    what: &str,
-) -> ApiResult<tempfile::TempPath> {
-    let file = tempfile::Builder::new()
-        .prefix("upload-")
-        .suffix(".zip")
-        .tempfile_in(dir)
-        .map_err(|e| ApiError::server_error(&e))?;
-    let (std_file, path) = file.into_parts();
-    let mut out = tokio::fs::File::from_std(std_file);
-    let mut written: u64 = 0;
-    let mut stream = field.map_err(unreadable);
-    while let Some(chunk) = stream.try_next().await? {
-        written += chunk.len() as u64;
-        if written > max {
-            return Err(ApiError::unprocessable(format!(
-                "The {what} is larger than the maximum of {max} bytes"
-            )));
-        }
-        out.write_all(&chunk)
-            .await
-            .map_err(|e| ApiError::server_error(&e))?;
-    }
-    out.flush().await.map_err(|e| ApiError::server_error(&e))?;
-    Ok(path)
-}
-
-async fn read_parts(mut multipart: Multipart, dir: &std::path::Path, max: u64) -> ApiResult<Parts> {
+) -> ApiResult<Parts> {
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
     let mut parts = Parts {
         resources: Vec::new(),
         bits: None,
     };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e, limit))?
+    {
         match field.name() {
             Some("resources") => {
-                let text = field.text().await.map_err(unreadable)?;
-                parts.resources = serde_json::from_str(&text).map_err(|e| {
-                    ApiError::unprocessable(format!("The resources field is invalid: {e}"))
-                })?;
+                let text = field.text().await.map_err(|e| unreadable(e, limit))?;
+                parts.resources = serde_json::from_str(&text)
+                    .map_err(|_| ApiError::unprocessable("Resources must be valid JSON."))?;
             }
-            Some("bits") => parts.bits = Some(spool(field, dir, max, "package").await?),
+            Some("bits") => parts.bits = Some(uploads::spool(field, dir, max, "package").await?),
             // CC ignores parts it does not know.
             _ => {}
         }
@@ -137,50 +65,40 @@ async fn read_parts(mut multipart: Multipart, dir: &std::path::Path, max: u64) -
     Ok(parts)
 }
 
-async fn upload(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
+/// `POST /v3/packages/:guid/upload` (its body limit is set in the route table).
+pub async fn upload(
+    ctx: Ctx,
     Path(guid): Path<String>,
-    multipart: Multipart,
+    Multipart(multipart): Multipart,
 ) -> ApiResult<Response> {
-    let access = Access::of(&caller, &state.caches);
-    let package = packages::visible(&state, &access, &guid)?;
+    let state = &ctx.state;
+    let package = ctx.find::<Package>(&guid)?;
     if package.spec.type_ != PackageType::Bits {
         return Err(ApiError::unprocessable("Package type must be bits."));
     }
-    let current = package
-        .status
-        .as_ref()
-        .map(|s| s.state.clone())
-        .unwrap_or_default();
+    let current = super::state_of(&package);
     if !matches!(current, PackageState::AwaitingUpload | PackageState::Failed) {
         return Err(ApiError::unprocessable(
             "Bits can only be uploaded to a package in state AWAITING_UPLOAD.",
         ));
     }
     // The upload is a write to the package: made as the caller, so RBAC decides whether they may.
-    stamp_as_caller::<Package>(
-        &state,
-        &caller,
-        package.metadata.namespace.as_deref().unwrap_or_default(),
-        &guid,
-    )
-    .await?;
-    let work = work_dir(&state, PACKAGE_WORK)?;
+    let namespace = space_of(&*package);
+    uploads::authorize_write::<Package>(&ctx.client()?, ctx.caller.guid(), namespace, &guid)
+        .await?;
+    let work = uploads::work_dir(&state.config.work_dir, uploads::PACKAGE_WORK)?;
     let parts = read_parts(multipart, work.path(), state.limits.max_package_bytes).await?;
-    if let Some(bits) = &parts.bits {
-        record_upload(&state, bits);
+    if parts.bits.is_none() && parts.resources.is_empty() {
+        return Err(ApiError::unprocessable(NOTHING));
     }
-    packages::write_status(
-        &state,
-        &package,
-        PackageStatus {
-            state: PackageState::ProcessingUpload,
-            ..Default::default()
-        },
-    )
-    .await?;
+    if let Some(bits) = &parts.bits {
+        record_upload(state, bits);
+    }
+    let processing = PackageStatus {
+        state: PackageState::ProcessingUpload,
+        ..Default::default()
+    };
+    write_status(state, &package, processing).await?;
 
     let out = work.path().join("package.zip");
     let bits = parts.bits.as_ref().map(|p| p.to_path_buf());
@@ -205,8 +123,8 @@ async fn upload(
                 size: i64::try_from(info.size).ok(),
                 ..Default::default()
             };
-            let ready = packages::write_status(&state, &package, status).await?;
-            Ok(Json(packages::present(&ready, &base)).into_response())
+            let ready = write_status(state, &package, status).await?;
+            Ok(Json(PackageView::of(&ready, &ctx.base)).into_response())
         }
         Err(e) => {
             let (client_fault, detail) = match &e {
@@ -218,7 +136,7 @@ async fn upload(
                 error: Some(detail.clone()),
                 ..Default::default()
             };
-            packages::write_status(&state, &package, failed).await?;
+            write_status(state, &package, failed).await?;
             if client_fault {
                 Err(ApiError::unprocessable(detail))
             } else {
@@ -277,49 +195,4 @@ enum UploadError {
     Store(#[from] smelter_blobstore::BlobstoreError),
     #[error("package assembly stopped unexpectedly: {0}")]
     Panicked(String),
-}
-
-/// Marks `guid` as uploaded to by the caller, as the caller: an upload is a change to the
-/// object, so Kubernetes RBAC decides whether they may make it before any bits are read.
-pub async fn stamp_as_caller<K>(
-    state: &AppState,
-    caller: &Caller,
-    namespace: &str,
-    guid: &str,
-) -> ApiResult<()>
-where
-    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-{
-    let as_caller: Api<K> = Api::namespaced(
-        state.client_for(caller).map_err(ApiError::from_kube)?,
-        namespace,
-    );
-    let stamp =
-        json!({ "metadata": { "annotations": { "cf.smelter.dev/uploaded-by": caller.guid() } } });
-    as_caller
-        .patch(guid, &PatchParams::default(), &Patch::Merge(&stamp))
-        .await
-        .map_err(ApiError::from_kube)?;
-    Ok(())
-}
-
-/// Name prefixes of the per-upload directories in the work directory: packages, buildpack
-/// uploads, built-in buildpack installs. The blob collector removes old ones a crash left
-/// (`blob_gc::work_dir`), and nothing else, so every work directory must use one of these.
-pub const WORK_PREFIXES: &[&str] = &[PACKAGE_WORK, BUILDPACK_WORK, BUILTIN_WORK];
-pub const PACKAGE_WORK: &str = "package-";
-pub const BUILDPACK_WORK: &str = "buildpack-";
-pub const BUILTIN_WORK: &str = "builtin-";
-
-/// A private directory for one upload under the configured work directory, removed when
-/// dropped, so a failed upload leaves nothing behind (and one a crash left behind is removed
-/// by the blob collector). `prefix` is one of [`WORK_PREFIXES`].
-pub fn work_dir(state: &AppState, prefix: &str) -> ApiResult<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir_in(&state.config.work_dir)
-        .map_err(|e| ApiError::server_error(&e))
 }

@@ -1,23 +1,25 @@
 //! Process stats (`/v3/processes/:guid/stats`): one entry per desired instance, from the LRP's
 //! ActualLRP status, which the operator keeps current.
 
-use super::{find, find_for_app};
+use super::{ProcessOf, Processes, handlers::of_app};
 use crate::{
-    auth::Caller, auth::permissions::Access, http::errors::ApiResult, state::AppState,
-    v3::apps::space_guid,
+    http::{
+        errors::{ApiError, ApiResult},
+        path::Path,
+    },
+    read::{Ctx, Listed, kinds::space_of},
 };
 use axum::{
     Json,
-    extract::{Path, State},
+    response::{IntoResponse, Response},
 };
 use kube::ResourceExt;
-use serde_json::{Value, json};
+use serde::Serialize;
 use smelter_crds::{
     App, DesiredState, Lrp, Process,
     annotations::RESTARTED_AT,
-    lrp::{InstanceState, LrpStatus},
+    lrp::{ActualLrp, InstanceState, LrpStatus},
 };
-use std::sync::Arc;
 
 fn state_name(s: &InstanceState) -> &'static str {
     match s {
@@ -28,24 +30,47 @@ fn state_name(s: &InstanceState) -> &'static str {
     }
 }
 
+/// One instance, as CC's process stats show it.
+#[derive(Serialize)]
+struct InstanceStats<'a> {
+    #[serde(rename = "type")]
+    type_: &'a str,
+    index: i32,
+    state: &'static str,
+    host: &'a str,
+    uptime: i64,
+    mem_quota: i64,
+    disk_quota: i64,
+    log_rate_limit: i64,
+    fds_quota: i64,
+    isolation_segment: Option<()>,
+    details: Option<&'a str>,
+    instance_ports: [(); 0],
+    usage: Usage,
+    routable: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Usage {}
+
+#[derive(Serialize)]
+struct Stats<'a> {
+    resources: Vec<InstanceStats<'a>>,
+}
+
 /// CC's process stats: one entry per desired instance. A stopped app's instances are DOWN; a
 /// started one's come from the LRP's ActualLRP status once that status is about this start
 /// (see [`current_status`]); until then they are STARTING, as CC reports a start Diego has not
 /// placed yet.
-fn stats_of(state: &AppState, app: &App, p: &Process) -> Value {
-    let lrp = state.caches.lrps.all().into_iter().find(|l| {
-        l.metadata.name.as_deref() == Some(p.guid.as_str())
-            && l.metadata.namespace.as_deref() == Some(space_guid(app))
-    });
+fn stats_of<'a>(app: &App, lrp: Option<&'a Lrp>, p: &'a Process, now: i64) -> Stats<'a> {
     let running = app.spec.desired_state == DesiredState::Started;
-    let status = lrp.as_deref().and_then(|l| current_status(app, l));
-    let now = k8s_openapi::jiff::Timestamp::now();
-    let resources: Vec<Value> = (0..p.instances.max(0))
+    let status = lrp.and_then(|l| current_status(app, l));
+    let resources = (0..p.instances.max(0))
         .map(|index| {
-            let actual = status
+            let actual: Option<&ActualLrp> = status
                 .filter(|_| running)
                 .and_then(|s| s.instances.iter().find(|i| i.index == index));
-            let state_str = match actual {
+            let state = match actual {
                 Some(a) => state_name(&a.state),
                 None if running => "STARTING",
                 None => "DOWN",
@@ -53,27 +78,29 @@ fn stats_of(state: &AppState, app: &App, p: &Process) -> Value {
             let uptime = actual
                 .filter(|a| a.state == InstanceState::Running)
                 .and_then(|a| a.since.as_ref())
-                .map(|t| now.as_second().saturating_sub(t.0.as_second()).max(0))
+                .map(|t| now.saturating_sub(t.0.as_second()).max(0))
                 .unwrap_or(0);
-            json!({
-                "type": p.type_,
-                "index": index,
-                "state": state_str,
-                "host": actual.and_then(|a| a.address.clone()).unwrap_or_default(),
-                "uptime": uptime,
-                "mem_quota": p.memory_in_mb * 1024 * 1024,
-                "disk_quota": p.disk_in_mb * 1024 * 1024,
-                "log_rate_limit": p.log_rate_limit_in_bytes_per_second,
-                "fds_quota": 16384,
-                "isolation_segment": null,
-                "details": actual.and_then(|a| a.crash_reason.clone()),
-                "instance_ports": [],
-                "usage": {},
-                "routable": actual.map(|a| a.state == InstanceState::Running),
-            })
+            InstanceStats {
+                type_: &p.type_,
+                index,
+                state,
+                host: actual
+                    .and_then(|a| a.address.as_deref())
+                    .unwrap_or_default(),
+                uptime,
+                mem_quota: p.memory_in_mb * 1024 * 1024,
+                disk_quota: p.disk_in_mb * 1024 * 1024,
+                log_rate_limit: p.log_rate_limit_in_bytes_per_second,
+                fds_quota: 16384,
+                isolation_segment: None,
+                details: actual.and_then(|a| a.crash_reason.as_deref()),
+                instance_ports: [],
+                usage: Usage {},
+                routable: actual.map(|a| a.state == InstanceState::Running),
+            }
         })
         .collect();
-    json!({ "resources": resources })
+    Stats { resources }
 }
 
 /// The LRP's status, if it describes the app's latest start: the LRP is not being deleted (a
@@ -91,22 +118,22 @@ fn current_status<'a>(app: &App, lrp: &'a Lrp) -> Option<&'a LrpStatus> {
     current.then_some(status)
 }
 
-pub(super) async fn stats(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let (app, p) = find(&state, &access, &guid)?;
-    Ok(Json(stats_of(&state, &app, &p)))
+fn respond(ctx: &Ctx, of: &ProcessOf) -> Response {
+    let p = of.process();
+    let lrp = ctx.state.caches.lrps.get_in(space_of(&*of.app), &p.guid);
+    let now = k8s_openapi::jiff::Timestamp::now().as_second();
+    Json(stats_of(&of.app, lrp.as_deref(), p, now)).into_response()
 }
 
-pub(super) async fn stats_for_app(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
+pub async fn stats(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let of = Processes::get(&ctx, &guid).ok_or_else(|| ApiError::not_found(Processes::NAME))?;
+    Ok(respond(&ctx, &of))
+}
+
+pub async fn stats_for_app(
+    ctx: Ctx,
     Path((guid, type_)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let (app, p) = find_for_app(&state, &access, &guid, &type_)?;
-    Ok(Json(stats_of(&state, &app, &p)))
+) -> ApiResult<Response> {
+    let of = of_app(&ctx, &guid, &type_)?;
+    Ok(respond(&ctx, &of))
 }

@@ -2,22 +2,14 @@
 //! `uaa` and `log_cache` hosts and the v3 `meta.version`; the api-shim serves all of them itself.
 
 use crate::http::links::BaseUrl;
-use axum::{Json, Router, routing::get};
+use axum::Json;
 use serde_json::{Value, json};
 
 /// The CC API version Smelter reports. The CLI warns below 3.99.0 and gates flags on newer
 /// versions (3.195.0 covers every flag of cf CLI v8.18 that Smelter serves).
 pub const CC_API_VERSION: &str = "3.195.0";
 
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route("/", get(root))
-        .route("/v3", get(v3))
-        .route("/v3/", get(v3))
-        .route("/v3/info", get(info))
-}
-
-async fn root(base: BaseUrl) -> Json<Value> {
+pub async fn root(base: BaseUrl) -> Json<Value> {
     Json(json!({
         "links": {
             "self": base.link(""),
@@ -38,7 +30,7 @@ async fn root(base: BaseUrl) -> Json<Value> {
     }))
 }
 
-async fn v3(base: BaseUrl) -> Json<Value> {
+pub async fn v3(base: BaseUrl) -> Json<Value> {
     let link = |p: &str| base.link(&format!("/v3{p}"));
     Json(json!({
         "links": {
@@ -63,7 +55,7 @@ async fn v3(base: BaseUrl) -> Json<Value> {
     }))
 }
 
-async fn info(base: BaseUrl) -> Json<Value> {
+pub async fn info(base: BaseUrl) -> Json<Value> {
     Json(json!({
         "build": env!("CARGO_PKG_VERSION"),
         "cli_version": { "minimum": "8.0.0", "recommended": "8.18.0" },

@@ -1,108 +1,90 @@
 //! `/v3/routes/:guid/destinations`: the app processes a route sends traffic to.
 
-use super::{domain_name, replace, space_of, url, visible};
+use super::{actions, domain_name, presenter::DestinationsView, url};
 use crate::{
-    auth::Caller,
-    auth::permissions::Access,
-    http::body,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    http::warnings::Warnings,
-    state::AppState,
-    v3::apps,
+    http::{
+        errors::{ApiError, ApiResult},
+        message::{Body, Message},
+        path::Path,
+        warnings::Warnings,
+    },
+    read::{Ctx, kinds::space_of},
 };
 use axum::{
     Json,
-    body::Bytes,
-    extract::{Path, State},
     http::StatusCode,
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
-use smelter_crds::{Route, route::Destination};
-use std::sync::Arc;
-
-pub(super) fn present_destination(d: &Destination) -> Value {
-    json!({
-        "guid": d.guid,
-        "app": { "guid": d.app_guid, "process": { "type": d.process_type } },
-        "weight": d.weight,
-        "port": d.port.unwrap_or(8080),
-        "protocol": d.protocol.clone().unwrap_or_else(|| "http1".into()),
-    })
-}
-
-fn present_destinations(r: &Route, base: &BaseUrl) -> Value {
-    let guid = r.metadata.name.clone().unwrap_or_default();
-    json!({
-        "destinations": r.spec.destinations.iter().map(present_destination).collect::<Vec<_>>(),
-        "links": { "self": base.link(&format!("/v3/routes/{guid}/destinations")), "route": base.link(&format!("/v3/routes/{guid}")) },
-    })
-}
-
-pub(super) async fn list_destinations(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let access = Access::of(&caller, &state.caches);
-    let r = visible(&state, &access, &guid)?;
-    Ok(Json(present_destinations(&r, &base)))
-}
+use smelter_crds::{App, Route, route::Destination};
 
 #[derive(Deserialize)]
-struct ProcessRef {
+pub struct ProcessRef {
     #[serde(rename = "type")]
     type_: String,
 }
 
 #[derive(Deserialize)]
-struct AppRef {
+pub struct AppRef {
     guid: String,
     process: Option<ProcessRef>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DestinationRequest {
+pub struct DestinationRequest {
     app: AppRef,
     port: Option<i32>,
     weight: Option<i32>,
     protocol: Option<String>,
 }
 
+/// `POST` and `PATCH` of a route's destinations.
 #[derive(Deserialize)]
-struct DestinationsRequest {
+pub struct Destinations {
     destinations: Vec<DestinationRequest>,
+}
+
+impl Message for Destinations {
+    const KEYS: &'static [&'static str] = &["destinations"];
+
+    fn validate(&self) -> Result<(), Vec<String>> {
+        let problems: Vec<String> = self
+            .destinations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.protocol
+                    .as_deref()
+                    .is_some_and(|p| p != "http1" && p != "http2")
+            })
+            .map(|(i, _)| format!("Destinations[{i}]: protocol must be 'http1' or 'http2'."))
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
 }
 
 /// Turns requested destinations into stored ones, checking each app is in the route's space.
 fn destinations_from(
-    state: &AppState,
-    access: &Access,
+    ctx: &Ctx,
     route: &Route,
     reqs: Vec<DestinationRequest>,
 ) -> ApiResult<Vec<Destination>> {
     reqs.into_iter()
         .map(|d| {
-            let app = apps::visible(state, access, &d.app.guid).map_err(|_| {
+            let app = ctx.get::<App>(&d.app.guid).ok_or_else(|| {
                 ApiError::unprocessable(format!(
                     "App with guid '{}' does not exist or you do not have access to it.",
                     d.app.guid
                 ))
             })?;
-            if apps::space_guid(&app) != space_of(route) {
+            if space_of(&*app) != space_of(route) {
                 return Err(ApiError::unprocessable(
                     "Routes cannot be mapped to destinations in different spaces.",
-                ));
-            }
-            if d.protocol
-                .as_deref()
-                .is_some_and(|p| p != "http1" && p != "http2")
-            {
-                return Err(ApiError::unprocessable(
-                    "Destinations[0]: protocol must be 'http1' or 'http2'.",
                 ));
             }
             Ok(Destination {
@@ -122,13 +104,8 @@ fn destinations_from(
 }
 
 /// Adds destinations to a route; ones already there (same app, process and port) are kept as
-/// they are, as CC does. Shared with apply_manifest, which passes the warnings on.
-pub async fn add(
-    state: &AppState,
-    caller: &Caller,
-    route: &Route,
-    new: Vec<Destination>,
-) -> ApiResult<(Route, Warnings)> {
+/// they are, as CC does. Shared with manifests, which pass the warnings on.
+pub async fn add(ctx: &Ctx, route: &Route, new: Vec<Destination>) -> ApiResult<(Route, Warnings)> {
     let mut r = route.clone();
     for d in &new {
         let same = |x: &Destination| {
@@ -140,61 +117,64 @@ pub async fn add(
             r.spec.destinations.push(d.clone());
         }
     }
-    let updated = replace(state, caller, r).await?;
-    let warnings = warnings_of(state, &updated, &new);
+    let updated = actions::replace(ctx, r).await?;
+    let warnings = warnings_of(ctx, &updated, &new);
     Ok((updated, warnings))
 }
 
-pub(super) async fn add_destinations(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<(Warnings, Json<Value>)> {
-    let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
-    let access = Access::of(&caller, &state.caches);
-    let route = visible(&state, &access, &guid)?;
-    let new = destinations_from(&state, &access, &route, req.destinations)?;
-    let (updated, warnings) = add(&state, &caller, &route, new).await?;
-    Ok((warnings, Json(present_destinations(&updated, &base))))
+pub async fn list(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let r = ctx.find::<Route>(&guid)?;
+    Ok(Json(DestinationsView::of(&r, &ctx.base)).into_response())
 }
 
-pub(super) async fn replace_destinations(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
+pub async fn insert(
+    ctx: Ctx,
     Path(guid): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<(Warnings, Json<Value>)> {
-    let req: DestinationsRequest = body::parse(&bytes, &["destinations"])?;
-    let access = Access::of(&caller, &state.caches);
-    let route = visible(&state, &access, &guid)?;
+    Body(req): Body<Destinations>,
+) -> ApiResult<Response> {
+    let route = ctx.find::<Route>(&guid)?;
+    let new = destinations_from(&ctx, &route, req.destinations)?;
+    let (updated, warnings) = add(&ctx, &route, new).await?;
+    Ok((warnings, Json(DestinationsView::of(&updated, &ctx.base))).into_response())
+}
+
+pub async fn replace(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<Destinations>,
+) -> ApiResult<Response> {
+    let route = ctx.find::<Route>(&guid)?;
     let mut r = (*route).clone();
-    r.spec.destinations = destinations_from(&state, &access, &route, req.destinations)?;
+    r.spec.destinations = destinations_from(&ctx, &route, req.destinations)?;
     let new = r.spec.destinations.clone();
-    let updated = replace(&state, &caller, r).await?;
-    let warnings = warnings_of(&state, &updated, &new);
-    Ok((warnings, Json(present_destinations(&updated, &base))))
+    let updated = actions::replace(&ctx, r).await?;
+    let warnings = warnings_of(&ctx, &updated, &new);
+    Ok((warnings, Json(DestinationsView::of(&updated, &ctx.base))).into_response())
+}
+
+pub async fn remove(ctx: Ctx, Path((guid, dest)): Path<(String, String)>) -> ApiResult<StatusCode> {
+    let route = ctx.find::<Route>(&guid)?;
+    let mut r = (*route).clone();
+    let before = r.spec.destinations.len();
+    r.spec.destinations.retain(|d| d.guid != dest);
+    if r.spec.destinations.len() == before {
+        return Err(ApiError::unprocessable(
+            "Unable to unmap route from destination. Ensure the route has a destination with this guid.",
+        ));
+    }
+    actions::replace(&ctx, r).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// [`warnings`] for a route just changed, with its URL and its apps' names from the caches.
-fn warnings_of(state: &AppState, route: &Route, requested: &[Destination]) -> Warnings {
-    let apps = state.caches.apps.all();
+fn warnings_of(ctx: &Ctx, route: &Route, requested: &[Destination]) -> Warnings {
+    let apps = &ctx.state.caches.apps;
     let app_name = |guid: &str| {
-        apps.iter()
-            .find(|a| {
-                a.metadata.name.as_deref() == Some(guid)
-                    && a.metadata.namespace.as_deref() == Some(space_of(route))
-            })
+        apps.get_in(space_of(route), guid)
             .map(|a| a.spec.name.clone())
             .unwrap_or_else(|| guid.to_owned())
     };
-    let url = url(
-        &route.spec.host,
-        &domain_name(state, route),
-        &route.spec.path,
-    );
+    let url = url(&route.spec.host, &domain_name(ctx, route), &route.spec.path);
     warnings(&url, requested, app_name)
 }
 
@@ -214,28 +194,10 @@ fn warnings(url: &str, requested: &[Destination], app_name: impl Fn(&str) -> Str
     out
 }
 
-pub(super) async fn remove_destination(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path((guid, dest)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let access = Access::of(&caller, &state.caches);
-    let route = visible(&state, &access, &guid)?;
-    let mut r = (*route).clone();
-    let before = r.spec.destinations.len();
-    r.spec.destinations.retain(|d| d.guid != dest);
-    if r.spec.destinations.len() == before {
-        return Err(ApiError::unprocessable(
-            "Unable to unmap route from destination. Ensure the route has a destination with this guid.",
-        ));
-    }
-    replace(&state, &caller, r).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::message::parse;
 
     fn dest(app: &str, protocol: Option<&str>) -> Destination {
         Destination {
@@ -258,6 +220,23 @@ mod tests {
             [
                 "Destination protocol 'http2' is not supported by Smelter; route 'r.example.com' reaches app 'green-name' over HTTP/1.1.",
             ]
+        );
+    }
+
+    #[test]
+    fn protocols_are_http1_or_http2() {
+        let check = |body: &str| {
+            parse::<Destinations>(body.as_bytes(), Destinations::KEYS)
+                .unwrap()
+                .validate()
+        };
+        assert!(check(r#"{"destinations":[{"app":{"guid":"a"},"protocol":"http2"}]}"#).is_ok());
+        assert_eq!(
+            check(
+                r#"{"destinations":[{"app":{"guid":"a"}},{"app":{"guid":"b"},"protocol":"tcp"}]}"#
+            )
+            .unwrap_err(),
+            ["Destinations[1]: protocol must be 'http1' or 'http2'."]
         );
     }
 }

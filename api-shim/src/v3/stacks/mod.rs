@@ -2,70 +2,136 @@
 //! (a cflinuxfs-like root filesystem); its GUID is derived from its name.
 
 use crate::{
-    auth::Caller,
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    http::query::{Accepts, ListQuery},
+    http::{
+        links::BaseUrl,
+        present::{Link, Links, NoMetadata},
+        query::{Accepts, ListQuery},
+    },
+    read::{Ctx, Listed, list::one_of},
+    v3::lifecycle::DEFAULT_STACK,
 };
-use axum::{
-    Json, Router,
-    extract::{Path, RawQuery},
-    routing::get,
-};
-use serde_json::{Value, json};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
 
-pub const STACK: &str = crate::v3::apps::DEFAULT_STACK;
+/// The stack's name.
+pub const STACK: &str = DEFAULT_STACK;
 
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S>
-where
-    Caller: axum::extract::FromRequestParts<S>,
-{
-    Router::new()
-        .route("/v3/stacks", get(list))
-        .route("/v3/stacks/{guid}", get(show))
+/// A stack this installation has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    pub guid: String,
+    pub name: &'static str,
+    pub default: bool,
 }
 
-fn guid() -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, STACK.as_bytes()).to_string()
+/// Every stack: the one stack image.
+pub fn all() -> Vec<Stack> {
+    vec![Stack {
+        guid: uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, STACK.as_bytes()).to_string(),
+        name: STACK,
+        default: true,
+    }]
 }
 
-fn present(base: &BaseUrl) -> Value {
-    let guid = guid();
-    json!({
-        "guid": guid, "created_at": null, "updated_at": null, "name": STACK,
-        "description": "Cloud Foundry Linux-based filesystem (Ubuntu 22.04), as a Smelter stack image",
-        "build_rootfs_image": STACK, "run_rootfs_image": STACK, "default": true,
-        "metadata": { "labels": {}, "annotations": {} },
-        "links": { "self": base.link(&format!("/v3/stacks/{guid}")) },
-    })
+/// CC's stack JSON.
+#[derive(Serialize)]
+pub struct StackView<'a> {
+    guid: &'a str,
+    created_at: Option<()>,
+    updated_at: Option<()>,
+    name: &'a str,
+    description: &'static str,
+    build_rootfs_image: &'a str,
+    run_rootfs_image: &'a str,
+    default: bool,
+    metadata: NoMetadata,
+    links: Links<'a, 1>,
 }
 
-async fn list(_caller: Caller, base: BaseUrl, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
-        &Accepts {
-            filters: &["names", "default"],
-            order_by: &["name"],
-            include: &[],
-            fields: &[],
-        },
-    )?;
-    let items: Vec<Value> = if query.allows("names", STACK) {
-        vec![present(&base)]
-    } else {
-        vec![]
-    };
-    let total = items.len();
-    Ok(Json(json!({
-        "pagination": { "total_results": total, "total_pages": 1, "first": base.link("/v3/stacks?page=1"), "last": base.link("/v3/stacks?page=1"), "next": null, "previous": null },
-        "resources": items,
-    })))
+impl<'a> StackView<'a> {
+    pub fn of(stack: &'a Stack, base: &'a BaseUrl) -> Self {
+        Self {
+            guid: &stack.guid,
+            created_at: None,
+            updated_at: None,
+            name: stack.name,
+            description: "Cloud Foundry Linux-based filesystem (Ubuntu 22.04), as a Smelter stack image",
+            build_rootfs_image: stack.name,
+            run_rootfs_image: stack.name,
+            default: stack.default,
+            metadata: NoMetadata,
+            links: Links([("self", Link::new(base, "/v3/stacks/", &stack.guid, ""))]),
+        }
+    }
 }
 
-async fn show(_caller: Caller, base: BaseUrl, Path(g): Path<String>) -> ApiResult<Json<Value>> {
-    if g == guid() {
-        Ok(Json(present(&base)))
-    } else {
-        Err(ApiError::not_found("Stack"))
+/// The stacks list.
+pub struct Stacks;
+
+impl Listed for Stacks {
+    type Item = Stack;
+    const NAME: &'static str = "Stack";
+    const LIST: Accepts = Accepts::filters(&["names", "default"]).order_by(&["name"]);
+
+    fn candidates(_: &Ctx, _: &ListQuery) -> Vec<Stack> {
+        all()
+    }
+
+    fn get(_: &Ctx, guid: &str) -> Option<Stack> {
+        all().into_iter().find(|s| s.guid == guid)
+    }
+
+    fn guid(stack: &Stack) -> &str {
+        &stack.guid
+    }
+
+    fn meta(_: &Stack) -> Option<&ObjectMeta> {
+        None
+    }
+
+    fn matches(_: &Ctx, stack: &Stack, key: &str, wanted: &[String]) -> Option<bool> {
+        Some(match key {
+            "names" => one_of(stack.name, wanted),
+            "default" => one_of(if stack.default { "true" } else { "false" }, wanted),
+            _ => return None,
+        })
+    }
+
+    fn order_key(stack: &Stack, field: &str) -> Option<String> {
+        (field == "name").then(|| stack.name.to_owned())
+    }
+
+    fn present<'a>(ctx: &'a Ctx, stack: &'a Stack) -> impl Serialize + Send + 'a {
+        StackView::of(stack, &ctx.base)
+    }
+
+    fn check(query: &ListQuery) -> Vec<String> {
+        match query.filter("default") {
+            Some([v]) if v == "true" || v == "false" => vec![],
+            None => vec![],
+            Some(_) => vec!["Default must be 'true' or 'false'".into()],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::present::to_value;
+
+    #[test]
+    fn the_one_stack_renders_as_cc() {
+        let stack = &all()[0];
+        let base = BaseUrl("https://api.x".into());
+        let v = to_value(StackView::of(stack, &base));
+        assert_eq!(v["name"], "cflinuxfs4");
+        assert_eq!(v["default"], true);
+        assert_eq!(v["guid"].as_str(), Some(stack.guid.as_str()));
+        let q = |s: &str| ListQuery::parse(Some(s), &Stacks::LIST).unwrap();
+        assert!(Stacks::check(&q("default=true")).is_empty());
+        assert_eq!(
+            Stacks::check(&q("default=yes")),
+            ["Default must be 'true' or 'false'"]
+        );
     }
 }

@@ -2,130 +2,173 @@
 //! holding roles in orgs they can see). Users are managed in the users Secret, not through CC.
 
 use crate::{
-    auth::permissions::Access,
-    auth::{Caller, User},
-    http::errors::{ApiError, ApiResult},
-    http::links::BaseUrl,
-    http::query::{Accepts, ListQuery},
-    state::AppState,
-    v3::roles::USER_GUID_LABEL,
+    auth::{Permissions, User},
+    http::{
+        links::BaseUrl,
+        present::{Link, Links, NoMetadata},
+        query::{Accepts, ListQuery},
+    },
+    read::{Ctx, Listed, list::one_of},
+    storage::{cache::USER_GUID_LABEL, store::By},
 };
-use axum::{
-    Json, Router,
-    extract::{Path, RawQuery, State},
-    routing::get,
-};
-use serde_json::{Value, json};
-use smelter_crds::labels;
-use std::{collections::HashSet, sync::Arc};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use std::collections::BTreeSet;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/v3/users", get(list))
-        .route("/v3/users/{guid}", get(show))
+/// CC's user JSON. Users have no object of their own, so no timestamps.
+#[derive(Serialize)]
+pub struct UserView<'a> {
+    guid: &'a str,
+    created_at: Option<()>,
+    updated_at: Option<()>,
+    username: &'a str,
+    presentation_name: &'a str,
+    origin: &'a str,
+    metadata: NoMetadata,
+    links: Links<'a, 1>,
 }
 
-/// CC's user JSON.
-pub fn present(user: &User, base: &BaseUrl) -> Value {
-    json!({
-        "guid": user.guid,
-        "created_at": null,
-        "updated_at": null,
-        "username": user.name,
-        "presentation_name": user.name,
-        "origin": user.origin,
-        "metadata": { "labels": {}, "annotations": {} },
-        "links": { "self": base.link(&format!("/v3/users/{}", user.guid)) },
-    })
-}
-
-fn visible_guids(state: &AppState, caller: &Caller) -> Option<HashSet<String>> {
-    let access = Access::of(caller, &state.caches);
-    if access.is_admin() {
-        return None;
+impl<'a> UserView<'a> {
+    pub fn of(user: &'a User, base: &'a BaseUrl) -> Self {
+        Self {
+            guid: &user.guid,
+            created_at: None,
+            updated_at: None,
+            username: &user.name,
+            presentation_name: &user.name,
+            origin: &user.origin,
+            metadata: NoMetadata,
+            links: Links([("self", Link::new(base, "/v3/users/", &user.guid, ""))]),
+        }
     }
-    let mut guids: HashSet<String> = state
-        .caches
-        .role_bindings
-        .all()
+}
+
+/// The users list.
+pub struct Users;
+
+/// The GUIDs of the users the caller may see; `None` for all.
+fn visible(ctx: &Ctx) -> Option<BTreeSet<String>> {
+    let Permissions::Roles(roles) = &ctx.perms else {
+        return None;
+    };
+    let bindings = &ctx.state.caches.role_bindings;
+    let mut guids: BTreeSet<String> = roles
+        .orgs
         .iter()
-        .filter_map(|rb| {
-            let l = rb.metadata.labels.as_ref()?;
-            access
-                .sees_org(l.get(labels::ORG_GUID)?)
-                .then(|| l.get(USER_GUID_LABEL).cloned())?
-        })
+        .flat_map(|org| bindings.by(By::Org, org))
+        .filter_map(|rb| rb.metadata.labels.as_ref()?.get(USER_GUID_LABEL).cloned())
         .collect();
-    guids.insert(caller.guid().to_owned());
+    guids.insert(ctx.caller.guid().to_owned());
     Some(guids)
 }
 
-async fn list(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(
-        raw.as_deref(),
-        &Accepts {
-            filters: &["guids", "usernames", "origins", "partial_usernames"],
-            order_by: &[],
-            include: &[],
-            fields: &[],
-        },
-    )?;
-    let visible = visible_guids(&state, &caller);
-    let users: Vec<User> = state
-        .users
-        .all()
-        .into_iter()
-        .filter(|u| {
-            visible.as_ref().is_none_or(|v| v.contains(&u.guid))
-                && query.allows("guids", &u.guid)
-                && query.allows("usernames", &u.name)
-                && query.allows("origins", &u.origin)
-                && query
-                    .filter("partial_usernames")
-                    .is_none_or(|p| p.iter().any(|p| u.name.contains(p.as_str())))
+impl Listed for Users {
+    type Item = User;
+    const NAME: &'static str = "User";
+    const LIST: Accepts =
+        Accepts::filters(&["usernames", "partial_usernames", "origins"]).unprocessable();
+
+    fn candidates(ctx: &Ctx, _: &ListQuery) -> Vec<User> {
+        let visible = visible(ctx);
+        ctx.state
+            .users
+            .all()
+            .into_iter()
+            .filter(|u| visible.as_ref().is_none_or(|v| v.contains(&u.guid)))
+            .collect()
+    }
+
+    fn get(ctx: &Ctx, guid: &str) -> Option<User> {
+        let visible = visible(ctx);
+        ctx.state
+            .users
+            .by_guid(guid)
+            .filter(|u| visible.as_ref().is_none_or(|v| v.contains(&u.guid)))
+    }
+
+    fn guid(user: &User) -> &str {
+        &user.guid
+    }
+
+    fn meta(_: &User) -> Option<&ObjectMeta> {
+        None
+    }
+
+    fn matches(_: &Ctx, user: &User, key: &str, wanted: &[String]) -> Option<bool> {
+        Some(match key {
+            "usernames" => one_of(&user.name, wanted),
+            "partial_usernames" => wanted.iter().any(|p| user.name.contains(p.as_str())),
+            "origins" => one_of(&user.origin, wanted),
+            _ => return None,
         })
-        .collect();
-    // Users have no Kubernetes object of their own; page them by name.
-    let mut sorted = users;
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let total = sorted.len();
-    let start = (query.page - 1).saturating_mul(query.per_page);
-    let resources: Vec<Value> = sorted
-        .iter()
-        .skip(start)
-        .take(query.per_page)
-        .map(|u| present(u, &base))
-        .collect();
-    let pages = total.div_ceil(query.per_page).max(1);
-    Ok(Json(json!({
-        "pagination": {
-            "total_results": total,
-            "total_pages": pages,
-            "first": base.link(&format!("/v3/users?page=1&per_page={}", query.per_page)),
-            "last": base.link(&format!("/v3/users?page={pages}&per_page={}", query.per_page)),
-            "next": null,
-            "previous": null,
-        },
-        "resources": resources,
-    })))
+    }
+
+    /// Users have no creation time here; they are listed by name.
+    fn order_key(user: &User, _: &str) -> Option<String> {
+        Some(user.name.clone())
+    }
+
+    fn present<'a>(ctx: &'a Ctx, user: &'a User) -> impl Serialize + Send + 'a {
+        UserView::of(user, &ctx.base)
+    }
+
+    fn check(query: &ListQuery) -> Vec<String> {
+        let (names, partial) = (
+            query.filter("usernames").is_some(),
+            query.filter("partial_usernames").is_some(),
+        );
+        let mut problems = Vec::new();
+        if query.filter("origins").is_some() && !names && !partial {
+            problems.push(
+                "Origins filter cannot be provided without usernames or partial_usernames filter."
+                    .to_owned(),
+            );
+        }
+        if names && partial {
+            problems.push(
+                "Usernames filter cannot be provided with both usernames and partial_usernames filter."
+                    .to_owned(),
+            );
+        }
+        problems
+    }
 }
 
-async fn show(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    base: BaseUrl,
-    Path(guid): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let visible = visible_guids(&state, &caller);
-    state
-        .users
-        .by_guid(&guid)
-        .filter(|u| visible.as_ref().is_none_or(|v| v.contains(&u.guid)))
-        .map(|u| Json(present(&u, &base)))
-        .ok_or_else(|| ApiError::not_found("User"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::present::to_value;
+    use serde_json::json;
+
+    fn alice() -> User {
+        User {
+            guid: "u1".into(),
+            name: "alice".into(),
+            origin: "uaa".into(),
+            admin: false,
+            password_hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn renders_as_cc() {
+        let base = BaseUrl("https://api.x".into());
+        assert_eq!(
+            to_value(UserView::of(&alice(), &base)),
+            json!({
+                "guid": "u1", "created_at": null, "updated_at": null, "username": "alice",
+                "presentation_name": "alice", "origin": "uaa",
+                "metadata": { "labels": {}, "annotations": {} },
+                "links": { "self": { "href": "https://api.x/v3/users/u1" } },
+            })
+        );
+    }
+
+    #[test]
+    fn origins_need_a_name_filter() {
+        let q = |s: &str| ListQuery::parse(Some(s), &Users::LIST).unwrap();
+        assert_eq!(Users::check(&q("origins=uaa")).len(), 1);
+        assert!(Users::check(&q("origins=uaa&usernames=a")).is_empty());
+        assert_eq!(Users::check(&q("usernames=a&partial_usernames=b")).len(), 1);
+    }
 }

@@ -1,0 +1,124 @@
+//! How each cached kind is found and who may see it: objects in a space are visible to whoever
+//! sees the space (their namespace), orgs and spaces by role, shared domains and buildpacks to
+//! everyone.
+
+use crate::{
+    auth::Permissions,
+    storage::{cache::Caches, store::Store},
+};
+use k8s_openapi::api::rbac::v1::RoleBinding;
+use kube::Resource;
+use smelter_crds::{
+    App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance,
+    Space, labels,
+};
+
+/// A kind the API reads from its cache.
+pub trait Kind: Resource + Clone + Send + Sync + 'static {
+    /// CC's name of it in `<NAME> not found`.
+    const NAME: &'static str;
+    fn store(caches: &Caches) -> &Store<Self>;
+    /// Whether the caller may see `obj`.
+    fn visible(perms: &Permissions, obj: &Self) -> bool;
+}
+
+/// The space an object in a space's namespace belongs to.
+pub fn space_of<K: Resource>(obj: &K) -> &str {
+    obj.meta().namespace.as_deref().unwrap_or_default()
+}
+
+/// The GUID of an object: its name.
+pub fn guid_of<K: Resource>(obj: &K) -> &str {
+    obj.meta().name.as_deref().unwrap_or_default()
+}
+
+macro_rules! in_a_space {
+    ($($kind:ty: $name:literal, $store:ident;)*) => {$(
+        impl Kind for $kind {
+            const NAME: &'static str = $name;
+            fn store(caches: &Caches) -> &Store<Self> {
+                &caches.$store
+            }
+            fn visible(perms: &Permissions, obj: &Self) -> bool {
+                perms.sees_space(space_of(obj))
+            }
+        }
+    )*};
+}
+
+in_a_space! {
+    App: "App", apps;
+    Package: "Package", packages;
+    Build: "Build", builds;
+    Lrp: "Process", lrps;
+    Route: "Route", routes;
+    ServiceInstance: "Service instance", service_instances;
+    ServiceBinding: "Service credential binding", service_bindings;
+}
+
+impl Kind for Org {
+    const NAME: &'static str = "Organization";
+    fn store(caches: &Caches) -> &Store<Self> {
+        &caches.orgs
+    }
+    fn visible(perms: &Permissions, obj: &Self) -> bool {
+        perms.sees_org(guid_of(obj))
+    }
+}
+
+impl Kind for Space {
+    const NAME: &'static str = "Space";
+    fn store(caches: &Caches) -> &Store<Self> {
+        &caches.spaces
+    }
+    fn visible(perms: &Permissions, obj: &Self) -> bool {
+        perms.sees_space(guid_of(obj))
+    }
+}
+
+impl Kind for Domain {
+    const NAME: &'static str = "Domain";
+    fn store(caches: &Caches) -> &Store<Self> {
+        &caches.domains
+    }
+    /// Shared domains are everyone's; a private one is seen in its org and those it is
+    /// shared with.
+    fn visible(perms: &Permissions, d: &Self) -> bool {
+        match &d.spec.organization_guid {
+            None => true,
+            Some(org) => {
+                perms.sees_org(org)
+                    || d.spec
+                        .shared_organization_guids
+                        .iter()
+                        .any(|o| perms.sees_org(o))
+            }
+        }
+    }
+}
+
+impl Kind for Buildpack {
+    const NAME: &'static str = "Buildpack";
+    fn store(caches: &Caches) -> &Store<Self> {
+        &caches.buildpacks
+    }
+    fn visible(_: &Permissions, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Kind for RoleBinding {
+    const NAME: &'static str = "Role";
+    fn store(caches: &Caches) -> &Store<Self> {
+        &caches.role_bindings
+    }
+    /// A space role is seen by whoever sees the space; an org role by whoever sees the org.
+    fn visible(perms: &Permissions, rb: &Self) -> bool {
+        let label = |key: &str| rb.metadata.labels.as_ref()?.get(key);
+        match (label(labels::SPACE_GUID), label(labels::ORG_GUID)) {
+            (Some(space), _) => perms.sees_space(space),
+            (None, Some(org)) => perms.sees_org(org),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The one read path. Every CF list and show goes through here: [`Ctx`] is one API call (who
+//! calls, what they may see, the URL they used), [`Kind`] says how each cached kind is looked
+//! up and who may see it, and a resource that can be listed implements [`Listed`] once: the
+//! generic [`list`], [`nested`] and [`show`] handlers do paging, `label_selector`, the common
+//! filters, `created_ats`/`updated_ats`, ordering, `include` and the not-found error for all.
+
+pub mod kinds;
+pub mod list;
+
+pub use kinds::Kind;
+pub use list::{Listed, Nested, list, nested, show};
+
+use crate::{
+    auth::{Caller, Permissions},
+    http::{errors::ApiError, links::BaseUrl},
+    state::AppState,
+};
+use axum::{extract::FromRequestParts, http::request::Parts};
+use std::sync::Arc;
+
+/// One API call: the shared state, the verified caller and what they may see, and the URL
+/// they called (links are built from it).
+pub struct Ctx {
+    pub state: Arc<AppState>,
+    pub caller: Caller,
+    pub perms: Permissions,
+    pub base: BaseUrl,
+    /// The request's path, for the links of a list.
+    pub path: String,
+    /// The query string as sent.
+    pub query: Option<String>,
+}
+
+impl FromRequestParts<Arc<AppState>> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let base = BaseUrl::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        Ok(Self {
+            perms: Permissions::of(&caller, &state.caches),
+            state: state.clone(),
+            caller,
+            base,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+        })
+    }
+}
+
+impl Ctx {
+    /// The `K` with `guid`, if it exists and the caller may see it.
+    pub fn get<K: Kind>(&self, guid: &str) -> Option<Arc<K>> {
+        K::store(&self.state.caches)
+            .get(guid)
+            .filter(|o| K::visible(&self.perms, o))
+    }
+
+    /// The `K` with `guid`, or CC's 404 for it (`App not found`): CC answers the same for
+    /// what does not exist and what the caller may not see.
+    pub fn find<K: Kind>(&self, guid: &str) -> Result<Arc<K>, ApiError> {
+        self.get(guid).ok_or_else(|| ApiError::not_found(K::NAME))
+    }
+
+    /// The Kubernetes client a write by the caller goes through (impersonating them).
+    pub fn client(&self) -> Result<kube::Client, ApiError> {
+        self.state
+            .client_as(&self.caller, &self.perms)
+            .map_err(ApiError::from_kube)
+    }
+}

@@ -1,0 +1,317 @@
+//! The route table: every path the api-shim serves and the handler it goes to, in one place, as
+//! Cloud Controller's `config/routes.rb` has them. Lists and shows go to the generic handlers of
+//! `read` with the resource they list; everything else to the resource's own handlers.
+//!
+//! Whatever no route serves, a wrong method included, is CC's 404 `Unknown request` (the cf CLI
+//! turns it into "API endpoint not found"), never a bare answer the CLI cannot read.
+
+use crate::{
+    http::{errors::ApiError, links::ExternalUrl},
+    internal_blobs, log_cache,
+    read::{list, nested, show},
+    state::AppState,
+    uaa,
+    v3::{
+        apps::{self, Apps, environment},
+        buildpacks::{self, Buildpacks},
+        builds::{self, Builds},
+        domains::{self, Domains},
+        droplets::{self, Droplets},
+        empty::{
+            Deployments, ServiceBrokers, ServiceOfferings, ServicePlans, ServiceRouteBindings,
+        },
+        jobs,
+        manifests::{apply, diff, generate},
+        organizations::{self, Organizations},
+        packages::{self, Packages, upload},
+        processes::{self, Processes, stats},
+        resource_matches,
+        roles::{self, Roles},
+        root,
+        routes::{self, Routes, destinations},
+        service_credential_bindings::{self as bindings, ServiceCredentialBindings},
+        service_instances::{self, ServiceInstances},
+        spaces::{self, Spaces},
+        stacks::Stacks,
+        users::Users,
+    },
+};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request},
+    middleware::Next,
+    response::Response,
+    routing::{get, post},
+};
+use smelter_blobstore::signing::SIGNED_PATH_PREFIX;
+use smelter_crds::{App, Org, Package};
+use std::sync::Arc;
+
+/// The CF API, with the UAA, log-cache and internal blob endpoints beside it.
+pub fn router(state: Arc<AppState>) -> Router {
+    // Multipart overhead on top of the zip itself.
+    let upload_limit = DefaultBodyLimit::max(
+        usize::try_from(state.limits.max_package_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(16 << 20),
+    );
+    let external = state
+        .config
+        .external_url
+        .clone()
+        .map(|u| ExternalUrl(u.trim_end_matches('/').to_owned()));
+    let unknown = || async { ApiError::unknown_request() };
+    Router::new()
+        // Root and info: what `cf api` reads.
+        .route("/", get(root::root))
+        .route("/v3", get(root::v3))
+        .route("/v3/", get(root::v3))
+        .route("/v3/info", get(root::info))
+        // UAA: what `cf login` needs.
+        .route("/login", get(uaa::login))
+        .route("/oauth/token", post(uaa::token))
+        .route("/token_keys", get(uaa::token_keys))
+        // Log cache: `cf logs`.
+        .route("/api/v1/info", get(log_cache::info))
+        .route("/api/v1/read/{source_id}", get(log_cache::read))
+        // Organizations.
+        .route(
+            "/v3/organizations",
+            get(list::<Organizations>).post(organizations::handlers::create),
+        )
+        .route(
+            "/v3/organizations/{guid}",
+            get(show::<Organizations>)
+                .patch(organizations::handlers::update)
+                .delete(organizations::handlers::delete),
+        )
+        .route(
+            "/v3/organizations/{guid}/domains",
+            get(nested::<Domains, Org>),
+        )
+        .route(
+            "/v3/organizations/{guid}/domains/default",
+            get(domains::handlers::default_for_org),
+        )
+        // Spaces and their manifests.
+        .route(
+            "/v3/spaces",
+            get(list::<Spaces>).post(spaces::handlers::create),
+        )
+        .route(
+            "/v3/spaces/{guid}",
+            get(show::<Spaces>)
+                .patch(spaces::handlers::update)
+                .delete(spaces::handlers::delete),
+        )
+        .route(
+            "/v3/spaces/{guid}/actions/apply_manifest",
+            post(apply::apply),
+        )
+        .route("/v3/spaces/{guid}/manifest_diff", post(diff::diff))
+        // Roles and users.
+        .route(
+            "/v3/roles",
+            get(list::<Roles>).post(roles::handlers::create),
+        )
+        .route(
+            "/v3/roles/{guid}",
+            get(show::<Roles>).delete(roles::handlers::delete),
+        )
+        .route("/v3/users", get(list::<Users>))
+        .route("/v3/users/{guid}", get(show::<Users>))
+        // Apps.
+        .route("/v3/apps", get(list::<Apps>).post(apps::handlers::create))
+        .route(
+            "/v3/apps/{guid}",
+            get(show::<Apps>)
+                .patch(apps::handlers::update)
+                .delete(apps::handlers::delete),
+        )
+        .route("/v3/apps/{guid}/actions/start", post(apps::handlers::start))
+        .route("/v3/apps/{guid}/actions/stop", post(apps::handlers::stop))
+        .route(
+            "/v3/apps/{guid}/actions/restart",
+            post(apps::handlers::restart),
+        )
+        .route(
+            "/v3/apps/{guid}/relationships/current_droplet",
+            get(apps::handlers::current_droplet).patch(apps::handlers::set_current_droplet),
+        )
+        .route(
+            "/v3/apps/{guid}/environment_variables",
+            get(environment::show_vars).patch(environment::update_vars),
+        )
+        .route("/v3/apps/{guid}/env", get(environment::show_env))
+        .route("/v3/apps/{guid}/manifest", get(generate::show))
+        .route("/v3/apps/{guid}/builds", get(nested::<Builds, App>))
+        .route("/v3/apps/{guid}/droplets", get(nested::<Droplets, App>))
+        .route("/v3/apps/{guid}/droplets/current", get(droplets::current))
+        .route("/v3/apps/{guid}/packages", get(nested::<Packages, App>))
+        .route("/v3/apps/{guid}/processes", get(nested::<Processes, App>))
+        .route(
+            "/v3/apps/{guid}/processes/{type}",
+            get(processes::handlers::show_for_app),
+        )
+        .route(
+            "/v3/apps/{guid}/processes/{type}/actions/scale",
+            post(processes::handlers::scale_for_app),
+        )
+        .route(
+            "/v3/apps/{guid}/processes/{type}/stats",
+            get(stats::stats_for_app),
+        )
+        .route("/v3/apps/{guid}/routes", get(nested::<Routes, App>))
+        // Processes.
+        .route("/v3/processes", get(list::<Processes>))
+        .route(
+            "/v3/processes/{guid}",
+            get(show::<Processes>).patch(processes::handlers::update),
+        )
+        .route(
+            "/v3/processes/{guid}/actions/scale",
+            post(processes::handlers::scale),
+        )
+        .route("/v3/processes/{guid}/stats", get(stats::stats))
+        .route(
+            "/v3/processes/{guid}/sidecars",
+            get(processes::handlers::sidecars),
+        )
+        // Packages, their bits, builds and droplets.
+        .route(
+            "/v3/packages",
+            get(list::<Packages>).post(packages::handlers::create),
+        )
+        .route("/v3/packages/{guid}", get(show::<Packages>))
+        .route(
+            "/v3/packages/{guid}/upload",
+            post(upload::upload).layer(upload_limit),
+        )
+        .route(
+            "/v3/packages/{guid}/droplets",
+            get(nested::<Droplets, Package>),
+        )
+        .route("/v3/resource_matches", post(resource_matches::create))
+        .route(
+            "/v3/builds",
+            get(list::<Builds>).post(builds::handlers::create),
+        )
+        .route("/v3/builds/{guid}", get(show::<Builds>))
+        .route("/v3/droplets", get(list::<Droplets>))
+        .route("/v3/droplets/{guid}", get(show::<Droplets>))
+        .route(
+            "/v3/buildpacks",
+            get(list::<Buildpacks>).post(buildpacks::admin::create),
+        )
+        .route(
+            "/v3/buildpacks/{guid}",
+            get(show::<Buildpacks>)
+                .patch(buildpacks::admin::update)
+                .delete(buildpacks::admin::delete),
+        )
+        .route(
+            "/v3/buildpacks/{guid}/upload",
+            post(buildpacks::bits::upload).layer(upload_limit),
+        )
+        .route("/v3/stacks", get(list::<Stacks>))
+        .route("/v3/stacks/{guid}", get(show::<Stacks>))
+        // Domains and routes.
+        .route(
+            "/v3/domains",
+            get(list::<Domains>).post(domains::handlers::create),
+        )
+        .route(
+            "/v3/domains/{guid}",
+            get(show::<Domains>).delete(domains::handlers::delete),
+        )
+        .route(
+            "/v3/routes",
+            get(list::<Routes>).post(routes::handlers::create),
+        )
+        .route(
+            "/v3/routes/{guid}",
+            get(show::<Routes>)
+                .patch(routes::handlers::update)
+                .delete(routes::handlers::delete),
+        )
+        .route(
+            "/v3/routes/{guid}/destinations",
+            get(destinations::list)
+                .post(destinations::insert)
+                .patch(destinations::replace),
+        )
+        .route(
+            "/v3/routes/{guid}/destinations/{dest}",
+            axum::routing::delete(destinations::remove),
+        )
+        // Services.
+        .route(
+            "/v3/service_instances",
+            get(list::<ServiceInstances>).post(service_instances::handlers::create),
+        )
+        .route(
+            "/v3/service_instances/{guid}",
+            get(service_instances::handlers::show)
+                .patch(service_instances::handlers::update)
+                .delete(service_instances::handlers::delete),
+        )
+        .route(
+            "/v3/service_instances/{guid}/credentials",
+            get(service_instances::handlers::credentials_of),
+        )
+        .route(
+            "/v3/service_instances/{guid}/relationships/shared_spaces",
+            get(service_instances::handlers::shared_spaces),
+        )
+        .route(
+            "/v3/service_credential_bindings",
+            get(list::<ServiceCredentialBindings>).post(bindings::handlers::create),
+        )
+        .route(
+            "/v3/service_credential_bindings/{guid}",
+            get(show::<ServiceCredentialBindings>)
+                // CC routes `update` for PUT as well as PATCH here.
+                .patch(bindings::handlers::update)
+                .put(bindings::handlers::update)
+                .delete(bindings::handlers::delete),
+        )
+        .route(
+            "/v3/service_credential_bindings/{guid}/details",
+            get(bindings::handlers::details),
+        )
+        .route(
+            "/v3/service_route_bindings",
+            get(list::<ServiceRouteBindings>),
+        )
+        .route("/v3/service_offerings", get(list::<ServiceOfferings>))
+        .route("/v3/service_plans", get(list::<ServicePlans>))
+        .route("/v3/service_brokers", get(list::<ServiceBrokers>))
+        // Deployments (none yet) and jobs.
+        .route("/v3/deployments", get(list::<Deployments>))
+        .route("/v3/deployments/{guid}", get(show::<Deployments>))
+        .route("/v3/jobs/{guid}", get(jobs::show))
+        // Blobs for staging and app pods, by signed URL.
+        .route(
+            &format!("{SIGNED_PATH_PREFIX}{{*key}}"),
+            // Droplets and caches are bounded by `max_droplet_bytes` as they stream in.
+            get(internal_blobs::download)
+                .put(internal_blobs::upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .fallback(unknown)
+        .method_not_allowed_fallback(unknown)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(
+            move |mut req: Request, next: Next| {
+                let external = external.clone();
+                async move {
+                    if let Some(e) = external {
+                        req.extensions_mut().insert(e);
+                    }
+                    let response: Response = next.run(req).await;
+                    response
+                }
+            },
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}

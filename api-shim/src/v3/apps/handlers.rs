@@ -1,0 +1,162 @@
+//! The app endpoints that change things, and the current droplet relationship: message →
+//! checks → action → presenter.
+
+use super::{
+    AppView, actions,
+    message::{CreateApp, UpdateApp, check_app_name},
+    space_guid,
+};
+use crate::{
+    http::{
+        errors::{ApiError, ApiResult},
+        links::BaseUrl,
+        message::{Body, GuidRef, Message, apply_metadata},
+        path::Path,
+        present::{Link, Links, ToOne},
+    },
+    read::Ctx,
+    storage::{store::By, write},
+    v3::{
+        builds,
+        jobs::{self, Operation},
+    },
+};
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use smelter_crds::{App, Lifecycle, Space};
+
+pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response> {
+    let space = &req.relationships.space.data.guid;
+    if ctx.get::<Space>(space).is_none() {
+        return Err(ApiError::unprocessable(
+            "Invalid space. Ensure that the space exists and you have access to it.",
+        ));
+    }
+    let lifecycle = match req.lifecycle {
+        Some(l) => l.into_lifecycle()?,
+        None => Lifecycle::default(),
+    };
+    let name = check_app_name(&req.name)
+        .map_err(|p| ApiError::unprocessable(p.join(", ")))?
+        .to_owned();
+    let mut draft = actions::draft(&ctx, space, name, lifecycle);
+    apply_metadata(&mut draft.metadata, &req.metadata);
+    let app = actions::create(&ctx, draft, req.environment_variables.unwrap_or_default()).await?;
+    Ok((StatusCode::CREATED, Json(AppView::of(&app, &ctx.base))).into_response())
+}
+
+pub async fn update(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<UpdateApp>,
+) -> ApiResult<Response> {
+    let current = ctx.find::<App>(&guid)?;
+    let mut app = (*current).clone();
+    if let Some(name) = &req.name {
+        let name = check_app_name(name).map_err(|p| ApiError::unprocessable(p.join(", ")))?;
+        if actions::taken(&ctx, space_guid(&app), name, Some(&guid)) {
+            return Err(actions::name_taken(name));
+        }
+        app.spec.name = name.to_owned();
+    }
+    if let Some(l) = req.lifecycle {
+        app.spec.lifecycle = l.into_lifecycle()?;
+    }
+    apply_metadata(&mut app.metadata, &req.metadata);
+    let updated = actions::replace(&ctx, app).await?;
+    Ok(Json(AppView::of(&updated, &ctx.base)).into_response())
+}
+
+pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    write::start_delete::<App>(&ctx.client()?, space_guid(&app), &guid).await?;
+    Ok(jobs::accepted(&ctx.base, Operation::AppDelete, &guid))
+}
+
+pub async fn start(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let started = actions::start(&ctx, &app).await?;
+    Ok(Json(AppView::of(&started, &ctx.base)).into_response())
+}
+
+pub async fn stop(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let stopped = actions::stop(&ctx, &app).await?;
+    Ok(Json(AppView::of(&stopped, &ctx.base)).into_response())
+}
+
+/// A restart is a start that always rolls the instances (see [`actions::start`]).
+pub async fn restart(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    start(ctx, Path(guid)).await
+}
+
+/// CC's current-droplet relationship.
+#[derive(Serialize)]
+struct CurrentDroplet<'a> {
+    data: Option<crate::http::present::Guid<'a>>,
+    links: Links<'a, 2>,
+}
+
+impl<'a> CurrentDroplet<'a> {
+    fn of(app: &'a str, droplet: Option<&'a str>, base: &'a BaseUrl) -> Self {
+        Self {
+            data: ToOne::maybe(droplet).data,
+            links: Links([
+                (
+                    "self",
+                    Link::new(base, "/v3/apps/", app, "/relationships/current_droplet"),
+                ),
+                (
+                    "related",
+                    Link::new(base, "/v3/apps/", app, "/droplets/current"),
+                ),
+            ]),
+        }
+    }
+}
+
+pub async fn current_droplet(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let droplet = app.spec.current_droplet_guid.as_deref();
+    Ok(Json(CurrentDroplet::of(&guid, droplet, &ctx.base)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SetCurrentDroplet {
+    data: GuidRef,
+}
+
+impl Message for SetCurrentDroplet {
+    const KEYS: &'static [&'static str] = &["data"];
+}
+
+pub async fn set_current_droplet(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<SetCurrentDroplet>,
+) -> ApiResult<Response> {
+    let app = ctx.find::<App>(&guid)?;
+    let droplet = req.data.guid;
+    // A staged build of this app made it.
+    // A staged build of this app made it.
+    let owned = ctx
+        .state
+        .caches
+        .builds
+        .by(By::Droplet, &droplet)
+        .iter()
+        .any(|b| b.spec.app_guid == guid && builds::staged_droplet(b).is_some());
+    if !owned {
+        return Err(ApiError::unprocessable(
+            "Unable to assign current droplet. Ensure the droplet exists and belongs to this app.",
+        ));
+    }
+    let mut updated = (*app).clone();
+    updated.spec.current_droplet_guid = Some(droplet.clone());
+    actions::replace(&ctx, updated).await?;
+    Ok(Json(CurrentDroplet::of(&guid, Some(&droplet), &ctx.base)).into_response())
+}

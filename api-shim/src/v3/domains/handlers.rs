@@ -1,0 +1,80 @@
+//! Creating and deleting domains, and an org's default domain.
+
+use super::{DomainView, default_domain, guid_for, message::CreateDomain};
+use crate::{
+    http::{
+        errors::{ApiError, ApiResult},
+        message::{Body, apply_metadata},
+        path::Path,
+    },
+    read::Ctx,
+    storage::{store::By, write},
+    v3::jobs::{self, Operation},
+};
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use smelter_crds::{Domain, DomainSpec, Org};
+
+pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Response> {
+    let org = req.organization().map(str::to_owned);
+    match &org {
+        None if !ctx.perms.is_admin() => return Err(ApiError::not_authorized()),
+        // CC asks whether the org exists at all before whether the caller may use it.
+        Some(o) if ctx.state.caches.orgs.get(o).is_none() => {
+            return Err(ApiError::unprocessable(format!(
+                "Organization with guid '{o}' does not exist or you do not have access to it."
+            )));
+        }
+        Some(o) if !ctx.perms.manages_org(o) => return Err(ApiError::not_authorized()),
+        _ => {}
+    }
+    let name = req.name.to_lowercase();
+    let domains = &ctx.state.caches.domains;
+    if !domains.by(By::Name, &name).is_empty() {
+        return Err(ApiError::uniqueness(format!(
+            "The domain name \"{name}\" is already reserved by another domain."
+        )));
+    }
+    let mut domain = Domain::new(
+        &guid_for(&name),
+        DomainSpec {
+            name,
+            internal: req.internal,
+            organization_guid: org,
+            shared_organization_guids: vec![],
+        },
+    );
+    apply_metadata(&mut domain.metadata, &req.metadata);
+    let root = &ctx.state.config.root_namespace;
+    let created = write::create(&ctx.client()?, root, &domain, domains).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(DomainView::of(&created, &ctx.base)),
+    )
+        .into_response())
+}
+
+pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let d = ctx.find::<Domain>(&guid)?;
+    let allowed = match &d.spec.organization_guid {
+        None => ctx.perms.is_admin(),
+        Some(o) => ctx.perms.manages_org(o),
+    };
+    if !allowed {
+        return Err(ApiError::not_authorized());
+    }
+    let root = &ctx.state.config.root_namespace;
+    write::start_delete::<Domain>(&ctx.client()?, root, &guid).await?;
+    Ok(jobs::accepted(&ctx.base, Operation::DomainDelete, &guid))
+}
+
+/// `GET /v3/organizations/:guid/domains/default`.
+pub async fn default_for_org(ctx: Ctx, Path(org): Path<String>) -> ApiResult<Response> {
+    ctx.find::<Org>(&org)?;
+    let d = default_domain(&ctx)
+        .ok_or_else(|| ApiError::not_found(<Domain as crate::read::Kind>::NAME))?;
+    Ok(Json(DomainView::of(&d, &ctx.base)).into_response())
+}

@@ -1,0 +1,133 @@
+//! CC's package JSON.
+
+use super::{state_name, state_of, type_name};
+use crate::http::{
+    links::BaseUrl,
+    present::{self, Link, Links, Metadata, ToOne},
+};
+use serde::Serialize;
+use smelter_crds::{Package, package::PackageType};
+
+#[derive(Serialize)]
+struct ChecksumView<'a> {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    value: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Data<'a> {
+    Bits {
+        checksum: ChecksumView<'a>,
+        error: Option<&'a str>,
+    },
+    Docker {
+        image: Option<&'a str>,
+        username: Option<()>,
+        password: Option<()>,
+    },
+}
+
+#[derive(Serialize)]
+struct Relationships<'a> {
+    app: ToOne<'a>,
+}
+
+#[derive(Serialize)]
+pub struct PackageView<'a> {
+    guid: &'a str,
+    created_at: String,
+    updated_at: String,
+    #[serde(rename = "type")]
+    type_: &'static str,
+    data: Data<'a>,
+    state: &'static str,
+    relationships: Relationships<'a>,
+    metadata: Metadata<'a>,
+    links: Links<'a, 4>,
+}
+
+impl<'a> PackageView<'a> {
+    pub fn of(p: &'a Package, base: &'a BaseUrl) -> Self {
+        let guid = present::guid(&p.metadata);
+        let status = p.status.as_ref();
+        let data = match p.spec.type_ {
+            PackageType::Bits => Data::Bits {
+                checksum: ChecksumView {
+                    type_: "sha256",
+                    value: status
+                        .and_then(|s| s.checksum.as_ref())
+                        .map(|c| c.value.as_str()),
+                },
+                error: status.and_then(|s| s.error.as_deref()),
+            },
+            PackageType::Docker => Data::Docker {
+                image: p.spec.image.as_deref(),
+                username: None,
+                password: None,
+            },
+        };
+        Self {
+            guid,
+            created_at: present::created_at(&p.metadata),
+            updated_at: present::updated_at(&p.metadata),
+            type_: type_name(&p.spec.type_),
+            data,
+            state: state_name(&state_of(p)),
+            relationships: Relationships {
+                app: ToOne::to(&p.spec.app_guid),
+            },
+            metadata: Metadata(&p.metadata),
+            links: Links([
+                ("self", Link::new(base, "/v3/packages/", guid, "")),
+                ("upload", Link::post(base, "/v3/packages/", guid, "/upload")),
+                (
+                    "download",
+                    Link::get(base, "/v3/packages/", guid, "/download"),
+                ),
+                ("app", Link::new(base, "/v3/apps/", &p.spec.app_guid, "")),
+            ]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use smelter_crds::PackageSpec;
+
+    #[test]
+    fn bits_and_docker_packages_render_as_cc() {
+        let base = BaseUrl("https://api.x".into());
+        let bits = Package::new(
+            "p1",
+            PackageSpec {
+                app_guid: "a1".into(),
+                type_: PackageType::Bits,
+                image: None,
+            },
+        );
+        let v = present::to_value(PackageView::of(&bits, &base));
+        assert_eq!(v["state"], "AWAITING_UPLOAD");
+        assert_eq!(
+            v["data"],
+            json!({ "checksum": { "type": "sha256", "value": null }, "error": null })
+        );
+        assert_eq!(v["links"]["download"]["method"], "GET");
+        let docker = Package::new(
+            "p2",
+            PackageSpec {
+                app_guid: "a1".into(),
+                type_: PackageType::Docker,
+                image: Some("nginx:1".into()),
+            },
+        );
+        let v = present::to_value(PackageView::of(&docker, &base));
+        assert_eq!(
+            v["data"],
+            json!({ "image": "nginx:1", "username": null, "password": null })
+        );
+    }
+}

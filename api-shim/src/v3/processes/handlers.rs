@@ -1,0 +1,122 @@
+//! Showing a process by type, scaling and updating processes, and their (empty) sidecars.
+
+use super::{
+    ProcessOf, ProcessView, Processes,
+    message::{ScaleProcess, UpdateProcess},
+};
+use crate::{
+    http::{
+        errors::{ApiError, ApiResult},
+        message::Body,
+        paging::{Page, Pagination},
+        path::Path,
+        query::{Accepts, ListQuery},
+    },
+    read::{Ctx, Listed},
+    v3::apps::actions,
+};
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use smelter_crds::App;
+
+/// The process of type `type_` of app `guid`.
+pub fn of_app(ctx: &Ctx, guid: &str, type_: &str) -> ApiResult<ProcessOf> {
+    let app = ctx.find::<App>(guid)?;
+    ProcessOf::find(&app, |p| p.type_ == type_).ok_or_else(|| ApiError::not_found(Processes::NAME))
+}
+
+fn by_guid(ctx: &Ctx, guid: &str) -> ApiResult<ProcessOf> {
+    Processes::get(ctx, guid).ok_or_else(|| ApiError::not_found(Processes::NAME))
+}
+
+/// Writes the changed process into its app, as the caller.
+async fn save(ctx: &Ctx, of: &ProcessOf, p: smelter_crds::Process) -> ApiResult<App> {
+    let mut app = (*of.app).clone();
+    if let Some(slot) = app.spec.processes.iter_mut().find(|x| x.guid == p.guid) {
+        *slot = p;
+    }
+    actions::replace(ctx, app).await
+}
+
+pub async fn show_for_app(
+    ctx: Ctx,
+    Path((guid, type_)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let of = of_app(&ctx, &guid, &type_)?;
+    Ok(Json(ProcessView::of(&of.app, of.process(), &ctx.base)).into_response())
+}
+
+async fn scale_one(ctx: Ctx, of: ProcessOf, req: ScaleProcess) -> ApiResult<Response> {
+    // The message was checked as it was read.
+    let scale = req
+        .checked()
+        .map_err(|p| ApiError::unprocessable(p.join(", ")))?;
+    let mut p = of.process().clone();
+    scale.apply(&mut p);
+    let guid = p.guid.clone();
+    let app = save(&ctx, &of, p).await?;
+    let p = app
+        .spec
+        .processes
+        .iter()
+        .find(|p| p.guid == guid)
+        .ok_or_else(|| ApiError::not_found(Processes::NAME))?;
+    // 202, as CC's `processes_controller#scale` renders it (`status: :accepted`).
+    Ok((
+        StatusCode::ACCEPTED,
+        scale.warnings(),
+        Json(ProcessView::of(&app, p, &ctx.base)),
+    )
+        .into_response())
+}
+
+pub async fn scale(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<ScaleProcess>,
+) -> ApiResult<Response> {
+    let of = by_guid(&ctx, &guid)?;
+    scale_one(ctx, of, req).await
+}
+
+pub async fn scale_for_app(
+    ctx: Ctx,
+    Path((guid, type_)): Path<(String, String)>,
+    Body(req): Body<ScaleProcess>,
+) -> ApiResult<Response> {
+    let of = of_app(&ctx, &guid, &type_)?;
+    scale_one(ctx, of, req).await
+}
+
+pub async fn update(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<UpdateProcess>,
+) -> ApiResult<Response> {
+    let of = by_guid(&ctx, &guid)?;
+    let mut p = of.process().clone();
+    req.apply(&mut p)?;
+    let app = save(&ctx, &of, p).await?;
+    let p = app
+        .spec
+        .processes
+        .iter()
+        .find(|p| p.guid == guid)
+        .ok_or_else(|| ApiError::not_found(Processes::NAME))?;
+    Ok((req.warnings(), Json(ProcessView::of(&app, p, &ctx.base))).into_response())
+}
+
+/// Sidecars are not supported; the cf CLI lists them for `cf app`, so the list is empty.
+pub async fn sidecars(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    by_guid(&ctx, &guid)?;
+    let query = ListQuery::parse(ctx.query.as_deref(), &Accepts::filters(&[]))?;
+    Ok(Json(Page::<()> {
+        pagination: Pagination::of(0, &query, &ctx.base, &ctx.path),
+        resources: Vec::new(),
+        included: None,
+    })
+    .into_response())
+}

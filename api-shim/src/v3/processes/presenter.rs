@@ -1,0 +1,163 @@
+//! CC's process JSON.
+
+use crate::{
+    http::{
+        links::BaseUrl,
+        present::{self, Link, Links, NoMetadata, ToOne},
+    },
+    read::kinds::space_of,
+};
+use serde::Serialize;
+use smelter_crds::{App, HealthCheck, Process, common::HealthCheckType};
+
+/// CC's name of a health check type.
+pub fn type_name(t: &HealthCheckType) -> &'static str {
+    match t {
+        HealthCheckType::Port => "port",
+        HealthCheckType::Http => "http",
+        HealthCheckType::Process => "process",
+    }
+}
+
+#[derive(Serialize)]
+struct HealthCheckData<'a> {
+    timeout: Option<i32>,
+    invocation_timeout: Option<i32>,
+    /// Only an http check has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoint: Option<Option<&'a str>>,
+}
+
+#[derive(Serialize)]
+struct HealthCheckView<'a> {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    data: HealthCheckData<'a>,
+}
+
+impl<'a> HealthCheckView<'a> {
+    fn of(h: &'a HealthCheck) -> Self {
+        Self {
+            type_: type_name(&h.type_),
+            data: HealthCheckData {
+                timeout: h.timeout,
+                invocation_timeout: h.invocation_timeout,
+                endpoint: (h.type_ == HealthCheckType::Http).then_some(h.endpoint.as_deref()),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Relationships<'a> {
+    app: ToOne<'a>,
+    revision: ToOne<'static>,
+}
+
+/// The readiness check of a process that names none: the process running.
+static PROCESS_RUNNING: HealthCheck = HealthCheck {
+    type_: HealthCheckType::Process,
+    endpoint: None,
+    timeout: None,
+    invocation_timeout: None,
+};
+
+#[derive(Serialize)]
+pub struct ProcessView<'a> {
+    guid: &'a str,
+    created_at: String,
+    updated_at: String,
+    #[serde(rename = "type")]
+    type_: &'a str,
+    command: Option<&'a str>,
+    instances: i32,
+    memory_in_mb: i64,
+    disk_in_mb: i64,
+    log_rate_limit_in_bytes_per_second: i64,
+    health_check: HealthCheckView<'a>,
+    readiness_health_check: HealthCheckView<'a>,
+    relationships: Relationships<'a>,
+    metadata: NoMetadata,
+    links: Links<'a, 5>,
+}
+
+impl<'a> ProcessView<'a> {
+    pub fn of(app: &'a App, p: &'a Process, base: &'a BaseUrl) -> Self {
+        let app_guid = present::guid(&app.metadata);
+        let link = |suffix: &'a str| Link::new(base, "/v3/processes/", &p.guid, suffix);
+        Self {
+            guid: &p.guid,
+            created_at: present::created_at(&app.metadata),
+            updated_at: present::updated_at(&app.metadata),
+            type_: &p.type_,
+            command: p.command.as_deref(),
+            instances: p.instances,
+            memory_in_mb: p.memory_in_mb,
+            disk_in_mb: p.disk_in_mb,
+            log_rate_limit_in_bytes_per_second: p.log_rate_limit_in_bytes_per_second,
+            health_check: HealthCheckView::of(&p.health_check),
+            readiness_health_check: HealthCheckView::of(
+                p.readiness_health_check
+                    .as_ref()
+                    .unwrap_or(&PROCESS_RUNNING),
+            ),
+            relationships: Relationships {
+                app: ToOne::to(app_guid),
+                revision: ToOne::NONE,
+            },
+            metadata: NoMetadata,
+            links: Links([
+                ("self", link("")),
+                (
+                    "scale",
+                    Link::post(base, "/v3/processes/", &p.guid, "/actions/scale"),
+                ),
+                ("app", Link::new(base, "/v3/apps/", app_guid, "")),
+                ("space", Link::new(base, "/v3/spaces/", space_of(app), "")),
+                ("stats", link("/stats")),
+            ]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::v3::apps::actions::web_process;
+    use serde_json::json;
+    use smelter_crds::AppSpec;
+
+    #[test]
+    fn renders_as_cc() {
+        let mut web = web_process("a1");
+        web.health_check = HealthCheck {
+            type_: HealthCheckType::Http,
+            endpoint: Some("/health".into()),
+            timeout: Some(60),
+            invocation_timeout: None,
+        };
+        let app = App::new(
+            "a1",
+            AppSpec {
+                name: "dora".into(),
+                desired_state: Default::default(),
+                lifecycle: Default::default(),
+                current_droplet_guid: None,
+                environment_variables_secret: None,
+                processes: vec![web],
+            },
+        );
+        let base = BaseUrl("https://api.x".into());
+        let v = present::to_value(ProcessView::of(&app, &app.spec.processes[0], &base));
+        assert_eq!(
+            v["health_check"],
+            json!({ "type": "http", "data": { "timeout": 60, "invocation_timeout": null, "endpoint": "/health" } })
+        );
+        assert_eq!(
+            v["readiness_health_check"],
+            json!({ "type": "process", "data": { "timeout": null, "invocation_timeout": null } })
+        );
+        assert_eq!(v["relationships"]["revision"], json!({ "data": null }));
+        assert_eq!(v["links"]["scale"]["method"], "POST");
+    }
+}

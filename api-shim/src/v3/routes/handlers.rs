@@ -1,0 +1,63 @@
+//! Creating, changing and deleting routes.
+
+use super::{
+    RouteView, actions, domain_name,
+    message::{CreateRoute, UpdateRoute, option_warnings},
+};
+use crate::{
+    http::{
+        errors::ApiResult,
+        message::{Body, apply_metadata},
+        path::Path,
+    },
+    read::{Ctx, kinds::space_of},
+    storage::write,
+    v3::jobs::{self, Operation},
+};
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use smelter_crds::Route;
+
+pub async fn create(ctx: Ctx, Body(req): Body<CreateRoute>) -> ApiResult<Response> {
+    let route = actions::create(
+        &ctx,
+        &req.relationships.space.data.guid,
+        &req.relationships.domain.data.guid,
+        req.host,
+        req.path,
+        &req.metadata,
+    )
+    .await?;
+    let domain = domain_name(&ctx, &route);
+    Ok((
+        StatusCode::CREATED,
+        option_warnings(req.options.as_ref()),
+        Json(RouteView::of(&route, domain, &ctx.base)),
+    )
+        .into_response())
+}
+
+pub async fn update(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<UpdateRoute>,
+) -> ApiResult<Response> {
+    let mut route = (*ctx.find::<Route>(&guid)?).clone();
+    apply_metadata(&mut route.metadata, &req.metadata);
+    let updated = actions::replace(&ctx, route).await?;
+    let domain = domain_name(&ctx, &updated);
+    Ok((
+        option_warnings(req.options.as_ref()),
+        Json(RouteView::of(&updated, domain, &ctx.base)),
+    )
+        .into_response())
+}
+
+pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let r = ctx.find::<Route>(&guid)?;
+    write::start_delete::<Route>(&ctx.client()?, space_of(&*r), &guid).await?;
+    Ok(jobs::accepted(&ctx.base, Operation::RouteDelete, &guid))
+}

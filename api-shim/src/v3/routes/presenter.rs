@@ -1,0 +1,184 @@
+//! CC's route and destination JSON.
+
+use super::url;
+use crate::{
+    http::{
+        links::BaseUrl,
+        present::{self, Link, Links, Metadata, ToOne},
+    },
+    read::kinds::space_of,
+};
+use serde::Serialize;
+use smelter_crds::{Route, route::Destination};
+
+#[derive(Serialize)]
+struct ProcessType<'a> {
+    #[serde(rename = "type")]
+    type_: &'a str,
+}
+
+#[derive(Serialize)]
+struct DestinationApp<'a> {
+    guid: &'a str,
+    process: ProcessType<'a>,
+}
+
+/// CC's destination JSON.
+#[derive(Serialize)]
+pub struct DestinationView<'a> {
+    guid: &'a str,
+    app: DestinationApp<'a>,
+    weight: Option<i32>,
+    port: i32,
+    protocol: &'a str,
+}
+
+impl<'a> DestinationView<'a> {
+    pub fn of(d: &'a Destination) -> Self {
+        Self {
+            guid: &d.guid,
+            app: DestinationApp {
+                guid: &d.app_guid,
+                process: ProcessType {
+                    type_: &d.process_type,
+                },
+            },
+            weight: d.weight,
+            port: d.port.unwrap_or(8080),
+            protocol: d.protocol.as_deref().unwrap_or("http1"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Relationships<'a> {
+    space: ToOne<'a>,
+    domain: ToOne<'a>,
+}
+
+#[derive(Serialize)]
+struct NoOptions {}
+
+#[derive(Serialize)]
+pub struct RouteView<'a> {
+    guid: &'a str,
+    created_at: String,
+    updated_at: String,
+    protocol: &'static str,
+    port: Option<()>,
+    host: &'a str,
+    path: &'a str,
+    url: String,
+    destinations: Vec<DestinationView<'a>>,
+    options: NoOptions,
+    relationships: Relationships<'a>,
+    metadata: Metadata<'a>,
+    links: Links<'a, 4>,
+}
+
+impl<'a> RouteView<'a> {
+    /// `domain` is the name of the route's domain.
+    pub fn of(r: &'a Route, domain: String, base: &'a BaseUrl) -> Self {
+        let guid = present::guid(&r.metadata);
+        let space = space_of(r);
+        Self {
+            guid,
+            created_at: present::created_at(&r.metadata),
+            updated_at: present::updated_at(&r.metadata),
+            protocol: "http",
+            port: None,
+            host: &r.spec.host,
+            path: &r.spec.path,
+            url: url(&r.spec.host, &domain, &r.spec.path),
+            destinations: r
+                .spec
+                .destinations
+                .iter()
+                .map(DestinationView::of)
+                .collect(),
+            options: NoOptions {},
+            relationships: Relationships {
+                space: ToOne::to(space),
+                domain: ToOne::to(&r.spec.domain_guid),
+            },
+            metadata: Metadata(&r.metadata),
+            links: Links([
+                ("self", Link::new(base, "/v3/routes/", guid, "")),
+                ("space", Link::new(base, "/v3/spaces/", space, "")),
+                (
+                    "domain",
+                    Link::new(base, "/v3/domains/", &r.spec.domain_guid, ""),
+                ),
+                (
+                    "destinations",
+                    Link::new(base, "/v3/routes/", guid, "/destinations"),
+                ),
+            ]),
+        }
+    }
+}
+
+/// The destinations of a route, with their links.
+#[derive(Serialize)]
+pub struct DestinationsView<'a> {
+    destinations: Vec<DestinationView<'a>>,
+    links: Links<'a, 2>,
+}
+
+impl<'a> DestinationsView<'a> {
+    pub fn of(r: &'a Route, base: &'a BaseUrl) -> Self {
+        let guid = present::guid(&r.metadata);
+        Self {
+            destinations: r
+                .spec
+                .destinations
+                .iter()
+                .map(DestinationView::of)
+                .collect(),
+            links: Links([
+                (
+                    "self",
+                    Link::new(base, "/v3/routes/", guid, "/destinations"),
+                ),
+                ("route", Link::new(base, "/v3/routes/", guid, "")),
+            ]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use smelter_crds::RouteSpec;
+
+    #[test]
+    fn renders_as_cc() {
+        let mut r = Route::new(
+            "r1",
+            RouteSpec {
+                host: "dora".into(),
+                path: "/api".into(),
+                domain_guid: "d1".into(),
+                destinations: vec![Destination {
+                    guid: "x1".into(),
+                    app_guid: "a1".into(),
+                    process_type: "web".into(),
+                    port: None,
+                    weight: None,
+                    protocol: None,
+                }],
+            },
+        );
+        r.metadata.namespace = Some("s1".into());
+        let base = BaseUrl("https://api.x".into());
+        let v = present::to_value(RouteView::of(&r, "apps.example.com".into(), &base));
+        assert_eq!(v["url"], "dora.apps.example.com/api");
+        assert_eq!(v["port"], json!(null));
+        assert_eq!(v["options"], json!({}));
+        assert_eq!(
+            v["destinations"][0],
+            json!({ "guid": "x1", "app": { "guid": "a1", "process": { "type": "web" } }, "weight": null, "port": 8080, "protocol": "http1" })
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! Creating, changing and deleting app bindings, and their details (the credentials).
+
+use super::{
+    BindingView, actions,
+    message::{CreateBinding, UpdateBinding},
+};
+use crate::{
+    http::{
+        errors::{ApiError, ApiResult},
+        message::{Body, apply_metadata},
+        path::Path,
+    },
+    read::Ctx,
+    storage::write,
+    v3::vcap,
+};
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use smelter_crds::{App, ServiceBinding, ServiceInstance};
+
+pub async fn create(ctx: Ctx, Body(req): Body<CreateBinding>) -> ApiResult<Response> {
+    let si_guid = &req.relationships.service_instance.data.guid;
+    let si = ctx.get::<ServiceInstance>(si_guid).ok_or_else(|| {
+        ApiError::unprocessable(format!(
+            "The service instance could not be found: '{si_guid}'."
+        ))
+    })?;
+    // The message made sure there is one.
+    let app_guid = req
+        .relationships
+        .app
+        .map(|a| a.data.guid)
+        .unwrap_or_default();
+    let app = ctx.get::<App>(&app_guid).ok_or_else(|| {
+        ApiError::unprocessable(format!("The app could not be found: '{app_guid}'."))
+    })?;
+    let created = actions::bind(&ctx, &app, &si, req.name, &req.metadata).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BindingView::of(&created, &ctx.base)),
+    )
+        .into_response())
+}
+
+pub async fn update(
+    ctx: Ctx,
+    Path(guid): Path<String>,
+    Body(req): Body<UpdateBinding>,
+) -> ApiResult<Response> {
+    let mut b = (*ctx.find::<ServiceBinding>(&guid)?).clone();
+    apply_metadata(&mut b.metadata, &req.metadata);
+    let store = &ctx.state.caches.service_bindings;
+    let updated = write::replace(&ctx.client()?, b, store).await?;
+    Ok(Json(BindingView::of(&updated, &ctx.base)).into_response())
+}
+
+pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode> {
+    let b = ctx.find::<ServiceBinding>(&guid)?;
+    vcap::unbind(&ctx, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v3/service_credential_bindings/:guid/details`: the credentials, read as the caller.
+pub async fn details(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let b = ctx.find::<ServiceBinding>(&guid)?;
+    let si = vcap::instance_of(&ctx, &b)
+        .ok_or_else(|| ApiError::not_found(<ServiceBinding as crate::read::Kind>::NAME))?;
+    let credentials = vcap::read_credentials(&ctx, &si).await?;
+    Ok(Json(json!({
+        "credentials": credentials,
+        "syslog_drain_url": si.spec.syslog_drain_url,
+        "volume_mounts": [],
+    }))
+    .into_response())
+}
