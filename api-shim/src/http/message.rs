@@ -24,12 +24,29 @@ const MAX_DRAINED_BYTES: usize = 256 << 20;
 
 /// A request body CC accepts at one endpoint.
 pub trait Message: DeserializeOwned + Send {
-    /// The keys it may have at the top level; any other is refused by name.
-    const KEYS: &'static [&'static str];
+    /// The keys it may have at the top level, separated by spaces; any other is refused by
+    /// name.
+    const KEYS: &'static str;
 
     /// CC's checks of the values, each refusal in CC's words.
     fn validate(&self) -> Result<(), Vec<String>> {
         Ok(())
+    }
+
+    /// A test's shortcut: parses and checks `body`, with the refusals as texts.
+    #[cfg(test)]
+    fn check(body: &str) -> Result<(), Vec<String>> {
+        let message: Self = parse(body.as_bytes(), Self::KEYS).map_err(|e| vec![e.detail])?;
+        message.validate()
+    }
+
+    /// A test's shortcut: parses `body`, which must be well-formed.
+    #[cfg(test)]
+    fn sample(body: &str) -> Self {
+        match parse(body.as_bytes(), Self::KEYS) {
+            Ok(message) => message,
+            Err(e) => panic!("{body}: {}", e.detail),
+        }
     }
 
     /// Parses and checks a body already read (for handlers that must refuse a caller before
@@ -92,8 +109,9 @@ pub async fn read(body: axum::body::Body, limit: usize) -> ApiResult<Bytes> {
     Ok(Bytes::from(buf))
 }
 
-/// Parses a JSON object body into `T`, refusing keys outside `allowed` the way CC does.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &[&str]) -> ApiResult<T> {
+/// Parses a JSON object body into `T`, refusing keys outside `allowed` (separated by spaces)
+/// the way CC does.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &str) -> ApiResult<T> {
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
@@ -109,7 +127,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &[&str]) -> ApiResult<T
     let unknown: Vec<&str> = map
         .keys()
         .map(String::as_str)
-        .filter(|k| !allowed.contains(k))
+        .filter(|k| !allowed.split_whitespace().any(|a| a == *k))
         .collect();
     if !unknown.is_empty() {
         return Err(ApiError::unprocessable(format!(
@@ -157,9 +175,9 @@ pub struct MetadataRequest {
     pub annotations: BTreeMap<String, Option<String>>,
 }
 
-/// `{"data": {"guid": "..."}}`, CF's to-one relationship.
+/// `{"data": {"guid": "..."}}`, CF's to-one relationship in a request.
 #[derive(Debug, Clone, serde::Deserialize, PartialEq)]
-pub struct ToOne {
+pub struct Related {
     pub data: GuidRef,
 }
 
@@ -188,6 +206,34 @@ pub fn apply_metadata(
     }
     merge(&mut meta.labels, &req.labels);
     merge(&mut meta.annotations, &req.annotations);
+}
+
+/// A `PATCH` that renames a resource (by CC's name rule) and changes its metadata: CC's
+/// space update, and the heart of its organization update.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Rename {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub metadata: MetadataRequest,
+}
+
+impl Message for Rename {
+    const KEYS: &'static str = "name metadata";
+
+    fn validate(&self) -> Result<(), Vec<String>> {
+        self.name
+            .as_deref()
+            .map_or(Ok(()), |n| check_name(n).map(drop))
+    }
+}
+
+/// The problems a message's checks found, as [`Message::validate`] returns them.
+pub fn verdict(problems: Vec<String>) -> Result<(), Vec<String>> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// CC's longest name of an org, space, app or service instance.
@@ -253,7 +299,7 @@ mod tests {
 
     #[test]
     fn refuses_like_cc() {
-        let parse_org = |b: &str| parse::<Org>(b.as_bytes(), &["name", "suspended"]);
+        let parse_org = |b: &str| parse::<Org>(b.as_bytes(), "name suspended");
         assert_eq!(parse_org(r#"{"name":"o"}"#).unwrap().name, "o");
         let cases = [
             (

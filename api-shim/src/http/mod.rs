@@ -9,5 +9,6 @@ pub mod paging;
 pub mod path;
 pub mod present;
 pub mod query;
+pub mod reply;
 pub mod selector;
 pub mod warnings;

@@ -46,6 +46,32 @@ pub fn guid(meta: &ObjectMeta) -> &str {
     meta.name.as_deref().unwrap_or_default()
 }
 
+/// The fields every resource starts with: `guid`, `created_at`, `updated_at` (flattened into
+/// each view).
+#[derive(Serialize)]
+pub struct Base<'a> {
+    pub guid: &'a str,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl<'a> Base<'a> {
+    /// An object's own GUID (its name) and times.
+    pub fn of(meta: &'a ObjectMeta) -> Self {
+        Self::with_guid(guid(meta), meta)
+    }
+
+    /// A resource kept inside another object (a process in an app), with its own GUID and
+    /// that object's times.
+    pub fn with_guid(guid: &'a str, meta: &ObjectMeta) -> Self {
+        Self {
+            guid,
+            created_at: created_at(meta),
+            updated_at: updated_at(meta),
+        }
+    }
+}
+
 /// CF `metadata` of an object: its user labels and annotations, without copying them.
 pub struct Metadata<'a>(pub &'a ObjectMeta);
 
@@ -89,6 +115,8 @@ pub struct Link<'a> {
     pub base: &'a BaseUrl,
     pub parts: [&'a str; 3],
     pub method: Option<&'static str>,
+    /// Left out of `links` (a link a resource has only sometimes: a build's droplet).
+    pub hidden: bool,
 }
 
 impl<'a> Link<'a> {
@@ -98,6 +126,15 @@ impl<'a> Link<'a> {
             base,
             parts: [a, b, c],
             method: None,
+            hidden: false,
+        }
+    }
+
+    /// This link if `present`, else none.
+    pub fn only_if(self, present: bool) -> Self {
+        Self {
+            hidden: !present,
+            ..self
         }
     }
 
@@ -141,7 +178,8 @@ pub struct Links<'a, const N: usize>(pub [(&'static str, Link<'a>); N]);
 
 impl<const N: usize> Serialize for Links<'_, N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(name, link)| (name, link)))
+        let shown = self.0.iter().filter(|(_, link)| !link.hidden);
+        s.collect_map(shown.map(|(name, link)| (name, link)))
     }
 }
 
@@ -158,6 +196,7 @@ pub struct ToOne<'a> {
 }
 
 impl<'a> ToOne<'a> {
+    /// `{"data": {"guid": guid}}`.
     pub fn to(guid: &'a str) -> Self {
         Self {
             data: Some(Guid { guid }),
@@ -183,6 +222,108 @@ impl<'a> ToMany<'a> {
     pub fn of(guids: impl IntoIterator<Item = &'a str>) -> Self {
         Self {
             data: guids.into_iter().map(|guid| Guid { guid }).collect(),
+        }
+    }
+}
+
+/// A relationship of a resource: to one (`{"data": {"guid"}}` or `{"data": null}`) or to
+/// many (`{"data": [...]}`).
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Rel<'a> {
+    One(ToOne<'a>),
+    Many(ToMany<'a>),
+    /// Left out (a relationship a resource has only sometimes: a binding's app).
+    #[serde(skip)]
+    Absent,
+}
+
+impl<'a> Rel<'a> {
+    pub fn to(guid: &'a str) -> Self {
+        Self::One(ToOne::to(guid))
+    }
+
+    pub fn maybe(guid: Option<&'a str>) -> Self {
+        Self::One(ToOne::maybe(guid))
+    }
+
+    /// The relationship to `guid` if there is one, else none at all.
+    pub fn if_any(guid: Option<&'a str>) -> Self {
+        guid.map_or(Self::Absent, Self::to)
+    }
+
+    pub const NONE: Rel<'static> = Rel::One(ToOne::NONE);
+}
+
+/// A resource's `relationships`, named, in order.
+pub struct Rels<'a, const N: usize>(pub [(&'static str, Rel<'a>); N]);
+
+impl<const N: usize> Rels<'_, N> {
+    fn is_empty(&self) -> bool {
+        N == 0
+    }
+}
+
+impl<const N: usize> Serialize for Rels<'_, N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let present = self.0.iter().filter(|(_, rel)| !matches!(rel, Rel::Absent));
+        s.collect_map(present.map(|(name, rel)| (name, rel)))
+    }
+}
+
+/// A resource's CF `metadata`: an object's labels and annotations, empty ones for what has
+/// none of its own, or none at all (roles have no `metadata`).
+pub enum Meta<'a> {
+    Of(&'a ObjectMeta),
+    Empty,
+    Absent,
+}
+
+impl Meta<'_> {
+    fn is_absent(&self) -> bool {
+        matches!(self, Self::Absent)
+    }
+}
+
+impl Serialize for Meta<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Of(meta) => Metadata(meta).serialize(s),
+            Self::Empty | Self::Absent => NoMetadata.serialize(s),
+        }
+    }
+}
+
+/// A CC resource as it is rendered: `guid`, `created_at`, `updated_at`, its own `fields`,
+/// `relationships`, `metadata` and `links`, in that order. Each resource has its fields and
+/// says which relationships and links it has; the frame is the same for all.
+#[derive(Serialize)]
+pub struct View<'a, F, const R: usize, const L: usize> {
+    #[serde(flatten)]
+    base: Base<'a>,
+    #[serde(flatten)]
+    fields: F,
+    #[serde(skip_serializing_if = "Rels::is_empty")]
+    relationships: Rels<'a, R>,
+    #[serde(skip_serializing_if = "Meta::is_absent")]
+    metadata: Meta<'a>,
+    links: Links<'a, L>,
+}
+
+impl<'a, F, const R: usize, const L: usize> View<'a, F, R, L> {
+    pub fn new(
+        base: Base<'a>,
+        fields: F,
+        relationships: [(&'static str, Rel<'a>); R],
+        metadata: Meta<'a>,
+        links: [(&'static str, Link<'a>); L],
+    ) -> Self {
+        Self {
+            base,
+            fields,
+            relationships: Rels(relationships),
+            metadata,
+            links: Links(links),
         }
     }
 }

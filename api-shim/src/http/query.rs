@@ -35,49 +35,51 @@ pub enum Refusal {
     Unprocessable,
 }
 
-/// What one list accepts beyond the common parameters.
+/// What one list accepts beyond the common parameters. Names are written as one string,
+/// separated by spaces, as CC lists them.
 #[derive(Debug, Clone, Copy)]
 pub struct Accepts {
     /// Its own parameters, in the order CC lists them in "Valid parameters are": filters, and
     /// `include` or `fields` where it takes them. `label_selector` goes last, by itself.
-    pub keys: &'static [&'static str],
+    pub keys: &'static str,
     /// `order_by` values besides `created_at` and `updated_at`.
-    pub order_by: &'static [&'static str],
+    pub order_by: &'static str,
     /// `include` values.
-    pub include: &'static [&'static str],
+    pub include: &'static str,
     /// `fields[RESOURCE]=keys`: each resource and the keys it may name.
-    pub fields: &'static [(&'static str, &'static [&'static str])],
+    pub fields: &'static [(&'static str, &'static str)],
     /// Whether it takes `label_selector` (every list of resources with metadata does).
     pub label_selector: bool,
     pub refusal: Refusal,
 }
 
 impl Accepts {
-    /// A list that takes `keys` as filters, `label_selector`, and the common parameters.
-    pub const fn filters(keys: &'static [&'static str]) -> Self {
+    /// A list that takes the `keys` (filters, and `include` or `fields` if it has them),
+    /// `label_selector`, and the common parameters.
+    pub const fn filters(keys: &'static str) -> Self {
         Self {
             keys,
-            order_by: &[],
-            include: &[],
+            order_by: "",
+            include: "",
             fields: &[],
             label_selector: true,
             refusal: Refusal::BadQuery,
         }
     }
 
-    pub const fn order_by(self, order_by: &'static [&'static str]) -> Self {
+    pub const fn order_by(self, order_by: &'static str) -> Self {
         Self { order_by, ..self }
     }
 
-    pub const fn include(self, include: &'static [&'static str]) -> Self {
+    pub const fn include(self, include: &'static str) -> Self {
         Self { include, ..self }
     }
 
-    pub const fn fields(self, fields: &'static [(&'static str, &'static [&'static str])]) -> Self {
+    pub const fn fields(self, fields: &'static [(&'static str, &'static str)]) -> Self {
         Self { fields, ..self }
     }
 
-    /// A list without `label_selector` whose bad queries are 422s (CC's roles).
+    /// A list whose bad queries are 422s (CC's roles and users).
     pub const fn unprocessable(self) -> Self {
         Self {
             refusal: Refusal::Unprocessable,
@@ -92,10 +94,14 @@ impl Accepts {
         }
     }
 
+    fn takes(&self, key: &str) -> bool {
+        self.keys.split_whitespace().any(|k| k == key)
+    }
+
     /// Every parameter name, as CC lists them.
     pub fn valid(&self) -> Vec<&'static str> {
         let mut valid: Vec<&str> = COMMON.to_vec();
-        valid.extend(self.keys.iter().copied().filter(|k| !COMMON.contains(k)));
+        valid.extend(self.keys.split_whitespace().filter(|k| !COMMON.contains(k)));
         if self.label_selector {
             valid.push("label_selector");
         }
@@ -104,8 +110,13 @@ impl Accepts {
 
     /// Whether `key` is one of this list's filters (not paging, ordering or `include`).
     pub fn is_filter(&self, key: &str) -> bool {
-        key == "guids" || (self.keys.contains(&key) && !["include", "fields"].contains(&key))
+        key == "guids" || (self.takes(key) && !["include", "fields"].contains(&key))
     }
+}
+
+/// The names of a space-separated list, quoted and joined as CC lists them: `'a', 'b'`.
+fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join("', '")
 }
 
 /// Sort order of a list.
@@ -235,12 +246,12 @@ impl ListQuery {
                     Ok(s) => q.label_selector = Some(s),
                     Err(e) => later.push(e),
                 },
-                "include" if accepts.keys.contains(&"include") => {
+                "include" if accepts.takes("include") => {
                     for i in split(&value) {
-                        if !accepts.include.contains(&i.as_str()) {
+                        if !accepts.include.split_whitespace().any(|v| v == i) {
                             later.push(format!(
                                 "Invalid included resource: '{i}'. Valid included resources are: '{}'",
-                                accepts.include.join("', '")
+                                quoted(accepts.include.split_whitespace())
                             ));
                         } else if q.include.contains(&i) {
                             later.push(format!("Duplicate included resource: '{i}'"));
@@ -249,27 +260,22 @@ impl ListQuery {
                         }
                     }
                 }
-                k if k.starts_with("fields[")
-                    && k.ends_with(']')
-                    && accepts.keys.contains(&"fields") =>
-                {
+                k if k.starts_with("fields[") && k.ends_with(']') && accepts.takes("fields") => {
                     let resource = &k["fields[".len()..k.len() - 1];
                     match accepts.fields.iter().find(|(r, _)| *r == resource) {
                         None => later.push(format!(
                             "Fields [{resource}] valid resources are: '{}'",
-                            accepts
-                                .fields
-                                .iter()
-                                .map(|(r, _)| *r)
-                                .collect::<Vec<_>>()
-                                .join("', '")
+                            quoted(accepts.fields.iter().map(|(r, _)| *r))
                         )),
                         Some((_, keys)) => {
                             let wanted = split(&value);
-                            if wanted.iter().any(|w| !keys.contains(&w.as_str())) {
+                            if !wanted
+                                .iter()
+                                .all(|w| keys.split_whitespace().any(|k| k == w))
+                            {
                                 later.push(format!(
                                     "Fields valid keys for '{resource}' are: '{}'",
-                                    keys.join("', '")
+                                    quoted(keys.split_whitespace())
                                 ));
                             } else {
                                 q.fields.insert(resource.to_owned(), wanted);
@@ -350,20 +356,24 @@ fn positive(value: &str) -> Option<usize> {
     value.parse::<usize>().ok().filter(|n| *n >= 1)
 }
 
-fn order_by(value: &str, allowed: &[&str]) -> Result<OrderBy, String> {
+fn order_by(value: &str, allowed: &str) -> Result<OrderBy, String> {
     let (descending, field) = match value.strip_prefix('-') {
         Some(f) => (true, f),
         None => (false, value.strip_prefix('+').unwrap_or(value)),
     };
-    if field == "created_at" || field == "updated_at" || allowed.contains(&field) {
+    if field == "created_at"
+        || field == "updated_at"
+        || allowed.split_whitespace().any(|a| a == field)
+    {
         Ok(OrderBy {
             field: field.to_owned(),
             descending,
         })
     } else {
-        let mut valid = vec!["created_at", "updated_at"];
-        valid.extend(allowed);
-        Err(format!("Order by can only be: '{}'", valid.join("', '")))
+        let valid = ["created_at", "updated_at"]
+            .into_iter()
+            .chain(allowed.split_whitespace());
+        Err(format!("Order by can only be: '{}'", quoted(valid)))
     }
 }
 
@@ -419,9 +429,9 @@ fn time_filter(key: &str, value: &str, before: Option<TimeFilter>) -> Result<Tim
 mod tests {
     use super::*;
 
-    const APPS: Accepts = Accepts::filters(&["names", "space_guids", "include"])
-        .order_by(&["name"])
-        .include(&["space"]);
+    const APPS: Accepts = Accepts::filters("names space_guids include")
+        .order_by("name")
+        .include("space");
 
     #[test]
     fn parses_filters_paging_and_order() {
@@ -509,7 +519,7 @@ mod tests {
 
     #[test]
     fn some_lists_refuse_with_422_and_no_selector() {
-        let roles = Accepts::filters(&["types"])
+        let roles = Accepts::filters("types")
             .without_label_selector()
             .unprocessable();
         let err = ListQuery::parse(Some("label_selector=a"), &roles).unwrap_err();
@@ -538,7 +548,7 @@ mod tests {
 
     #[test]
     fn fields_name_resources_and_keys() {
-        let si = Accepts::filters(&["names", "fields"]).fields(&[("space", &["guid", "name"])]);
+        let si = Accepts::filters("names fields").fields(&[("space", "guid name")]);
         let q = ListQuery::parse(Some("fields%5Bspace%5D=guid,name"), &si).unwrap();
         assert_eq!(q.fields["space"], ["guid", "name"]);
         let err = ListQuery::parse(Some("fields%5Borg%5D=guid"), &si).unwrap_err();

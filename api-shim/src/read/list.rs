@@ -214,3 +214,14 @@ pub fn one_of(value: &str, wanted: &[String]) -> bool {
 pub fn any_of<'v>(mut values: impl Iterator<Item = &'v str>, wanted: &[String]) -> bool {
     values.any(|v| one_of(v, wanted))
 }
+
+/// Whether the space `space` is in one of the `wanted` organizations (CC's
+/// `organization_guids` of anything in a space).
+pub fn in_org(ctx: &Ctx, space: &str, wanted: &[String]) -> bool {
+    ctx.state
+        .caches
+        .spaces
+        .get(space)
+        .and_then(|s| s.metadata.namespace.clone())
+        .is_some_and(|org| one_of(&org, wanted))
+}

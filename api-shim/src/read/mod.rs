@@ -1,14 +1,17 @@
 //! The one read path. Every CF list and show goes through here: [`Ctx`] is one API call (who
 //! calls, what they may see, the URL they used), [`Kind`] says how each cached kind is looked
-//! up and who may see it, and a resource that can be listed implements [`Listed`] once: the
-//! generic [`list`], [`nested`] and [`show`] handlers do paging, `label_selector`, the common
-//! filters, `created_ats`/`updated_ats`, ordering, `include` and the not-found error for all.
+//! up and who may see it, and a resource that can be listed implements [`Listed`] once (or
+//! [`Objects`], for a list of cached objects): the generic [`list`], [`nested`] and [`show`]
+//! handlers do paging, `label_selector`, the common filters, `created_ats`/`updated_ats`,
+//! ordering, `include` and the not-found error for all.
 
 pub mod kinds;
 pub mod list;
+mod objects;
 
 pub use kinds::Kind;
 pub use list::{Listed, Nested, list, nested, show};
+pub use objects::{Objects, narrowed};
 
 use crate::{
     auth::{Caller, Permissions},

@@ -49,46 +49,24 @@ macro_rules! empty_lists {
 empty_lists! {
     /// `/v3/deployments`: pushes without `--strategy` make none.
     Deployments: "Deployment",
-        Accepts::filters(&["app_guids", "states", "status_reasons", "status_values"]);
+        Accepts::filters("app_guids states status_reasons status_values");
     /// `/v3/service_route_bindings`: no route services.
     ServiceRouteBindings: "Service route binding",
-        Accepts::filters(&["service_instance_guids", "service_instance_names", "route_guids", "include"])
-            .include(&["route", "service_instance"]);
+        Accepts::filters("service_instance_guids service_instance_names route_guids include")
+            .include("route service_instance");
     /// `/v3/service_offerings`: `cf marketplace` and `cf create-service` read it; no brokers,
     /// so nothing to offer.
     ServiceOfferings: "Service offering",
-        Accepts::filters(&[
-            "available",
-            "fields",
-            "broker_catalog_ids",
-            "service_broker_guids",
-            "service_broker_names",
-            "names",
-            "space_guids",
-            "organization_guids",
-        ])
-        .order_by(&["name"])
-        .fields(&[("service_broker", &["guid", "name"])]);
+        Accepts::filters("available fields broker_catalog_ids service_broker_guids service_broker_names names space_guids organization_guids")
+        .order_by("name")
+        .fields(&[("service_broker", "guid name")]);
     /// `/v3/service_plans`.
     ServicePlans: "Service plan",
-        Accepts::filters(&[
-            "available",
-            "fields",
-            "broker_catalog_ids",
-            "names",
-            "organization_guids",
-            "service_broker_guids",
-            "service_broker_names",
-            "service_instance_guids",
-            "service_offering_guids",
-            "service_offering_names",
-            "space_guids",
-            "include",
-        ])
-        .order_by(&["name"])
-        .include(&["space.organization", "service_offering"])
-        .fields(&[("service_offering.service_broker", &["guid", "name"])]);
+        Accepts::filters("available fields broker_catalog_ids names organization_guids service_broker_guids service_broker_names service_instance_guids service_offering_guids service_offering_names space_guids include")
+        .order_by("name")
+        .include("space.organization service_offering")
+        .fields(&[("service_offering.service_broker", "guid name")]);
     /// `/v3/service_brokers`.
     ServiceBrokers: "Service broker",
-        Accepts::filters(&["space_guids", "names"]).order_by(&["name"]);
+        Accepts::filters("space_guids names").order_by("name");
 }

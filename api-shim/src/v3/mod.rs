@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod manifests;
 pub mod organizations;
 pub mod packages;
+pub mod prelude;
 pub mod processes;
 pub mod resource_matches;
 pub mod roles;

@@ -2,11 +2,7 @@
 //! process and env Secret), a replaced one, and its state (start, stop, restart).
 
 use super::{environment, space_guid};
-use crate::{
-    http::errors::{ApiError, ApiResult},
-    read::Ctx,
-    storage::{store::By, write},
-};
+use crate::v3::prelude::*;
 use serde_json::{Map, Value};
 use smelter_crds::{
     App, AppSpec, DesiredState, Lifecycle, Process, annotations::RESTARTED_AT, labels,
@@ -84,16 +80,16 @@ pub async fn create(ctx: &Ctx, app: App, env: Map<String, Value>) -> ApiResult<A
     }
     let client = ctx.client()?;
     let apps = &ctx.state.caches.apps;
-    let created = write::create(&client, &space, &app, apps).await?;
-    if let Err(e) = environment::create_secret(&client, &created, env).await {
+    let made = write::create(&client, &space, &app, apps).await?;
+    if let Err(e) = environment::create_secret(&client, &made, env).await {
         // An app without its env Secret would be a broken app.
-        let guid = created.metadata.name.as_deref().unwrap_or_default();
+        let guid = made.metadata.name.as_deref().unwrap_or_default();
         if let Err(undo) = write::delete(&client, &space, guid, apps).await {
             tracing::warn!(app = %guid, error = %undo.detail, "could not remove a half-created app");
         }
         return Err(e);
     }
-    Ok(created)
+    Ok(made)
 }
 
 /// Writes a changed app back as the caller and waits until the cache has it.

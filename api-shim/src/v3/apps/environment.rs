@@ -5,24 +5,11 @@
 
 use super::space_guid;
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        links::BaseUrl,
-        message::{Body, Message},
-        path::Path,
-        present::{Link, Links},
-    },
-    read::Ctx,
-    storage::{owner, write},
-    v3::vcap,
-};
-use axum::{
-    Json,
-    response::{IntoResponse, Response},
+    storage::owner,
+    v3::{prelude::*, vcap},
 };
 use k8s_openapi::{ByteString, api::core::v1::Secret};
 use kube::{Api, Client};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use smelter_crds::{App, labels};
 use std::collections::BTreeMap;
@@ -161,7 +148,7 @@ impl<'a> VarsView<'a> {
 pub async fn show_vars(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let app = ctx.find::<App>(&guid)?;
     let vars = read_vars(&ctx, &app).await?;
-    Ok(Json(VarsView::of(&guid, &vars, &ctx.base)).into_response())
+    Ok(ok(VarsView::of(&guid, &vars, &ctx.base)))
 }
 
 #[derive(Deserialize)]
@@ -170,7 +157,7 @@ pub struct UpdateVars {
 }
 
 impl Message for UpdateVars {
-    const KEYS: &'static [&'static str] = &["var"];
+    const KEYS: &'static str = "var";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         check_names(
@@ -190,21 +177,20 @@ pub async fn update_vars(
 ) -> ApiResult<Response> {
     let app = ctx.find::<App>(&guid)?;
     let vars = merge_vars(&ctx, &app, &req.var).await?;
-    Ok(Json(VarsView::of(&guid, &vars, &ctx.base)).into_response())
+    Ok(ok(VarsView::of(&guid, &vars, &ctx.base)))
 }
 
 /// `GET /v3/apps/:guid/env`: everything the app's environment says, as CC shows it.
 pub async fn show_env(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let app = ctx.find::<App>(&guid)?;
     let vars = read_vars(&ctx, &app).await?;
-    Ok(Json(json!({
+    Ok(ok(json!({
         "staging_env_json": {},
         "running_env_json": {},
         "environment_variables": vars,
         "system_env_json": { "VCAP_SERVICES": vcap::services_of(&ctx, &guid).await? },
         "application_env_json": { "VCAP_APPLICATION": vcap::application(&ctx, &app) },
-    }))
-    .into_response())
+    })))
 }
 
 #[cfg(test)]

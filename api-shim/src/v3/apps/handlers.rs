@@ -7,26 +7,9 @@ use super::{
     space_guid,
 };
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        links::BaseUrl,
-        message::{Body, GuidRef, Message, apply_metadata},
-        path::Path,
-        present::{Link, Links, ToOne},
-    },
-    read::Ctx,
-    storage::{store::By, write},
-    v3::{
-        builds,
-        jobs::{self, Operation},
-    },
+    http::message::GuidRef,
+    v3::{builds, prelude::*},
 };
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
-use serde::{Deserialize, Serialize};
 use smelter_crds::{App, Lifecycle, Space};
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response> {
@@ -46,7 +29,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response>
     let mut draft = actions::draft(&ctx, space, name, lifecycle);
     apply_metadata(&mut draft.metadata, &req.metadata);
     let app = actions::create(&ctx, draft, req.environment_variables.unwrap_or_default()).await?;
-    Ok((StatusCode::CREATED, Json(AppView::of(&app, &ctx.base))).into_response())
+    Ok(created(AppView::of(&app, &ctx.base)))
 }
 
 pub async fn update(
@@ -68,25 +51,24 @@ pub async fn update(
     }
     apply_metadata(&mut app.metadata, &req.metadata);
     let updated = actions::replace(&ctx, app).await?;
-    Ok(Json(AppView::of(&updated, &ctx.base)).into_response())
+    Ok(ok(AppView::of(&updated, &ctx.base)))
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let app = ctx.find::<App>(&guid)?;
-    write::start_delete::<App>(&ctx.client()?, space_guid(&app), &guid).await?;
-    Ok(jobs::accepted(&ctx.base, Operation::AppDelete, &guid))
+    jobs::delete(&ctx, &*app, Operation::AppDelete).await
 }
 
 pub async fn start(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let app = ctx.find::<App>(&guid)?;
     let started = actions::start(&ctx, &app).await?;
-    Ok(Json(AppView::of(&started, &ctx.base)).into_response())
+    Ok(ok(AppView::of(&started, &ctx.base)))
 }
 
 pub async fn stop(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let app = ctx.find::<App>(&guid)?;
     let stopped = actions::stop(&ctx, &app).await?;
-    Ok(Json(AppView::of(&stopped, &ctx.base)).into_response())
+    Ok(ok(AppView::of(&stopped, &ctx.base)))
 }
 
 /// A restart is a start that always rolls the instances (see [`actions::start`]).
@@ -97,7 +79,7 @@ pub async fn restart(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> 
 /// CC's current-droplet relationship.
 #[derive(Serialize)]
 struct CurrentDroplet<'a> {
-    data: Option<crate::http::present::Guid<'a>>,
+    data: Option<Guid<'a>>,
     links: Links<'a, 2>,
 }
 
@@ -122,7 +104,7 @@ impl<'a> CurrentDroplet<'a> {
 pub async fn current_droplet(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let app = ctx.find::<App>(&guid)?;
     let droplet = app.spec.current_droplet_guid.as_deref();
-    Ok(Json(CurrentDroplet::of(&guid, droplet, &ctx.base)).into_response())
+    Ok(ok(CurrentDroplet::of(&guid, droplet, &ctx.base)))
 }
 
 #[derive(Deserialize)]
@@ -131,7 +113,7 @@ pub struct SetCurrentDroplet {
 }
 
 impl Message for SetCurrentDroplet {
-    const KEYS: &'static [&'static str] = &["data"];
+    const KEYS: &'static str = "data";
 }
 
 pub async fn set_current_droplet(
@@ -158,5 +140,5 @@ pub async fn set_current_droplet(
     let mut updated = (*app).clone();
     updated.spec.current_droplet_guid = Some(droplet.clone());
     actions::replace(&ctx, updated).await?;
-    Ok(Json(CurrentDroplet::of(&guid, Some(&droplet), &ctx.base)).into_response())
+    Ok(ok(CurrentDroplet::of(&guid, Some(&droplet), &ctx.base)))
 }

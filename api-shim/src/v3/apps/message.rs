@@ -2,10 +2,9 @@
 //! `AppModel` validations check them (pure).
 
 use crate::{
-    http::message::{MAX_NAME, Message, MetadataRequest, ToOne},
-    v3::{apps::environment::check_names, lifecycle::LifecycleRequest},
+    http::message::MAX_NAME,
+    v3::{apps::environment::check_names, lifecycle::LifecycleRequest, prelude::*},
 };
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// CC's app name rule, in its words (the model's Sequel errors, `name presence, name format`):
@@ -29,7 +28,7 @@ pub fn check_app_name(name: &str) -> Result<&str, Vec<String>> {
 
 #[derive(Deserialize)]
 pub struct Relationships {
-    pub space: ToOne,
+    pub space: Related,
 }
 
 #[derive(Deserialize)]
@@ -43,13 +42,7 @@ pub struct CreateApp {
 }
 
 impl Message for CreateApp {
-    const KEYS: &'static [&'static str] = &[
-        "name",
-        "relationships",
-        "lifecycle",
-        "environment_variables",
-        "metadata",
-    ];
+    const KEYS: &'static str = "name relationships lifecycle environment_variables metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         check_app_name(&self.name)?;
@@ -69,7 +62,7 @@ pub struct UpdateApp {
 }
 
 impl Message for UpdateApp {
-    const KEYS: &'static [&'static str] = &["name", "lifecycle", "metadata"];
+    const KEYS: &'static str = "name lifecycle metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         self.name
@@ -99,11 +92,7 @@ mod tests {
 
     #[test]
     fn create_checks_names_and_variables() {
-        let create = |body: &str| {
-            parse::<CreateApp>(body.as_bytes(), CreateApp::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let create = |body: &str| CreateApp::check(body);
         let space = r#""relationships":{"space":{"data":{"guid":"s"}}}"#;
         assert!(create(&format!(r#"{{"name":"a",{space}}}"#)).is_ok());
         assert_eq!(

@@ -10,25 +10,10 @@ use super::{
     slots,
 };
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Message, RawBody, apply_metadata},
-        path::Path,
-    },
-    read::Ctx,
-    storage::write,
-    v3::{
-        jobs::{self, Operation},
-        stacks,
-    },
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    http::message::RawBody,
+    v3::{prelude::*, stacks},
 };
 use smelter_crds::{Buildpack, BuildpackSpec};
-use std::sync::Arc;
 
 /// CC's position for a buildpack created without one: first.
 const DEFAULT_POSITION: i32 = 1;
@@ -115,13 +100,9 @@ pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
     // The new one first: if the caller may not create it, nothing else has moved.
     let root = &ctx.state.config.root_namespace;
     let store = &ctx.state.caches.buildpacks;
-    let created = write::create(&ctx.client()?, root, &buildpack, store).await?;
+    let buildpack = write::create(&ctx.client()?, root, &buildpack, store).await?;
     move_others(&ctx, &all, &planned, &guid).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(BuildpackView::of(&created, &ctx.base)),
-    )
-        .into_response())
+    Ok(created(BuildpackView::of(&buildpack, &ctx.base)))
 }
 
 pub async fn update(
@@ -181,7 +162,7 @@ pub async fn update(
         Arc::new(write::replace(&ctx.client()?, buildpack, store).await?)
     };
     move_others(&ctx, &all, &planned, &guid).await?;
-    Ok(Json(BuildpackView::of(&updated, &ctx.base)).into_response())
+    Ok(ok(BuildpackView::of(&updated, &ctx.base)))
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {

@@ -227,11 +227,11 @@ async fn create(
             locked: false,
         },
     );
-    let created = match api
+    let made = match api
         .create(&crate::storage::write::params(), &buildpack)
         .await
     {
-        Ok(created) => created,
+        Ok(made) => made,
         Err(kube::Error::Api(s)) if s.code == 409 => api
             .get(guid)
             .await
@@ -244,7 +244,7 @@ async fn create(
         .buildpacks
         .until(SEEN_WITHIN, |c| c.get(guid).is_some())
         .await;
-    Ok(created)
+    Ok(made)
 }
 
 /// [`install`], retried with backoff for a while (the API server or the blobstore may be

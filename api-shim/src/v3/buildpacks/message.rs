@@ -2,11 +2,8 @@
 //! `BuildpackUpdateMessage` and the `Buildpack` model's validations check them, with CC's texts
 //! (pure).
 
-use crate::http::{
-    errors::{ApiError, ApiResult},
-    message::{Message, MetadataRequest},
-};
-use serde::{Deserialize, Deserializer};
+use crate::v3::prelude::*;
+use serde::Deserializer;
 use serde_json::Value;
 use smelter_crds::Buildpack;
 
@@ -27,15 +24,7 @@ pub struct CreateBuildpack {
 }
 
 impl Message for CreateBuildpack {
-    const KEYS: &'static [&'static str] = &[
-        "name",
-        "stack",
-        "position",
-        "enabled",
-        "locked",
-        "lifecycle",
-        "metadata",
-    ];
+    const KEYS: &'static str = "name stack position enabled locked lifecycle metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let problems: Vec<String> = [
@@ -48,11 +37,7 @@ impl Message for CreateBuildpack {
         .flatten()
         .map(|e| e.detail)
         .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(problems)
     }
 }
 
@@ -71,8 +56,7 @@ pub struct UpdateBuildpack {
 }
 
 impl Message for UpdateBuildpack {
-    const KEYS: &'static [&'static str] =
-        &["name", "stack", "position", "enabled", "locked", "metadata"];
+    const KEYS: &'static str = "name stack position enabled locked metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         match self.name.as_deref().map(check_name) {

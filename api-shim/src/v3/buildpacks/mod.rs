@@ -8,19 +8,8 @@ pub mod builtin;
 mod message;
 mod order;
 
-use crate::{
-    http::{
-        links::BaseUrl,
-        present::{self, Link, Links, Metadata},
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Listed, list::one_of},
-    state::AppState,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Serialize;
+use crate::{state::AppState, v3::prelude::*};
 use smelter_crds::{Buildpack, buildpack::BuildpackState};
-use std::sync::Arc;
 
 /// Every admin buildpack in the cache.
 fn all(state: &AppState) -> Vec<Arc<Buildpack>> {
@@ -41,12 +30,9 @@ fn is_ready(b: &Buildpack) -> bool {
         .is_some_and(|s| s.state == BuildpackState::Ready)
 }
 
-/// CC's buildpack JSON.
+/// CC's buildpack JSON (a buildpack has no relationships).
 #[derive(Serialize)]
-pub struct BuildpackView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     name: &'a str,
     state: &'static str,
     filename: Option<&'a str>,
@@ -55,17 +41,22 @@ pub struct BuildpackView<'a> {
     enabled: bool,
     locked: bool,
     lifecycle: &'static str,
-    metadata: Metadata<'a>,
-    links: Links<'a, 2>,
 }
+
+pub type BuildpackView<'a> = View<'a, Fields<'a>, 0, 2>;
 
 impl<'a> BuildpackView<'a> {
     pub fn of(b: &'a Buildpack, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&b.metadata);
-        Self {
-            guid,
-            created_at: present::created_at(&b.metadata),
-            updated_at: present::updated_at(&b.metadata),
+        let base_ = Base::of(&b.metadata);
+        let guid = base_.guid;
+        let links = [
+            ("self", Link::new(base, "/v3/buildpacks/", guid, "")),
+            (
+                "upload",
+                Link::post(base, "/v3/buildpacks/", guid, "/upload"),
+            ),
+        ];
+        let fields = Fields {
             name: &b.spec.name,
             state: if is_ready(b) {
                 "READY"
@@ -78,45 +69,20 @@ impl<'a> BuildpackView<'a> {
             enabled: b.spec.enabled,
             locked: b.spec.locked,
             lifecycle: "buildpack",
-            metadata: Metadata(&b.metadata),
-            links: Links([
-                ("self", Link::new(base, "/v3/buildpacks/", guid, "")),
-                (
-                    "upload",
-                    Link::post(base, "/v3/buildpacks/", guid, "/upload"),
-                ),
-            ]),
-        }
+        };
+        View::new(base_, fields, [], Meta::Of(&b.metadata), links)
     }
 }
 
 /// The admin buildpacks list; in detection order unless told otherwise, as CC lists them.
 pub struct Buildpacks;
 
-impl Listed for Buildpacks {
-    type Item = Arc<Buildpack>;
-    const NAME: &'static str = "Buildpack";
-    const LIST: Accepts =
-        Accepts::filters(&["stacks", "names", "lifecycle"]).order_by(&["position", "lifecycle"]);
+impl Objects for Buildpacks {
+    type Kind = Buildpack;
+    const LIST: Accepts = Accepts::filters("stacks names lifecycle").order_by("position lifecycle");
     const DEFAULT_ORDER: &'static str = "position";
 
-    fn candidates(ctx: &Ctx, _: &ListQuery) -> Vec<Arc<Buildpack>> {
-        all(&ctx.state)
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Buildpack>> {
-        ctx.get(guid)
-    }
-
-    fn guid(b: &Arc<Buildpack>) -> &str {
-        b.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(b: &Arc<Buildpack>) -> Option<&ObjectMeta> {
-        Some(&b.metadata)
-    }
-
-    fn matches(_: &Ctx, b: &Arc<Buildpack>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(_: &Ctx, b: &Buildpack, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "names" => one_of(&b.spec.name, wanted),
             "stacks" => one_of(b.spec.stack.as_deref().unwrap_or_default(), wanted),
@@ -125,26 +91,22 @@ impl Listed for Buildpacks {
         })
     }
 
-    fn order_key(b: &Arc<Buildpack>, field: &str) -> Option<String> {
-        match field {
-            // Zero-padded, so text order is number order.
-            "position" | "lifecycle" => Some(format!("{:010}", b.spec.position)),
-            _ => None,
-        }
+    fn order_key(b: &Buildpack, field: &str) -> Option<String> {
+        // Zero-padded, so text order is number order.
+        matches!(field, "position" | "lifecycle").then(|| format!("{:010}", b.spec.position))
     }
 
-    fn present<'a>(ctx: &'a Ctx, b: &'a Arc<Buildpack>) -> impl Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, b: &'a Buildpack) -> impl Serialize + Send + 'a {
         BuildpackView::of(b, &ctx.base)
     }
 
     fn check(query: &ListQuery) -> Vec<String> {
-        query
-            .filter("lifecycle")
-            .into_iter()
-            .flatten()
-            .filter(|l| !["buildpack", "cnb"].contains(&l.as_str()))
-            .map(|_| "Lifecycle must be either \"buildpack\" or \"cnb\"".to_owned())
-            .take(1)
-            .collect()
+        let known = |l: &String| ["buildpack", "cnb"].contains(&l.as_str());
+        match query.filter("lifecycle") {
+            Some(l) if !l.iter().all(known) => {
+                vec!["Lifecycle must be either \"buildpack\" or \"cnb\"".to_owned()]
+            }
+            _ => Vec::new(),
+        }
     }
 }

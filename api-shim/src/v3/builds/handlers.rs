@@ -2,17 +2,8 @@
 
 use super::{BuildView, message::CreateBuild, presenter::CREATED_BY};
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Body, apply_metadata},
-    },
-    read::{Ctx, kinds::space_of},
-    storage::{owner, write},
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    storage::owner,
+    v3::{packages::handlers::app_labels, prelude::*},
 };
 use serde_json::json;
 use smelter_crds::{App, Build, BuildSpec, Package, labels, package::PackageState};
@@ -46,9 +37,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBuild>) -> ApiResult<Respons
             staging_log_rate_limit_bytes_per_second: req.staging_log_rate_limit_bytes_per_second,
         },
     );
-    let mut l = app.metadata.labels.clone().unwrap_or_default();
-    l.retain(|k, _| k == labels::SPACE_GUID || k == labels::ORG_GUID);
-    l.insert(labels::APP_GUID.into(), package.spec.app_guid.clone());
+    let mut l = app_labels(&app);
     l.insert(labels::PACKAGE_GUID.into(), req.package.guid.clone());
     build.metadata.labels = Some(l);
     build.metadata.owner_references = Some(vec![owner::owned_by(&*app)]);
@@ -57,10 +46,6 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBuild>) -> ApiResult<Respons
     build.metadata.annotations = Some([(CREATED_BY.to_owned(), by.to_string())].into());
     apply_metadata(&mut build.metadata, &req.metadata);
     let store = &ctx.state.caches.builds;
-    let created = write::create(&ctx.client()?, space_of(&*app), &build, store).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(BuildView::of(&created, &ctx.base)),
-    )
-        .into_response())
+    let made = write::create(&ctx.client()?, space_of(&*app), &build, store).await?;
+    Ok(created(BuildView::of(&made, &ctx.base)))
 }

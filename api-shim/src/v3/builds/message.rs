@@ -1,10 +1,6 @@
 //! `POST /v3/builds`, checked as CC's `BuildCreateMessage` checks it (pure).
 
-use crate::{
-    http::message::{Message, MetadataRequest},
-    v3::lifecycle::LifecycleRequest,
-};
-use serde::Deserialize;
+use crate::v3::{lifecycle::LifecycleRequest, prelude::*};
 
 /// CC's largest staging memory and disk (a database integer).
 const MAX_MB: i64 = i32::MAX as i64;
@@ -26,14 +22,7 @@ pub struct CreateBuild {
 }
 
 impl Message for CreateBuild {
-    const KEYS: &'static [&'static str] = &[
-        "package",
-        "lifecycle",
-        "staging_memory_in_mb",
-        "staging_disk_in_mb",
-        "staging_log_rate_limit_bytes_per_second",
-        "metadata",
-    ];
+    const KEYS: &'static str = "package lifecycle staging_memory_in_mb staging_disk_in_mb staging_log_rate_limit_bytes_per_second metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
@@ -58,11 +47,7 @@ impl Message for CreateBuild {
                     .into(),
             );
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(problems)
     }
 }
 

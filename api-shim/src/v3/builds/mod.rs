@@ -7,17 +7,11 @@ mod presenter;
 
 pub use presenter::BuildView;
 
-use crate::{
-    http::query::{Accepts, ListQuery},
-    read::{Ctx, Kind, Listed, Nested, kinds::space_of, list::one_of},
-    storage::store::By,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::v3::{packages::of_app, prelude::*};
 use smelter_crds::{
     App, Build,
     build::{BuildState, Droplet},
 };
-use std::sync::Arc;
 
 /// CC's build state names.
 pub fn state_name(b: &Build) -> &'static str {
@@ -39,42 +33,13 @@ pub fn staged_droplet(b: &Build) -> Option<&Droplet> {
 /// The builds list.
 pub struct Builds;
 
-impl Listed for Builds {
-    type Item = Arc<Build>;
-    const NAME: &'static str = Build::NAME;
-    const LIST: Accepts = Accepts::filters(&["app_guids", "package_guids", "states"]);
+impl Objects for Builds {
+    type Kind = Build;
+    const LIST: Accepts = Accepts::filters("app_guids package_guids states");
+    const INDEXED: &'static [(&'static str, By)] =
+        &[("app_guids", By::App), ("package_guids", By::Package)];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<Build>> {
-        let store = &ctx.state.caches.builds;
-        let found = if let Some(apps) = query.filter("app_guids") {
-            apps.iter().flat_map(|a| store.by(By::App, a)).collect()
-        } else if let Some(packages) = query.filter("package_guids") {
-            packages
-                .iter()
-                .flat_map(|p| store.by(By::Package, p))
-                .collect()
-        } else {
-            store.all()
-        };
-        found
-            .into_iter()
-            .filter(|b| Build::visible(&ctx.perms, b))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Build>> {
-        ctx.get(guid)
-    }
-
-    fn guid(b: &Arc<Build>) -> &str {
-        b.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(b: &Arc<Build>) -> Option<&ObjectMeta> {
-        Some(&b.metadata)
-    }
-
-    fn matches(_: &Ctx, b: &Arc<Build>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(_: &Ctx, b: &Build, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "app_guids" => one_of(&b.spec.app_guid, wanted),
             "package_guids" => one_of(&b.spec.package_guid, wanted),
@@ -83,23 +48,16 @@ impl Listed for Builds {
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, b: &'a Arc<Build>) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, b: &'a Build) -> impl Serialize + Send + 'a {
         BuildView::of(b, &ctx.base)
     }
 }
 
 /// `/v3/apps/:guid/builds`.
 impl Nested<App> for Builds {
-    const NESTED: Accepts = Accepts::filters(&["states"]);
+    const NESTED: Accepts = Accepts::filters("states");
 
     fn under(ctx: &Ctx, app: &Arc<App>, _: &ListQuery) -> Vec<Arc<Build>> {
-        let guid = app.metadata.name.as_deref().unwrap_or_default();
-        ctx.state
-            .caches
-            .builds
-            .by(By::App, guid)
-            .into_iter()
-            .filter(|b| space_of(&**b) == space_of(&**app))
-            .collect()
+        of_app(ctx, app)
     }
 }

@@ -1,14 +1,7 @@
 //! CC's build JSON.
 
 use super::state_name;
-use crate::{
-    http::{
-        links::BaseUrl,
-        present::{self, Guid, Link, Metadata, ToOne},
-    },
-    v3::lifecycle::LifecycleView,
-};
-use serde::Serialize;
+use crate::v3::{lifecycle::LifecycleView, prelude::*};
 use serde_json::Value;
 use smelter_crds::Build;
 
@@ -16,24 +9,7 @@ use smelter_crds::Build;
 pub const CREATED_BY: &str = "cf.smelter.dev/created-by";
 
 #[derive(Serialize)]
-struct Relationships<'a> {
-    app: ToOne<'a>,
-}
-
-#[derive(Serialize)]
-struct BuildLinks<'a> {
-    #[serde(rename = "self")]
-    self_: Link<'a>,
-    app: Link<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    droplet: Option<Link<'a>>,
-}
-
-#[derive(Serialize)]
-pub struct BuildView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     state: &'static str,
     staging_memory_in_mb: i64,
     staging_disk_in_mb: i64,
@@ -43,14 +19,14 @@ pub struct BuildView<'a> {
     package: Guid<'a>,
     droplet: Option<Guid<'a>>,
     created_by: Value,
-    relationships: Relationships<'a>,
-    metadata: Metadata<'a>,
-    links: BuildLinks<'a>,
 }
+
+pub type BuildView<'a> = View<'a, Fields<'a>, 1, 3>;
 
 impl<'a> BuildView<'a> {
     pub fn of(b: &'a Build, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&b.metadata);
+        let base_ = Base::of(&b.metadata);
+        let guid = base_.guid;
         let status = b.status.as_ref();
         let droplet = status.and_then(|s| s.droplet.as_ref());
         let created_by = b
@@ -60,10 +36,16 @@ impl<'a> BuildView<'a> {
             .and_then(|a| a.get(CREATED_BY))
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_else(|| serde_json::json!({ "guid": "", "name": "", "email": "" }));
-        Self {
-            guid,
-            created_at: present::created_at(&b.metadata),
-            updated_at: present::updated_at(&b.metadata),
+        let droplet_guid = droplet.map_or("", |d| d.guid.as_str());
+        let links = [
+            ("self", Link::new(base, "/v3/builds/", guid, "")),
+            ("app", Link::new(base, "/v3/apps/", &b.spec.app_guid, "")),
+            (
+                "droplet",
+                Link::new(base, "/v3/droplets/", droplet_guid, "").only_if(droplet.is_some()),
+            ),
+        ];
+        let fields = Fields {
             state: state_name(b),
             staging_memory_in_mb: b.spec.staging_memory_in_mb.unwrap_or(1024),
             staging_disk_in_mb: b.spec.staging_disk_in_mb.unwrap_or(1024),
@@ -80,15 +62,8 @@ impl<'a> BuildView<'a> {
                 .filter(|_| state_name(b) == "STAGED")
                 .map(|d| Guid { guid: &d.guid }),
             created_by,
-            relationships: Relationships {
-                app: ToOne::to(&b.spec.app_guid),
-            },
-            metadata: Metadata(&b.metadata),
-            links: BuildLinks {
-                self_: Link::new(base, "/v3/builds/", guid, ""),
-                app: Link::new(base, "/v3/apps/", &b.spec.app_guid, ""),
-                droplet: droplet.map(|d| Link::new(base, "/v3/droplets/", &d.guid, "")),
-            },
-        }
+        };
+        let relationships = [("app", Rel::to(&b.spec.app_guid))];
+        View::new(base_, fields, relationships, Meta::Of(&b.metadata), links)
     }
 }

@@ -1,21 +1,7 @@
 //! Creating and deleting domains, and an org's default domain.
 
 use super::{DomainView, default_domain, guid_for, message::CreateDomain};
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Body, apply_metadata},
-        path::Path,
-    },
-    read::Ctx,
-    storage::{store::By, write},
-    v3::jobs::{self, Operation},
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use crate::v3::prelude::*;
 use smelter_crds::{Domain, DomainSpec, Org};
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Response> {
@@ -49,12 +35,8 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Respon
     );
     apply_metadata(&mut domain.metadata, &req.metadata);
     let root = &ctx.state.config.root_namespace;
-    let created = write::create(&ctx.client()?, root, &domain, domains).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(DomainView::of(&created, &ctx.base)),
-    )
-        .into_response())
+    let domain = write::create(&ctx.client()?, root, &domain, domains).await?;
+    Ok(created(DomainView::of(&domain, &ctx.base)))
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
@@ -66,15 +48,12 @@ pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     if !allowed {
         return Err(ApiError::not_authorized());
     }
-    let root = &ctx.state.config.root_namespace;
-    write::start_delete::<Domain>(&ctx.client()?, root, &guid).await?;
-    Ok(jobs::accepted(&ctx.base, Operation::DomainDelete, &guid))
+    jobs::delete(&ctx, &*d, Operation::DomainDelete).await
 }
 
 /// `GET /v3/organizations/:guid/domains/default`.
 pub async fn default_for_org(ctx: Ctx, Path(org): Path<String>) -> ApiResult<Response> {
     ctx.find::<Org>(&org)?;
-    let d = default_domain(&ctx)
-        .ok_or_else(|| ApiError::not_found(<Domain as crate::read::Kind>::NAME))?;
-    Ok(Json(DomainView::of(&d, &ctx.base)).into_response())
+    let d = default_domain(&ctx).ok_or_else(|| ApiError::not_found(Domain::NAME))?;
+    Ok(ok(DomainView::of(&d, &ctx.base)))
 }

@@ -1,7 +1,6 @@
 //! `POST /v3/domains`, checked as CC's `DomainCreateMessage` checks it (pure).
 
-use crate::http::message::{Message, MetadataRequest, ToOne};
-use serde::Deserialize;
+use crate::v3::prelude::*;
 
 /// CC's shortest and longest domain names.
 const MIN: usize = 3;
@@ -9,7 +8,7 @@ const MAX: usize = 253;
 
 #[derive(Deserialize)]
 pub struct Relationships {
-    pub organization: Option<ToOne>,
+    pub organization: Option<Related>,
 }
 
 #[derive(Deserialize)]
@@ -23,21 +22,10 @@ pub struct CreateDomain {
 }
 
 impl Message for CreateDomain {
-    const KEYS: &'static [&'static str] = &[
-        "name",
-        "internal",
-        "relationships",
-        "metadata",
-        "router_group",
-    ];
+    const KEYS: &'static str = "name internal relationships metadata router_group";
 
     fn validate(&self) -> Result<(), Vec<String>> {
-        let problems = check_name(&self.name);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(check_name(&self.name))
     }
 }
 

@@ -8,15 +8,9 @@ mod presenter;
 
 pub use presenter::DomainView;
 
-use crate::{
-    http::query::{Accepts, ListQuery},
-    read::{Ctx, Kind, Listed, Nested, list::one_of},
-    storage::{store::By, write},
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::v3::prelude::*;
 use kube::{Api, Client};
 use smelter_crds::{Domain, DomainSpec, Org};
-use std::sync::Arc;
 
 /// The GUID of a domain named `name`: a name-based UUID, so replicas creating the default
 /// domain at the same time create the same object and one of them just gets a conflict.
@@ -78,47 +72,22 @@ pub fn named(ctx: &Ctx, name: &str) -> Option<Arc<Domain>> {
 /// The domains list.
 pub struct Domains;
 
-impl Listed for Domains {
-    type Item = Arc<Domain>;
-    const NAME: &'static str = Domain::NAME;
-    const LIST: Accepts = Accepts::filters(&["names", "organization_guids"]);
+impl Objects for Domains {
+    type Kind = Domain;
+    const LIST: Accepts = Accepts::filters("names organization_guids");
+    const INDEXED: &'static [(&'static str, By)] =
+        &[("names", By::Name), ("organization_guids", By::Org)];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<Domain>> {
-        let store = &ctx.state.caches.domains;
-        let found = match query.filter("names") {
-            Some(names) => names.iter().flat_map(|n| store.by(By::Name, n)).collect(),
-            None => store.all(),
-        };
-        found
-            .into_iter()
-            .filter(|d| Domain::visible(&ctx.perms, d))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Domain>> {
-        ctx.get(guid)
-    }
-
-    fn guid(d: &Arc<Domain>) -> &str {
-        d.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(d: &Arc<Domain>) -> Option<&ObjectMeta> {
-        Some(&d.metadata)
-    }
-
-    fn matches(_: &Ctx, d: &Arc<Domain>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(_: &Ctx, d: &Domain, key: &str, wanted: &[String]) -> Option<bool> {
+        let owner = d.spec.organization_guid.as_deref().unwrap_or_default();
         Some(match key {
             "names" => one_of(&d.spec.name, wanted),
-            "organization_guids" => one_of(
-                d.spec.organization_guid.as_deref().unwrap_or_default(),
-                wanted,
-            ),
+            "organization_guids" => one_of(owner, wanted),
             _ => return None,
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, d: &'a Arc<Domain>) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, d: &'a Domain) -> impl Serialize + Send + 'a {
         DomainView::of(d, &ctx.base)
     }
 }
@@ -126,11 +95,11 @@ impl Listed for Domains {
 /// `/v3/organizations/:guid/domains`: the domains the org may use (shared ones, its own, and
 /// those shared with it).
 impl Nested<Org> for Domains {
-    const NESTED: Accepts = Self::LIST;
+    const NESTED: Accepts = <Self as Objects>::LIST;
 
     fn under(ctx: &Ctx, org: &Arc<Org>, query: &ListQuery) -> Vec<Arc<Domain>> {
         let org = org.metadata.name.as_deref().unwrap_or_default();
-        Self::candidates(ctx, query)
+        narrowed::<Domain>(ctx, query, Self::INDEXED)
             .into_iter()
             .filter(|d| {
                 d.spec

@@ -1,58 +1,41 @@
 //! CC's domain JSON.
 
-use crate::http::{
-    links::BaseUrl,
-    present::{self, Link, Links, Metadata, ToMany, ToOne},
-};
-use serde::Serialize;
+use crate::v3::prelude::*;
 use smelter_crds::Domain;
 
 #[derive(Serialize)]
-struct Relationships<'a> {
-    organization: ToOne<'a>,
-    shared_organizations: ToMany<'a>,
-}
-
-#[derive(Serialize)]
-pub struct DomainView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     name: &'a str,
     internal: bool,
     router_group: Option<()>,
     supported_protocols: [&'static str; 1],
-    relationships: Relationships<'a>,
-    metadata: Metadata<'a>,
-    links: Links<'a, 2>,
 }
+
+pub type DomainView<'a> = View<'a, Fields<'a>, 2, 2>;
 
 impl<'a> DomainView<'a> {
     pub fn of(d: &'a Domain, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&d.metadata);
-        Self {
-            guid,
-            created_at: present::created_at(&d.metadata),
-            updated_at: present::updated_at(&d.metadata),
+        let b = Base::of(&d.metadata);
+        let link = |suffix: &'a str| Link::new(base, "/v3/domains/", b.guid, suffix);
+        let links = [
+            ("self", link("")),
+            ("route_reservations", link("/route_reservations")),
+        ];
+        let shared = d.spec.shared_organization_guids.iter().map(String::as_str);
+        let relationships = [
+            (
+                "organization",
+                Rel::maybe(d.spec.organization_guid.as_deref()),
+            ),
+            ("shared_organizations", Rel::Many(ToMany::of(shared))),
+        ];
+        let fields = Fields {
             name: &d.spec.name,
             internal: d.spec.internal,
             router_group: None,
             supported_protocols: ["http"],
-            relationships: Relationships {
-                organization: ToOne::maybe(d.spec.organization_guid.as_deref()),
-                shared_organizations: ToMany::of(
-                    d.spec.shared_organization_guids.iter().map(String::as_str),
-                ),
-            },
-            metadata: Metadata(&d.metadata),
-            links: Links([
-                ("self", Link::new(base, "/v3/domains/", guid, "")),
-                (
-                    "route_reservations",
-                    Link::new(base, "/v3/domains/", guid, "/route_reservations"),
-                ),
-            ]),
-        }
+        };
+        View::new(b, fields, relationships, Meta::Of(&d.metadata), links)
     }
 }
 
@@ -74,7 +57,7 @@ mod tests {
             },
         );
         let base = BaseUrl("https://api.x".into());
-        let v = present::to_value(DomainView::of(&d, &base));
+        let v = to_value(DomainView::of(&d, &base));
         assert_eq!(v["supported_protocols"], json!(["http"]));
         assert_eq!(v["router_group"], json!(null));
         assert_eq!(

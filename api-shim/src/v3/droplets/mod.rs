@@ -5,23 +5,8 @@ mod presenter;
 
 pub use presenter::DropletView;
 
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        path::Path,
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Kind, Listed, Nested, kinds::space_of, list::one_of},
-    storage::store::By,
-    v3::{builds, spaces},
-};
-use axum::{
-    Json,
-    response::{IntoResponse, Response},
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::v3::{builds, packages::of_app, prelude::*};
 use smelter_crds::{App, Build, Package};
-use std::sync::Arc;
 
 /// The GUID of the droplet a staged build made.
 fn droplet_guid(b: &Build) -> &str {
@@ -34,25 +19,20 @@ pub struct Droplets;
 impl Listed for Droplets {
     type Item = Arc<Build>;
     const NAME: &'static str = "Droplet";
-    const LIST: Accepts =
-        Accepts::filters(&["app_guids", "organization_guids", "space_guids", "states"]);
+    const LIST: Accepts = Accepts::filters("app_guids organization_guids space_guids states");
 
     fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<Build>> {
-        let store = &ctx.state.caches.builds;
-        let found = if let Some(guids) = query.filter("guids") {
-            guids
-                .iter()
-                .flat_map(|g| store.by(By::Droplet, g))
-                .collect()
-        } else if let Some(apps) = query.filter("app_guids") {
-            apps.iter().flat_map(|a| store.by(By::App, a)).collect()
-        } else {
-            store.all()
+        // A droplet's GUID is not its build's: `guids` are found by the droplet index.
+        let mut found = match query.filter("guids") {
+            Some(guids) => {
+                let builds = &ctx.state.caches.builds;
+                let found = guids.iter().flat_map(|g| builds.by(By::Droplet, g));
+                found.filter(|b| Build::visible(&ctx.perms, b)).collect()
+            }
+            None => narrowed::<Build>(ctx, query, &[("app_guids", By::App)]),
         };
+        found.retain(|b| builds::staged_droplet(b).is_some());
         found
-            .into_iter()
-            .filter(|b| builds::staged_droplet(b).is_some() && Build::visible(&ctx.perms, b))
-            .collect()
     }
 
     fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Build>> {
@@ -76,12 +56,7 @@ impl Listed for Droplets {
         Some(match key {
             "app_guids" => one_of(&b.spec.app_guid, wanted),
             "space_guids" => one_of(space_of(&**b), wanted),
-            "organization_guids" => ctx
-                .state
-                .caches
-                .spaces
-                .get(space_of(&**b))
-                .is_some_and(|s| one_of(spaces::org_guid(&s), wanted)),
+            "organization_guids" => in_org(ctx, space_of(&**b), wanted),
             // Every droplet Smelter lists is staged.
             "states" => one_of("STAGED", wanted),
             "current" => ctx
@@ -109,31 +84,23 @@ impl Listed for Droplets {
 
 /// `/v3/apps/:guid/droplets`.
 impl Nested<App> for Droplets {
-    const NESTED: Accepts = Accepts::filters(&["states", "current"]);
+    const NESTED: Accepts = Accepts::filters("states current");
 
     fn under(ctx: &Ctx, app: &Arc<App>, _: &ListQuery) -> Vec<Arc<Build>> {
-        let guid = app.metadata.name.as_deref().unwrap_or_default();
-        ctx.state
-            .caches
-            .builds
-            .by(By::App, guid)
-            .into_iter()
-            .filter(|b| builds::staged_droplet(b).is_some() && space_of(&**b) == space_of(&**app))
-            .collect()
+        let mut found = of_app::<Build>(ctx, app);
+        found.retain(|b| builds::staged_droplet(b).is_some());
+        found
     }
 }
 
 /// `/v3/packages/:guid/droplets`.
 impl Nested<Package> for Droplets {
-    const NESTED: Accepts = Accepts::filters(&["states"]);
+    const NESTED: Accepts = Accepts::filters("states");
 
     fn under(ctx: &Ctx, package: &Arc<Package>, _: &ListQuery) -> Vec<Arc<Build>> {
         let guid = package.metadata.name.as_deref().unwrap_or_default();
-        ctx.state
-            .caches
-            .builds
-            .by(By::Package, guid)
-            .into_iter()
+        let builds = ctx.state.caches.builds.by(By::Package, guid).into_iter();
+        builds
             .filter(|b| {
                 builds::staged_droplet(b).is_some() && space_of(&**b) == space_of(&**package)
             })
@@ -151,5 +118,5 @@ pub async fn current(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> 
         .as_deref()
         .and_then(|d| Droplets::get(&ctx, d))
         .ok_or_else(|| ApiError::not_found(Droplets::NAME))?;
-    Ok(Json(DropletView::of(&droplet, &ctx.base)).into_response())
+    Ok(ok(DropletView::of(&droplet, &ctx.base)))
 }

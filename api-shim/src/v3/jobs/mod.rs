@@ -3,14 +3,18 @@
 //! caches (a delete is COMPLETE once the object is gone), so jobs survive api-shim restarts.
 
 use crate::{
+    http::reply::ok,
     http::{
         errors::{ApiError, ApiResult},
         links::BaseUrl,
         path::Path,
         present::{Link, Links},
     },
-    read::Ctx,
-    storage::cache::Caches,
+    read::{Ctx, Kind},
+    storage::{
+        cache::Caches,
+        write::{self, Writable},
+    },
 };
 use axum::{
     Json,
@@ -138,6 +142,15 @@ fn answer(base: &BaseUrl, op: Operation, target: &str, done: bool) -> Response {
         .into_response()
 }
 
+/// Starts the deletion of `obj` as the caller and answers with the job that reports when it
+/// is gone (CC's asynchronous deletes).
+pub async fn delete<K: Kind + Writable>(ctx: &Ctx, obj: &K, op: Operation) -> ApiResult<Response> {
+    let guid = obj.meta().name.as_deref().unwrap_or_default();
+    let namespace = obj.meta().namespace.as_deref().unwrap_or_default();
+    write::start_delete::<K>(&ctx.client()?, namespace, guid).await?;
+    Ok(accepted(&ctx.base, op, guid))
+}
+
 /// `GET /v3/jobs/:guid`.
 pub async fn show(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let (op, target) = guid
@@ -145,7 +158,7 @@ pub async fn show(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
         .and_then(|(op, target)| Some((Operation::parse(op)?, target)))
         .ok_or_else(|| ApiError::not_found("Job"))?;
     let done = !op.pending(&ctx.state.caches, target);
-    Ok(Json(JobView::of(&ctx.base, &guid, op, done)).into_response())
+    Ok(ok(JobView::of(&ctx.base, &guid, op, done)))
 }
 
 #[cfg(test)]

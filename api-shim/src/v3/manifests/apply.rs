@@ -7,30 +7,18 @@ use super::{
     manifest::{self, AppManifest},
     plan::plan,
 };
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::MetadataRequest,
-        path::Path,
-        warnings::Warnings,
-    },
-    read::{Ctx, Kind, kinds::space_of},
-    storage::store::By,
-    v3::{
-        apps::{actions as apps, environment},
-        domains,
-        jobs::{self, Operation},
-        routes::{actions as routes, destinations, message::check_host},
-        service_credential_bindings::actions::bind,
-        service_instances, vcap,
-    },
+use crate::v3::{
+    apps::{actions as apps, environment},
+    domains,
+    prelude::*,
+    routes::{actions as routes, destinations, message::check_host},
+    service_credential_bindings::actions::bind,
+    service_instances, vcap,
 };
-use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use smelter_crds::{
     App, Domain, Lifecycle, LifecycleType, ServiceInstance, Space, route::Destination,
 };
-use std::sync::Arc;
 
 pub async fn apply(
     ctx: Ctx,

@@ -3,19 +3,7 @@
 //! checks it, so a manifest that would be refused is refused here too.
 
 use super::{apply::app_named, body::ManifestBody, generate::app_manifest};
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        path::Path,
-    },
-    read::Ctx,
-    v3::apps::environment,
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use crate::v3::{apps::environment, prelude::*};
 use serde_json::{Value, json};
 use smelter_crds::Space;
 
@@ -80,7 +68,7 @@ pub async fn diff(
         );
     }
     // 201, as CC's `space_manifests_controller#diff` renders it.
-    Ok((StatusCode::CREATED, Json(json!({ "diff": ops }))).into_response())
+    Ok(created(json!({ "diff": ops })))
 }
 
 #[cfg(test)]

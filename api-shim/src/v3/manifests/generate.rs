@@ -2,19 +2,10 @@
 //! and what `manifest_diff` compares a submitted manifest with.
 
 use super::manifest::{AppManifest, Manifest, ProcessManifest, RouteManifest};
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        path::Path,
-    },
-    read::Ctx,
-    storage::store::By,
-    v3::{apps::environment, lifecycle, processes::presenter::type_name, routes},
+use crate::v3::{
+    apps::environment, lifecycle, prelude::*, processes::presenter::type_name, routes,
 };
-use axum::{
-    http::header,
-    response::{IntoResponse, Response},
-};
+use axum::http::header;
 use smelter_crds::App;
 use std::collections::BTreeMap;
 

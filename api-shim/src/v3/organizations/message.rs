@@ -1,8 +1,10 @@
 //! `POST` and `PATCH /v3/organizations`, checked as CC's `OrganizationCreateMessage` and
 //! `OrganizationUpdateMessage` check them (pure).
 
-use crate::http::message::{Message, MetadataRequest, check_name};
-use serde::Deserialize;
+use crate::{
+    http::message::{Rename, check_name},
+    v3::prelude::*,
+};
 
 #[derive(Deserialize)]
 pub struct CreateOrganization {
@@ -14,28 +16,26 @@ pub struct CreateOrganization {
 }
 
 impl Message for CreateOrganization {
-    const KEYS: &'static [&'static str] = &["name", "suspended", "metadata"];
+    const KEYS: &'static str = "name suspended metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         check_name(&self.name).map(drop)
     }
 }
 
+/// `PATCH`: a rename and metadata, and for admins `suspended`.
 #[derive(Deserialize)]
 pub struct UpdateOrganization {
-    pub name: Option<String>,
+    #[serde(flatten)]
+    pub rename: Rename,
     pub suspended: Option<bool>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
 }
 
 impl Message for UpdateOrganization {
-    const KEYS: &'static [&'static str] = &["name", "suspended", "metadata"];
+    const KEYS: &'static str = "name suspended metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
-        self.name
-            .as_deref()
-            .map_or(Ok(()), |n| check_name(n).map(drop))
+        self.rename.validate()
     }
 }
 
@@ -46,11 +46,7 @@ mod tests {
 
     #[test]
     fn names_are_checked_on_create_and_update() {
-        let create = |body: &str| {
-            parse::<CreateOrganization>(body.as_bytes(), CreateOrganization::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let create = |body: &str| CreateOrganization::check(body);
         assert!(create(r#"{"name":"demo"}"#).is_ok());
         assert_eq!(
             create(r#"{"name":"  "}"#).unwrap_err(),
@@ -60,11 +56,7 @@ mod tests {
             create(r#"{"name":"a\u001bb"}"#).unwrap_err(),
             ["Name must not contain escaped characters"]
         );
-        let update = |body: &str| {
-            parse::<UpdateOrganization>(body.as_bytes(), UpdateOrganization::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let update = |body: &str| UpdateOrganization::check(body);
         assert!(update(r#"{"metadata":{"labels":{"a":"b"}}}"#).is_ok());
         assert!(update(r#"{"name":"x\ny"}"#).is_err());
     }

@@ -1,47 +1,36 @@
 //! CC's organization JSON.
 
-use crate::http::{
-    links::BaseUrl,
-    present::{self, Link, Links, Metadata, ToOne},
-};
-use serde::Serialize;
+use crate::v3::prelude::*;
 use smelter_crds::Org;
 
 #[derive(Serialize)]
-pub struct Relationships {
-    quota: ToOne<'static>,
-}
-
-#[derive(Serialize)]
-pub struct OrganizationView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     name: &'a str,
     suspended: bool,
-    relationships: Relationships,
-    metadata: Metadata<'a>,
-    links: Links<'a, 3>,
 }
+
+pub type OrganizationView<'a> = View<'a, Fields<'a>, 1, 3>;
 
 impl<'a> OrganizationView<'a> {
     pub fn of(org: &'a Org, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&org.metadata);
-        let link = |suffix: &'a str| Link::new(base, "/v3/organizations/", guid, suffix);
-        Self {
-            guid,
-            created_at: present::created_at(&org.metadata),
-            updated_at: present::updated_at(&org.metadata),
+        let b = Base::of(&org.metadata);
+        let link = |suffix: &'a str| Link::new(base, "/v3/organizations/", b.guid, suffix);
+        let links = [
+            ("self", link("")),
+            ("domains", link("/domains")),
+            ("default_domain", link("/domains/default")),
+        ];
+        let fields = Fields {
             name: &org.spec.name,
             suspended: org.spec.suspended,
-            relationships: Relationships { quota: ToOne::NONE },
-            metadata: Metadata(&org.metadata),
-            links: Links([
-                ("self", link("")),
-                ("domains", link("/domains")),
-                ("default_domain", link("/domains/default")),
-            ]),
-        }
+        };
+        View::new(
+            b,
+            fields,
+            [("quota", Rel::NONE)],
+            Meta::Of(&org.metadata),
+            links,
+        )
     }
 }
 
@@ -62,7 +51,7 @@ mod tests {
         );
         org.metadata.labels = Some([("team".to_owned(), "a".to_owned())].into());
         let base = BaseUrl("https://api.x".into());
-        let v = present::to_value(OrganizationView::of(&org, &base));
+        let v = to_value(OrganizationView::of(&org, &base));
         assert_eq!(v["guid"], "o1");
         assert_eq!(v["name"], "demo");
         assert_eq!(v["suspended"], false);

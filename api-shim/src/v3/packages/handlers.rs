@@ -1,20 +1,7 @@
 //! Creating a package, and recording its state (which only the platform writes).
 
 use super::{PackageView, message::CreatePackage};
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Body, apply_metadata},
-    },
-    read::{Ctx, kinds::space_of},
-    state::AppState,
-    storage::{owner, write},
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use crate::{state::AppState, storage::owner, v3::prelude::*};
 use smelter_crds::{
     App, Package, PackageSpec, labels,
     package::{PackageState, PackageStatus, PackageType},
@@ -28,15 +15,21 @@ pub async fn write_status(
     status: PackageStatus,
 ) -> ApiResult<Package> {
     let name = package.metadata.name.as_deref().unwrap_or_default();
-    write::status(
-        &state.kube.own(),
-        space_of(package),
-        name,
-        &status,
-        &state.caches.packages,
-    )
-    .await
-    .map_err(ApiError::from_kube)
+    let store = &state.caches.packages;
+    write::status(&state.kube.own(), space_of(package), name, &status, store)
+        .await
+        .map_err(ApiError::from_kube)
+}
+
+/// The labels of what belongs to `app`: its space's and org's, and its own GUID.
+pub fn app_labels(app: &App) -> std::collections::BTreeMap<String, String> {
+    let mut l = app.metadata.labels.clone().unwrap_or_default();
+    l.retain(|k, _| k == labels::SPACE_GUID || k == labels::ORG_GUID);
+    l.insert(
+        labels::APP_GUID.into(),
+        app.metadata.name.clone().unwrap_or_default(),
+    );
+    l
 }
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreatePackage>) -> ApiResult<Response> {
@@ -44,44 +37,35 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreatePackage>) -> ApiResult<Respo
     let app = ctx.get::<App>(&app_guid).ok_or_else(|| {
         ApiError::unprocessable("App is invalid. Ensure it exists and you have access to it.")
     })?;
-    let (type_, image) = match req.data.and_then(|d| d.image) {
-        Some(image) if req.type_ == "docker" => (PackageType::Docker, Some(image)),
-        _ => (PackageType::Bits, None),
+    // The message made sure a docker package has its image.
+    let image = req
+        .data
+        .and_then(|d| d.image)
+        .filter(|_| req.type_ == "docker");
+    let type_ = match image {
+        Some(_) => PackageType::Docker,
+        None => PackageType::Bits,
     };
-    let guid = uuid::Uuid::new_v4().to_string();
-    let mut package = Package::new(
-        &guid,
-        PackageSpec {
-            app_guid: app_guid.clone(),
-            type_: type_.clone(),
-            image,
-        },
-    );
-    let mut l = app.metadata.labels.clone().unwrap_or_default();
-    l.retain(|k, _| k == labels::SPACE_GUID || k == labels::ORG_GUID);
-    l.insert(labels::APP_GUID.into(), app_guid);
-    package.metadata.labels = Some(l);
+    let spec = PackageSpec {
+        app_guid,
+        type_: type_.clone(),
+        image,
+    };
+    let mut package = Package::new(&uuid::Uuid::new_v4().to_string(), spec);
+    package.metadata.labels = Some(app_labels(&app));
     package.metadata.owner_references = Some(vec![owner::owned_by(&*app)]);
     apply_metadata(&mut package.metadata, &req.metadata);
     let store = &ctx.state.caches.packages;
-    let created = write::create(&ctx.client()?, space_of(&*app), &package, store).await?;
+    let package = write::create(&ctx.client()?, space_of(&*app), &package, store).await?;
     // A docker package has nothing to upload: it is ready at once.
-    let initial = match type_ {
+    let state = match type_ {
         PackageType::Docker => PackageState::Ready,
         PackageType::Bits => PackageState::AwaitingUpload,
     };
-    let created = write_status(
-        &ctx.state,
-        &created,
-        PackageStatus {
-            state: initial,
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PackageView::of(&created, &ctx.base)),
-    )
-        .into_response())
+    let status = PackageStatus {
+        state,
+        ..Default::default()
+    };
+    let package = write_status(&ctx.state, &package, status).await?;
+    Ok(created(PackageView::of(&package, &ctx.base)))
 }

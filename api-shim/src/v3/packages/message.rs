@@ -2,12 +2,11 @@
 //! reference checked as the container runtime will parse it, so nothing the kubelet would
 //! refuse is ever stored (pure).
 
-use crate::http::message::{Message, MetadataRequest, ToOne};
-use serde::Deserialize;
+use crate::v3::prelude::*;
 
 #[derive(Deserialize)]
 pub struct Relationships {
-    pub app: ToOne,
+    pub app: Related,
 }
 
 #[derive(Deserialize)]
@@ -29,7 +28,7 @@ pub struct CreatePackage {
 }
 
 impl Message for CreatePackage {
-    const KEYS: &'static [&'static str] = &["type", "relationships", "data", "metadata"];
+    const KEYS: &'static str = "type relationships data metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let problem = match (self.type_.as_str(), &self.data) {
@@ -184,11 +183,7 @@ mod tests {
 
     #[test]
     fn creates_are_checked_as_cc_checks_them() {
-        let check = |body: &str| {
-            parse::<CreatePackage>(body.as_bytes(), CreatePackage::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let check = |body: &str| CreatePackage::check(body);
         let app = r#""relationships":{"app":{"data":{"guid":"a"}}}"#;
         assert!(check(&format!(r#"{{"type":"bits",{app}}}"#)).is_ok());
         assert!(

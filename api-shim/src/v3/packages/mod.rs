@@ -8,18 +8,11 @@ pub mod upload;
 
 pub use presenter::PackageView;
 
-use crate::{
-    http::query::{Accepts, ListQuery},
-    read::{Ctx, Kind, Listed, Nested, kinds::space_of, list::one_of},
-    storage::store::By,
-    v3::spaces,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::v3::prelude::*;
 use smelter_crds::{
     App, Package,
     package::{PackageState, PackageType},
 };
-use std::sync::Arc;
 
 /// CC's package state names.
 pub fn state_name(s: &PackageState) -> &'static str {
@@ -52,74 +45,43 @@ pub fn type_name(t: &PackageType) -> &'static str {
 /// The packages list.
 pub struct Packages;
 
-impl Listed for Packages {
-    type Item = Arc<Package>;
-    const NAME: &'static str = Package::NAME;
-    const LIST: Accepts = Accepts::filters(&[
-        "states",
-        "types",
-        "app_guids",
-        "space_guids",
-        "organization_guids",
-    ]);
+impl Objects for Packages {
+    type Kind = Package;
+    const LIST: Accepts = Accepts::filters("states types app_guids space_guids organization_guids");
+    const INDEXED: &'static [(&'static str, By)] = &[("app_guids", By::App)];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<Package>> {
-        let store = &ctx.state.caches.packages;
-        let found = match query.filter("app_guids") {
-            Some(apps) => apps.iter().flat_map(|a| store.by(By::App, a)).collect(),
-            None => store.all(),
-        };
-        found
-            .into_iter()
-            .filter(|p| Package::visible(&ctx.perms, p))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Package>> {
-        ctx.get(guid)
-    }
-
-    fn guid(p: &Arc<Package>) -> &str {
-        p.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(p: &Arc<Package>) -> Option<&ObjectMeta> {
-        Some(&p.metadata)
-    }
-
-    fn matches(ctx: &Ctx, p: &Arc<Package>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(ctx: &Ctx, p: &Package, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "states" => one_of(state_name(&state_of(p)), wanted),
             "types" => one_of(type_name(&p.spec.type_), wanted),
             "app_guids" => one_of(&p.spec.app_guid, wanted),
-            "space_guids" => one_of(space_of(&**p), wanted),
-            "organization_guids" => ctx
-                .state
-                .caches
-                .spaces
-                .get(space_of(&**p))
-                .is_some_and(|s| one_of(spaces::org_guid(&s), wanted)),
+            "space_guids" => one_of(space_of(p), wanted),
+            "organization_guids" => in_org(ctx, space_of(p), wanted),
             _ => return None,
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, p: &'a Arc<Package>) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, p: &'a Package) -> impl Serialize + Send + 'a {
         PackageView::of(p, &ctx.base)
     }
 }
 
+/// The objects of an app that name it in `app_guid` (its packages, builds): found by the
+/// app index, in the app's space.
+pub fn of_app<K: Kind>(ctx: &Ctx, app: &App) -> Vec<Arc<K>> {
+    let guid = app.metadata.name.as_deref().unwrap_or_default();
+    K::store(&ctx.state.caches)
+        .by(By::App, guid)
+        .into_iter()
+        .filter(|o| space_of(&**o) == space_of(app))
+        .collect()
+}
+
 /// `/v3/apps/:guid/packages`.
 impl Nested<App> for Packages {
-    const NESTED: Accepts = Accepts::filters(&["states", "types"]);
+    const NESTED: Accepts = Accepts::filters("states types");
 
     fn under(ctx: &Ctx, app: &Arc<App>, _: &ListQuery) -> Vec<Arc<Package>> {
-        let guid = app.metadata.name.as_deref().unwrap_or_default();
-        ctx.state
-            .caches
-            .packages
-            .by(By::App, guid)
-            .into_iter()
-            .filter(|p| space_of(&**p) == space_of(&**app))
-            .collect()
+        of_app(ctx, app)
     }
 }

@@ -1,11 +1,7 @@
 //! CC's package JSON.
 
 use super::{state_name, state_of, type_name};
-use crate::http::{
-    links::BaseUrl,
-    present::{self, Link, Links, Metadata, ToOne},
-};
-use serde::Serialize;
+use crate::v3::prelude::*;
 use smelter_crds::{Package, package::PackageType};
 
 #[derive(Serialize)]
@@ -30,27 +26,19 @@ enum Data<'a> {
 }
 
 #[derive(Serialize)]
-struct Relationships<'a> {
-    app: ToOne<'a>,
-}
-
-#[derive(Serialize)]
-pub struct PackageView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     #[serde(rename = "type")]
     type_: &'static str,
     data: Data<'a>,
     state: &'static str,
-    relationships: Relationships<'a>,
-    metadata: Metadata<'a>,
-    links: Links<'a, 4>,
 }
+
+pub type PackageView<'a> = View<'a, Fields<'a>, 1, 4>;
 
 impl<'a> PackageView<'a> {
     pub fn of(p: &'a Package, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&p.metadata);
+        let b = Base::of(&p.metadata);
+        let guid = b.guid;
         let status = p.status.as_ref();
         let data = match p.spec.type_ {
             PackageType::Bits => Data::Bits {
@@ -68,27 +56,22 @@ impl<'a> PackageView<'a> {
                 password: None,
             },
         };
-        Self {
-            guid,
-            created_at: present::created_at(&p.metadata),
-            updated_at: present::updated_at(&p.metadata),
+        let links = [
+            ("self", Link::new(base, "/v3/packages/", guid, "")),
+            ("upload", Link::post(base, "/v3/packages/", guid, "/upload")),
+            (
+                "download",
+                Link::get(base, "/v3/packages/", guid, "/download"),
+            ),
+            ("app", Link::new(base, "/v3/apps/", &p.spec.app_guid, "")),
+        ];
+        let fields = Fields {
             type_: type_name(&p.spec.type_),
             data,
             state: state_name(&state_of(p)),
-            relationships: Relationships {
-                app: ToOne::to(&p.spec.app_guid),
-            },
-            metadata: Metadata(&p.metadata),
-            links: Links([
-                ("self", Link::new(base, "/v3/packages/", guid, "")),
-                ("upload", Link::post(base, "/v3/packages/", guid, "/upload")),
-                (
-                    "download",
-                    Link::get(base, "/v3/packages/", guid, "/download"),
-                ),
-                ("app", Link::new(base, "/v3/apps/", &p.spec.app_guid, "")),
-            ]),
-        }
+        };
+        let relationships = [("app", Rel::to(&p.spec.app_guid))];
+        View::new(b, fields, relationships, Meta::Of(&p.metadata), links)
     }
 }
 
@@ -109,7 +92,7 @@ mod tests {
                 image: None,
             },
         );
-        let v = present::to_value(PackageView::of(&bits, &base));
+        let v = to_value(PackageView::of(&bits, &base));
         assert_eq!(v["state"], "AWAITING_UPLOAD");
         assert_eq!(
             v["data"],
@@ -124,7 +107,7 @@ mod tests {
                 image: Some("nginx:1".into()),
             },
         );
-        let v = present::to_value(PackageView::of(&docker, &base));
+        let v = to_value(PackageView::of(&docker, &base));
         assert_eq!(
             v["data"],
             json!({ "image": "nginx:1", "username": null, "password": null })

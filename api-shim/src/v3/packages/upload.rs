@@ -6,26 +6,16 @@
 
 use super::handlers::write_status;
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        multipart::{Multipart, unreadable},
-        path::Path,
-    },
-    read::{Ctx, kinds::space_of},
+    http::multipart::{Multipart, unreadable},
     state::AppState,
     storage::uploads,
-    v3::packages::PackageView,
-};
-use axum::{
-    Json,
-    response::{IntoResponse, Response},
+    v3::{packages::PackageView, prelude::*},
 };
 use smelter_blobstore::{Resource, keys};
 use smelter_crds::{
     Checksum, ChecksumType, Package,
     package::{PackageState, PackageStatus, PackageType},
 };
-use std::sync::Arc;
 
 /// CC's refusal of an upload that carries nothing (`PackageUploadMessage`).
 const NOTHING: &str = "Upload must include either resources or bits";
@@ -124,7 +114,7 @@ pub async fn upload(
                 ..Default::default()
             };
             let ready = write_status(state, &package, status).await?;
-            Ok(Json(PackageView::of(&ready, &ctx.base)).into_response())
+            Ok(ok(PackageView::of(&ready, &ctx.base)))
         }
         Err(e) => {
             let (client_fault, detail) = match &e {

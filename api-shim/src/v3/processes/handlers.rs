@@ -5,20 +5,8 @@ use super::{
     message::{ScaleProcess, UpdateProcess},
 };
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::Body,
-        paging::{Page, Pagination},
-        path::Path,
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Listed},
-    v3::apps::actions,
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    http::paging::{Page, Pagination},
+    v3::{apps::actions, prelude::*},
 };
 use smelter_crds::App;
 
@@ -46,7 +34,7 @@ pub async fn show_for_app(
     Path((guid, type_)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let of = of_app(&ctx, &guid, &type_)?;
-    Ok(Json(ProcessView::of(&of.app, of.process(), &ctx.base)).into_response())
+    Ok(ok(ProcessView::of(&of.app, of.process(), &ctx.base)))
 }
 
 async fn scale_one(ctx: Ctx, of: ProcessOf, req: ScaleProcess) -> ApiResult<Response> {
@@ -112,11 +100,10 @@ pub async fn update(
 /// Sidecars are not supported; the cf CLI lists them for `cf app`, so the list is empty.
 pub async fn sidecars(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     by_guid(&ctx, &guid)?;
-    let query = ListQuery::parse(ctx.query.as_deref(), &Accepts::filters(&[]))?;
-    Ok(Json(Page::<()> {
+    let query = ListQuery::parse(ctx.query.as_deref(), &Accepts::filters(""))?;
+    Ok(ok(Page::<()> {
         pagination: Pagination::of(0, &query, &ctx.base, &ctx.path),
         resources: Vec::new(),
         included: None,
-    })
-    .into_response())
+    }))
 }

@@ -2,12 +2,7 @@
 //! `ProcessScaleMessage` and `ProcessUpdateMessage` check them, and applied to a process
 //! (pure; the limits and texts are CC's).
 
-use crate::http::{
-    errors::{ApiError, ApiResult},
-    message::{Message, MetadataRequest},
-    warnings::{self, Warnings},
-};
-use serde::Deserialize;
+use crate::v3::prelude::*;
 use serde_json::Value;
 use smelter_crds::{HealthCheck, Process, common::HealthCheckType};
 
@@ -116,17 +111,13 @@ impl ScaleProcess {
                 &mut p,
             ),
         };
-        if p.is_empty() { Ok(scale) } else { Err(p) }
+        verdict(p).map(|()| scale)
     }
 }
 
 impl Message for ScaleProcess {
-    const KEYS: &'static [&'static str] = &[
-        "instances",
-        "memory_in_mb",
-        "disk_in_mb",
-        "log_rate_limit_in_bytes_per_second",
-    ];
+    const KEYS: &'static str =
+        "instances memory_in_mb disk_in_mb log_rate_limit_in_bytes_per_second";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         self.checked().map(drop)
@@ -154,7 +145,7 @@ impl Scale {
     pub fn warnings(&self) -> Warnings {
         self.log_rate_limit_in_bytes_per_second
             .filter(|l| *l != -1)
-            .map(|_| warnings::LOG_RATE_LIMIT_NOT_ENFORCED)
+            .map(|_| crate::http::warnings::LOG_RATE_LIMIT_NOT_ENFORCED)
             .into_iter()
             .collect()
     }
@@ -192,12 +183,7 @@ pub struct UpdateProcess {
 }
 
 impl Message for UpdateProcess {
-    const KEYS: &'static [&'static str] = &[
-        "command",
-        "health_check",
-        "readiness_health_check",
-        "metadata",
-    ];
+    const KEYS: &'static str = "command health_check readiness_health_check metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let problems: Vec<String> = [&self.health_check, &self.readiness_health_check]
@@ -206,11 +192,7 @@ impl Message for UpdateProcess {
             .filter_map(|h| merge_health_check(&HealthCheck::default(), h).err())
             .map(|e| e.detail)
             .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(problems)
     }
 }
 

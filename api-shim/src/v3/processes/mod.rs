@@ -8,15 +8,8 @@ pub mod stats;
 
 pub use presenter::ProcessView;
 
-use crate::{
-    http::query::{Accepts, ListQuery},
-    read::{Ctx, Kind, Listed, Nested, kinds::space_of, list::one_of},
-    storage::store::By,
-    v3::spaces,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::v3::prelude::*;
 use smelter_crds::{App, Process};
-use std::sync::Arc;
 
 /// One process of an app.
 #[derive(Clone)]
@@ -50,8 +43,7 @@ pub struct Processes;
 impl Listed for Processes {
     type Item = ProcessOf;
     const NAME: &'static str = "Process";
-    const LIST: Accepts =
-        Accepts::filters(&["types", "space_guids", "organization_guids", "app_guids"]);
+    const LIST: Accepts = Accepts::filters("types space_guids organization_guids app_guids");
 
     fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<ProcessOf> {
         let store = &ctx.state.caches.apps;
@@ -101,12 +93,7 @@ impl Listed for Processes {
             "types" => one_of(&p.process().type_, wanted),
             "app_guids" => one_of(p.app.metadata.name.as_deref().unwrap_or_default(), wanted),
             "space_guids" => one_of(space_of(&*p.app), wanted),
-            "organization_guids" => ctx
-                .state
-                .caches
-                .spaces
-                .get(space_of(&*p.app))
-                .is_some_and(|s| one_of(spaces::org_guid(&s), wanted)),
+            "organization_guids" => in_org(ctx, space_of(&*p.app), wanted),
             _ => return None,
         })
     }
@@ -118,7 +105,7 @@ impl Listed for Processes {
 
 /// `/v3/apps/:guid/processes`.
 impl Nested<App> for Processes {
-    const NESTED: Accepts = Accepts::filters(&["types"]);
+    const NESTED: Accepts = Accepts::filters("types");
 
     fn under(_: &Ctx, app: &Arc<App>, _: &ListQuery) -> Vec<ProcessOf> {
         ProcessOf::all(app).collect()

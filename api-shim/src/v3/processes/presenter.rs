@@ -1,13 +1,6 @@
 //! CC's process JSON.
 
-use crate::{
-    http::{
-        links::BaseUrl,
-        present::{self, Link, Links, NoMetadata, ToOne},
-    },
-    read::kinds::space_of,
-};
-use serde::Serialize;
+use crate::v3::prelude::*;
 use smelter_crds::{App, HealthCheck, Process, common::HealthCheckType};
 
 /// CC's name of a health check type.
@@ -48,12 +41,6 @@ impl<'a> HealthCheckView<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct Relationships<'a> {
-    app: ToOne<'a>,
-    revision: ToOne<'static>,
-}
-
 /// The readiness check of a process that names none: the process running.
 static PROCESS_RUNNING: HealthCheck = HealthCheck {
     type_: HealthCheckType::Process,
@@ -63,10 +50,7 @@ static PROCESS_RUNNING: HealthCheck = HealthCheck {
 };
 
 #[derive(Serialize)]
-pub struct ProcessView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     #[serde(rename = "type")]
     type_: &'a str,
     command: Option<&'a str>,
@@ -76,19 +60,30 @@ pub struct ProcessView<'a> {
     log_rate_limit_in_bytes_per_second: i64,
     health_check: HealthCheckView<'a>,
     readiness_health_check: HealthCheckView<'a>,
-    relationships: Relationships<'a>,
-    metadata: NoMetadata,
-    links: Links<'a, 5>,
 }
+
+/// CC's process JSON (a process has no metadata of its own here).
+pub type ProcessView<'a> = View<'a, Fields<'a>, 2, 5>;
 
 impl<'a> ProcessView<'a> {
     pub fn of(app: &'a App, p: &'a Process, base: &'a BaseUrl) -> Self {
-        let app_guid = present::guid(&app.metadata);
+        let app_guid = Base::of(&app.metadata).guid;
         let link = |suffix: &'a str| Link::new(base, "/v3/processes/", &p.guid, suffix);
-        Self {
-            guid: &p.guid,
-            created_at: present::created_at(&app.metadata),
-            updated_at: present::updated_at(&app.metadata),
+        let links = [
+            ("self", link("")),
+            (
+                "scale",
+                Link::post(base, "/v3/processes/", &p.guid, "/actions/scale"),
+            ),
+            ("app", Link::new(base, "/v3/apps/", app_guid, "")),
+            ("space", Link::new(base, "/v3/spaces/", space_of(app), "")),
+            ("stats", link("/stats")),
+        ];
+        let readiness = p
+            .readiness_health_check
+            .as_ref()
+            .unwrap_or(&PROCESS_RUNNING);
+        let fields = Fields {
             type_: &p.type_,
             command: p.command.as_deref(),
             instances: p.instances,
@@ -96,27 +91,11 @@ impl<'a> ProcessView<'a> {
             disk_in_mb: p.disk_in_mb,
             log_rate_limit_in_bytes_per_second: p.log_rate_limit_in_bytes_per_second,
             health_check: HealthCheckView::of(&p.health_check),
-            readiness_health_check: HealthCheckView::of(
-                p.readiness_health_check
-                    .as_ref()
-                    .unwrap_or(&PROCESS_RUNNING),
-            ),
-            relationships: Relationships {
-                app: ToOne::to(app_guid),
-                revision: ToOne::NONE,
-            },
-            metadata: NoMetadata,
-            links: Links([
-                ("self", link("")),
-                (
-                    "scale",
-                    Link::post(base, "/v3/processes/", &p.guid, "/actions/scale"),
-                ),
-                ("app", Link::new(base, "/v3/apps/", app_guid, "")),
-                ("space", Link::new(base, "/v3/spaces/", space_of(app), "")),
-                ("stats", link("/stats")),
-            ]),
-        }
+            readiness_health_check: HealthCheckView::of(readiness),
+        };
+        let relationships = [("app", Rel::to(app_guid)), ("revision", Rel::NONE)];
+        let b = Base::with_guid(&p.guid, &app.metadata);
+        View::new(b, fields, relationships, Meta::Empty, links)
     }
 }
 
@@ -148,7 +127,7 @@ mod tests {
             },
         );
         let base = BaseUrl("https://api.x".into());
-        let v = present::to_value(ProcessView::of(&app, &app.spec.processes[0], &base));
+        let v = to_value(ProcessView::of(&app, &app.spec.processes[0], &base));
         assert_eq!(
             v["health_check"],
             json!({ "type": "http", "data": { "timeout": 60, "invocation_timeout": null, "endpoint": "/health" } })

@@ -2,19 +2,8 @@
 //! ActualLRP status, which the operator keeps current.
 
 use super::{ProcessOf, Processes, handlers::of_app};
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        path::Path,
-    },
-    read::{Ctx, Listed, kinds::space_of},
-};
-use axum::{
-    Json,
-    response::{IntoResponse, Response},
-};
+use crate::v3::prelude::*;
 use kube::ResourceExt;
-use serde::Serialize;
 use smelter_crds::{
     App, DesiredState, Lrp, Process,
     annotations::RESTARTED_AT,

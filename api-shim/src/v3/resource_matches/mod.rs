@@ -2,19 +2,7 @@
 //! has (by SHA-1 and size), so a re-push of an unchanged app uploads almost nothing — CF's
 //! resource matching, done for real against the resource pool.
 
-use crate::{
-    http::{
-        errors::ApiResult,
-        message::{Body, Message},
-    },
-    read::Ctx,
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
-use serde::Deserialize;
+use crate::v3::prelude::*;
 use serde_json::json;
 use smelter_blobstore::Resource;
 
@@ -27,7 +15,7 @@ pub struct MatchRequest {
 }
 
 impl Message for MatchRequest {
-    const KEYS: &'static [&'static str] = &["resources"];
+    const KEYS: &'static str = "resources";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         if self.resources.len() > MAX_RESOURCES {
@@ -41,5 +29,5 @@ impl Message for MatchRequest {
 
 pub async fn create(ctx: Ctx, Body(req): Body<MatchRequest>) -> ApiResult<Response> {
     let matched = ctx.state.pool.matches(&req.resources);
-    Ok((StatusCode::CREATED, Json(json!({ "resources": matched }))).into_response())
+    Ok(created(json!({ "resources": matched })))
 }

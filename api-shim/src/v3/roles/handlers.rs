@@ -8,22 +8,7 @@ use super::{
 };
 use crate::{
     auth::User,
-    http::{
-        errors::{ApiError, ApiResult},
-        message::Body,
-        path::Path,
-    },
-    read::Ctx,
-    storage::{store::By, write},
-    v3::{
-        jobs::{self, Operation},
-        spaces::org_guid,
-    },
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    v3::{prelude::*, spaces::org_guid},
 };
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use smelter_crds::{Org, Space};
@@ -142,8 +127,8 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateRole>) -> ApiResult<Response
         target.space.as_deref(),
         &target.namespace,
     );
-    let created = write::create(&ctx.client()?, &target.namespace, &rb, bindings).await?;
-    Ok((StatusCode::CREATED, Json(RoleView::of(&created, &ctx.base))).into_response())
+    let rb = write::create(&ctx.client()?, &target.namespace, &rb, bindings).await?;
+    Ok(created(RoleView::of(&rb, &ctx.base)))
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
@@ -155,7 +140,5 @@ pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     if !allowed {
         return Err(ApiError::not_authorized());
     }
-    let namespace = rb.metadata.namespace.as_deref().unwrap_or_default();
-    write::start_delete::<RoleBinding>(&ctx.client()?, namespace, &guid).await?;
-    Ok(jobs::accepted(&ctx.base, Operation::RoleDelete, &guid))
+    jobs::delete(&ctx, &*rb, Operation::RoleDelete).await
 }

@@ -4,11 +4,10 @@
 use super::{ORG_ROLES, SPACE_ROLES, cluster_role};
 use crate::{
     auth::{User, caller::kube_user},
-    http::message::{Message, ToOne},
     storage::cache::{ROLE_TYPE_LABEL, USER_GUID_LABEL},
+    v3::prelude::*,
 };
 use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
-use serde::Deserialize;
 use smelter_crds::labels;
 
 /// The annotation carrying the CF user name (subjects carry it too, prefixed).
@@ -31,8 +30,8 @@ pub struct UserRel {
 #[serde(deny_unknown_fields)]
 pub struct Relationships {
     pub user: UserRel,
-    pub organization: Option<ToOne>,
-    pub space: Option<ToOne>,
+    pub organization: Option<Related>,
+    pub space: Option<Related>,
 }
 
 #[derive(Deserialize)]
@@ -43,7 +42,7 @@ pub struct CreateRole {
 }
 
 impl Message for CreateRole {
-    const KEYS: &'static [&'static str] = &["type", "relationships"];
+    const KEYS: &'static str = "type relationships";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let r = &self.relationships;
@@ -62,16 +61,13 @@ impl Message for CreateRole {
             )]);
         };
         let no_user = r.user.data.guid.is_none() && r.user.data.username.is_none();
-        let problems: Vec<String> = problem
-            .into_iter()
-            .chain(no_user.then_some("User must have a guid or a username"))
-            .map(str::to_owned)
-            .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(
+            problem
+                .into_iter()
+                .chain(no_user.then_some("User must have a guid or a username"))
+                .map(str::to_owned)
+                .collect(),
+        )
     }
 }
 
@@ -158,11 +154,7 @@ mod tests {
 
     #[test]
     fn role_requests_need_a_type_a_target_and_a_user() {
-        let check = |body: &str| {
-            parse::<CreateRole>(body.as_bytes(), CreateRole::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let check = |body: &str| CreateRole::check(body);
         assert!(check(r#"{"type":"space_developer","relationships":{"user":{"data":{"guid":"u"}},"space":{"data":{"guid":"s"}}}}"#).is_ok());
         assert_eq!(
             check(r#"{"type":"space_developer","relationships":{"user":{"data":{"guid":"u"}}}}"#)

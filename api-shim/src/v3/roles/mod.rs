@@ -8,24 +8,16 @@ mod presenter;
 pub use presenter::RoleView;
 
 use crate::{
-    http::{
-        paging::Included,
-        present::to_value,
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Kind, Listed, list::one_of},
-    storage::{
-        cache::{ROLE_TYPE_LABEL, USER_GUID_LABEL},
-        store::By,
-    },
+    storage::cache::{ROLE_TYPE_LABEL, USER_GUID_LABEL},
     v3::{
+        prelude::*,
         spaces::{self, SpaceView},
         users::UserView,
     },
 };
-use k8s_openapi::{api::rbac::v1::RoleBinding, apimachinery::pkg::apis::meta::v1::ObjectMeta};
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use smelter_crds::labels;
-use std::{collections::BTreeSet, sync::Arc};
+use std::collections::BTreeSet;
 
 /// The roles of an organization.
 pub const ORG_ROLES: &[&str] = &[
@@ -74,50 +66,20 @@ pub fn type_of(rb: &RoleBinding) -> &str {
 /// The roles list.
 pub struct Roles;
 
-impl Listed for Roles {
-    type Item = Arc<RoleBinding>;
-    const NAME: &'static str = RoleBinding::NAME;
-    const LIST: Accepts = Accepts::filters(&[
-        "organization_guids",
-        "space_guids",
-        "user_guids",
-        "types",
-        "include",
-    ])
-    .include(&["user", "space", "organization"])
-    .without_label_selector()
-    .unprocessable();
+impl Objects for Roles {
+    type Kind = RoleBinding;
+    const LIST: Accepts =
+        Accepts::filters("organization_guids space_guids user_guids types include")
+            .include("user space organization")
+            .without_label_selector()
+            .unprocessable();
+    const INDEXED: &'static [(&'static str, By)] = &[
+        ("user_guids", By::User),
+        ("space_guids", By::Space),
+        ("organization_guids", By::Org),
+    ];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<RoleBinding>> {
-        let store = &ctx.state.caches.role_bindings;
-        let found = if let Some(users) = query.filter("user_guids") {
-            users.iter().flat_map(|u| store.by(By::User, u)).collect()
-        } else if let Some(spaces) = query.filter("space_guids") {
-            spaces.iter().flat_map(|s| store.by(By::Space, s)).collect()
-        } else if let Some(orgs) = query.filter("organization_guids") {
-            orgs.iter().flat_map(|o| store.by(By::Org, o)).collect()
-        } else {
-            store.all()
-        };
-        found
-            .into_iter()
-            .filter(|rb| RoleBinding::visible(&ctx.perms, rb))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<RoleBinding>> {
-        ctx.get(guid)
-    }
-
-    fn guid(rb: &Arc<RoleBinding>) -> &str {
-        rb.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(rb: &Arc<RoleBinding>) -> Option<&ObjectMeta> {
-        Some(&rb.metadata)
-    }
-
-    fn matches(_: &Ctx, rb: &Arc<RoleBinding>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(_: &Ctx, rb: &RoleBinding, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "types" => one_of(type_of(rb), wanted),
             "user_guids" => one_of(user_of(rb), wanted),
@@ -128,7 +90,7 @@ impl Listed for Roles {
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, rb: &'a Arc<RoleBinding>) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, rb: &'a RoleBinding) -> impl Serialize + Send + 'a {
         RoleView::of(rb, &ctx.base)
     }
 
@@ -136,27 +98,19 @@ impl Listed for Roles {
         let mut included = Included::new();
         if query.includes("user") {
             let users: BTreeSet<&str> = page.iter().map(|rb| user_of(rb)).collect();
-            let users = users
-                .into_iter()
-                .filter_map(|g| ctx.state.users.by_guid(g))
-                .map(|u| to_value(UserView::of(&u, &ctx.base)))
-                .collect();
-            included.insert("users", users);
+            let users = users.into_iter().filter_map(|g| ctx.state.users.by_guid(g));
+            let views = users.map(|u| to_value(UserView::of(&u, &ctx.base)));
+            included.insert("users", views.collect());
         }
         if query.includes("space") {
             let found = spaces::spaces(ctx, page.iter().filter_map(|rb| space_of(rb)));
-            let views = found
-                .iter()
-                .map(|s| to_value(SpaceView::of(s, &ctx.base)))
-                .collect();
-            included.insert("spaces", views);
+            let views = found.iter().map(|s| to_value(SpaceView::of(s, &ctx.base)));
+            included.insert("spaces", views.collect());
         }
         if query.includes("organization") {
             let org_roles = page.iter().filter(|rb| space_of(rb).is_none());
-            included.insert(
-                "organizations",
-                spaces::organizations(ctx, org_roles.map(|rb| org_of(rb))),
-            );
+            let orgs = spaces::organizations(ctx, org_roles.map(|rb| org_of(rb)));
+            included.insert("organizations", orgs);
         }
         included
     }

@@ -1,65 +1,42 @@
 //! CC's role JSON.
 
 use super::{org_of, space_of, type_of, user_of};
-use crate::http::{
-    links::BaseUrl,
-    present::{self, Link, ToOne},
-};
+use crate::v3::prelude::*;
 use k8s_openapi::api::rbac::v1::RoleBinding;
-use serde::Serialize;
 
 #[derive(Serialize)]
-pub struct Relationships<'a> {
-    user: ToOne<'a>,
-    organization: ToOne<'a>,
-    space: ToOne<'a>,
-}
-
-#[derive(Serialize)]
-pub struct RoleLinks<'a> {
-    #[serde(rename = "self")]
-    self_: Link<'a>,
-    user: Link<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    organization: Option<Link<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    space: Option<Link<'a>>,
-}
-
-#[derive(Serialize)]
-pub struct RoleView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     #[serde(rename = "type")]
     type_: &'a str,
-    relationships: Relationships<'a>,
-    links: RoleLinks<'a>,
 }
+
+/// CC's role JSON. A role has no `metadata`; its links name its user and its org or space.
+pub type RoleView<'a> = View<'a, Fields<'a>, 3, 3>;
 
 impl<'a> RoleView<'a> {
     pub fn of(rb: &'a RoleBinding, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&rb.metadata);
-        let user = user_of(rb);
-        let space = space_of(rb);
+        let b = Base::of(&rb.metadata);
+        let (user, space) = (user_of(rb), space_of(rb));
         // A space role names its space only; an org role its org only.
         let org = space.is_none().then(|| org_of(rb));
-        Self {
-            guid,
-            created_at: present::created_at(&rb.metadata),
-            updated_at: present::updated_at(&rb.metadata),
-            type_: type_of(rb),
-            relationships: Relationships {
-                user: ToOne::to(user),
-                organization: ToOne::maybe(org),
-                space: ToOne::maybe(space),
-            },
-            links: RoleLinks {
-                self_: Link::new(base, "/v3/roles/", guid, ""),
-                user: Link::new(base, "/v3/users/", user, ""),
-                organization: org.map(|o| Link::new(base, "/v3/organizations/", o, "")),
-                space: space.map(|s| Link::new(base, "/v3/spaces/", s, "")),
-            },
-        }
+        let target = match (space, org) {
+            (Some(s), _) => ("space", Link::new(base, "/v3/spaces/", s, "")),
+            (None, o) => (
+                "organization",
+                Link::new(base, "/v3/organizations/", o.unwrap_or_default(), ""),
+            ),
+        };
+        let links = [
+            ("self", Link::new(base, "/v3/roles/", b.guid, "")),
+            ("user", Link::new(base, "/v3/users/", user, "")),
+            target,
+        ];
+        let relationships = [
+            ("user", Rel::to(user)),
+            ("organization", Rel::maybe(org)),
+            ("space", Rel::maybe(space)),
+        ];
+        let fields = Fields { type_: type_of(rb) };
+        View::new(b, fields, relationships, Meta::Absent, links)
     }
 }

@@ -1,15 +1,7 @@
 //! Creating a route, shared by `POST /v3/routes` and manifests' `routes:`.
 
 use super::message::{check_host, check_path};
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{MetadataRequest, apply_metadata},
-    },
-    read::Ctx,
-    storage::write,
-    v3::spaces,
-};
+use crate::v3::{prelude::*, spaces};
 use smelter_crds::{Domain, Route, RouteSpec, Space, labels};
 
 /// CC's longest host plus domain.

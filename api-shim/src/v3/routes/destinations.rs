@@ -1,21 +1,7 @@
 //! `/v3/routes/:guid/destinations`: the app processes a route sends traffic to.
 
 use super::{actions, domain_name, presenter::DestinationsView, url};
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Body, Message},
-        path::Path,
-        warnings::Warnings,
-    },
-    read::{Ctx, kinds::space_of},
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
-use serde::Deserialize;
+use crate::v3::prelude::*;
 use smelter_crds::{App, Route, route::Destination};
 
 #[derive(Deserialize)]
@@ -46,7 +32,7 @@ pub struct Destinations {
 }
 
 impl Message for Destinations {
-    const KEYS: &'static [&'static str] = &["destinations"];
+    const KEYS: &'static str = "destinations";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let problems: Vec<String> = self
@@ -60,11 +46,7 @@ impl Message for Destinations {
             })
             .map(|(i, _)| format!("Destinations[{i}]: protocol must be 'http1' or 'http2'."))
             .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(problems)
     }
 }
 
@@ -124,7 +106,7 @@ pub async fn add(ctx: &Ctx, route: &Route, new: Vec<Destination>) -> ApiResult<(
 
 pub async fn list(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let r = ctx.find::<Route>(&guid)?;
-    Ok(Json(DestinationsView::of(&r, &ctx.base)).into_response())
+    Ok(ok(DestinationsView::of(&r, &ctx.base)))
 }
 
 pub async fn insert(
@@ -225,11 +207,7 @@ mod tests {
 
     #[test]
     fn protocols_are_http1_or_http2() {
-        let check = |body: &str| {
-            parse::<Destinations>(body.as_bytes(), Destinations::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let check = |body: &str| Destinations::check(body);
         assert!(check(r#"{"destinations":[{"app":{"guid":"a"},"protocol":"http2"}]}"#).is_ok());
         assert_eq!(
             check(

@@ -4,21 +4,7 @@ use super::{
     RouteView, actions, domain_name,
     message::{CreateRoute, UpdateRoute, option_warnings},
 };
-use crate::{
-    http::{
-        errors::ApiResult,
-        message::{Body, apply_metadata},
-        path::Path,
-    },
-    read::{Ctx, kinds::space_of},
-    storage::write,
-    v3::jobs::{self, Operation},
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use crate::v3::prelude::*;
 use smelter_crds::Route;
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreateRoute>) -> ApiResult<Response> {
@@ -58,6 +44,5 @@ pub async fn update(
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let r = ctx.find::<Route>(&guid)?;
-    write::start_delete::<Route>(&ctx.client()?, space_of(&*r), &guid).await?;
-    Ok(jobs::accepted(&ctx.base, Operation::RouteDelete, &guid))
+    jobs::delete(&ctx, &*r, Operation::RouteDelete).await
 }

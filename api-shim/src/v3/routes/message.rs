@@ -2,11 +2,7 @@
 //! check them, and refusing what an Ingress cannot carry, so nothing the operator would be
 //! refused is ever stored (pure).
 
-use crate::http::{
-    message::{Message, MetadataRequest, ToOne},
-    warnings::Warnings,
-};
-use serde::Deserialize;
+use crate::v3::prelude::*;
 use serde_json::{Map, Value};
 
 /// CC's longest host and path.
@@ -72,8 +68,8 @@ pub fn check_path(path: &str) -> Vec<String> {
 
 #[derive(Deserialize)]
 pub struct Relationships {
-    pub space: ToOne,
-    pub domain: ToOne,
+    pub space: Related,
+    pub domain: Related,
 }
 
 #[derive(Deserialize)]
@@ -92,14 +88,7 @@ pub struct CreateRoute {
 }
 
 impl Message for CreateRoute {
-    const KEYS: &'static [&'static str] = &[
-        "host",
-        "path",
-        "relationships",
-        "metadata",
-        "port",
-        "options",
-    ];
+    const KEYS: &'static str = "host path relationships metadata port options";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems: Vec<String> = check_host(&self.host).into_iter().collect();
@@ -108,11 +97,7 @@ impl Message for CreateRoute {
         if self.port.is_some() {
             problems.push("Routes with protocol 'http' do not support ports.".into());
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(problems)
     }
 }
 
@@ -125,7 +110,7 @@ pub struct UpdateRoute {
 }
 
 impl Message for UpdateRoute {
-    const KEYS: &'static [&'static str] = &["metadata", "options"];
+    const KEYS: &'static str = "metadata options";
 }
 
 /// Route options (CC's `loadbalancing`) are accepted, as CC accepts them, but an Ingress has

@@ -9,23 +9,9 @@ mod presenter;
 
 pub use presenter::RouteView;
 
-use crate::{
-    http::{
-        paging::Included,
-        present::to_value,
-        query::{Accepts, ListQuery},
-    },
-    read::{
-        Ctx, Kind, Listed, Nested,
-        kinds::space_of,
-        list::{any_of, one_of},
-    },
-    storage::store::By,
-    v3::{domains::DomainView, spaces},
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::v3::{domains::DomainView, prelude::*, spaces};
 use smelter_crds::{App, Domain, Route};
-use std::{collections::BTreeSet, sync::Arc};
+use std::collections::BTreeSet;
 
 /// `host.domain/path`, CC's route URL.
 pub fn url(host: &str, domain: &str, path: &str) -> String {
@@ -45,72 +31,29 @@ pub fn domain_name(ctx: &Ctx, r: &Route) -> String {
 /// The routes list.
 pub struct Routes;
 
-impl Listed for Routes {
-    type Item = Arc<Route>;
-    const NAME: &'static str = Route::NAME;
-    const LIST: Accepts = Accepts::filters(&[
-        "hosts",
-        "space_guids",
-        "organization_guids",
-        "domain_guids",
-        "paths",
-        "app_guids",
-        "include",
-        "ports",
-        "service_instance_guids",
-    ])
-    .include(&["domain", "space", "space.organization"]);
+impl Objects for Routes {
+    type Kind = Route;
+    const LIST: Accepts = Accepts::filters("hosts space_guids organization_guids domain_guids paths app_guids include ports service_instance_guids")
+    .include("domain space space.organization");
+    const INDEXED: &'static [(&'static str, By)] =
+        &[("app_guids", By::App), ("space_guids", By::Space)];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<Route>> {
-        let store = &ctx.state.caches.routes;
-        let found = if let Some(apps) = query.filter("app_guids") {
-            apps.iter().flat_map(|a| store.by(By::App, a)).collect()
-        } else if let Some(spaces) = query.filter("space_guids") {
-            spaces.iter().flat_map(|s| store.by(By::Space, s)).collect()
-        } else {
-            store.all()
-        };
-        found
-            .into_iter()
-            .filter(|r| Route::visible(&ctx.perms, r))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Route>> {
-        ctx.get(guid)
-    }
-
-    fn guid(r: &Arc<Route>) -> &str {
-        r.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(r: &Arc<Route>) -> Option<&ObjectMeta> {
-        Some(&r.metadata)
-    }
-
-    fn matches(ctx: &Ctx, r: &Arc<Route>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(ctx: &Ctx, r: &Route, key: &str, wanted: &[String]) -> Option<bool> {
+        let apps = r.spec.destinations.iter().map(|d| d.app_guid.as_str());
         Some(match key {
             "hosts" => one_of(&r.spec.host, wanted),
             "paths" => one_of(&r.spec.path, wanted),
             "domain_guids" => one_of(&r.spec.domain_guid, wanted),
-            "space_guids" => one_of(space_of(&**r), wanted),
-            "organization_guids" => ctx
-                .state
-                .caches
-                .spaces
-                .get(space_of(&**r))
-                .is_some_and(|s| one_of(spaces::org_guid(&s), wanted)),
-            "app_guids" => any_of(
-                r.spec.destinations.iter().map(|d| d.app_guid.as_str()),
-                wanted,
-            ),
+            "space_guids" => one_of(space_of(r), wanted),
+            "organization_guids" => in_org(ctx, space_of(r), wanted),
+            "app_guids" => any_of(apps, wanted),
             // HTTP routes have no port, and no route service is bound to any.
             "ports" | "service_instance_guids" => false,
             _ => return None,
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, r: &'a Arc<Route>) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, r: &'a Route) -> impl Serialize + Send + 'a {
         RouteView::of(r, domain_name(ctx, r), &ctx.base)
     }
 
@@ -138,7 +81,7 @@ impl Listed for Routes {
 
 /// `/v3/apps/:guid/routes`.
 impl Nested<App> for Routes {
-    const NESTED: Accepts = Self::LIST;
+    const NESTED: Accepts = <Self as Objects>::LIST;
 
     fn under(ctx: &Ctx, app: &Arc<App>, _: &ListQuery) -> Vec<Arc<Route>> {
         let guid = app.metadata.name.as_deref().unwrap_or_default();

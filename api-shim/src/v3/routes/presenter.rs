@@ -1,14 +1,7 @@
 //! CC's route and destination JSON.
 
 use super::url;
-use crate::{
-    http::{
-        links::BaseUrl,
-        present::{self, Link, Links, Metadata, ToOne},
-    },
-    read::kinds::space_of,
-};
-use serde::Serialize;
+use crate::v3::prelude::*;
 use smelter_crds::{Route, route::Destination};
 
 #[derive(Serialize)]
@@ -51,19 +44,10 @@ impl<'a> DestinationView<'a> {
 }
 
 #[derive(Serialize)]
-struct Relationships<'a> {
-    space: ToOne<'a>,
-    domain: ToOne<'a>,
-}
-
-#[derive(Serialize)]
 struct NoOptions {}
 
 #[derive(Serialize)]
-pub struct RouteView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     protocol: &'static str,
     port: Option<()>,
     host: &'a str,
@@ -71,50 +55,41 @@ pub struct RouteView<'a> {
     url: String,
     destinations: Vec<DestinationView<'a>>,
     options: NoOptions,
-    relationships: Relationships<'a>,
-    metadata: Metadata<'a>,
-    links: Links<'a, 4>,
 }
+
+pub type RouteView<'a> = View<'a, Fields<'a>, 2, 4>;
 
 impl<'a> RouteView<'a> {
     /// `domain` is the name of the route's domain.
     pub fn of(r: &'a Route, domain: String, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&r.metadata);
-        let space = space_of(r);
-        Self {
-            guid,
-            created_at: present::created_at(&r.metadata),
-            updated_at: present::updated_at(&r.metadata),
+        let b = Base::of(&r.metadata);
+        let (guid, space, spec) = (b.guid, space_of(r), &r.spec);
+        let links = [
+            ("self", Link::new(base, "/v3/routes/", guid, "")),
+            ("space", Link::new(base, "/v3/spaces/", space, "")),
+            (
+                "domain",
+                Link::new(base, "/v3/domains/", &spec.domain_guid, ""),
+            ),
+            (
+                "destinations",
+                Link::new(base, "/v3/routes/", guid, "/destinations"),
+            ),
+        ];
+        let fields = Fields {
             protocol: "http",
             port: None,
-            host: &r.spec.host,
-            path: &r.spec.path,
-            url: url(&r.spec.host, &domain, &r.spec.path),
-            destinations: r
-                .spec
-                .destinations
-                .iter()
-                .map(DestinationView::of)
-                .collect(),
+            host: &spec.host,
+            path: &spec.path,
+            url: url(&spec.host, &domain, &spec.path),
+            destinations: spec.destinations.iter().map(DestinationView::of).collect(),
             options: NoOptions {},
-            relationships: Relationships {
-                space: ToOne::to(space),
-                domain: ToOne::to(&r.spec.domain_guid),
-            },
-            metadata: Metadata(&r.metadata),
-            links: Links([
-                ("self", Link::new(base, "/v3/routes/", guid, "")),
-                ("space", Link::new(base, "/v3/spaces/", space, "")),
-                (
-                    "domain",
-                    Link::new(base, "/v3/domains/", &r.spec.domain_guid, ""),
-                ),
-                (
-                    "destinations",
-                    Link::new(base, "/v3/routes/", guid, "/destinations"),
-                ),
-            ]),
-        }
+        };
+        let relationships = [
+            ("space", Rel::to(space)),
+            ("domain", Rel::to(&spec.domain_guid)),
+        ];
+        View::new(b, fields, relationships, Meta::Of(&r.metadata), links)
     }
 }
 
@@ -127,7 +102,7 @@ pub struct DestinationsView<'a> {
 
 impl<'a> DestinationsView<'a> {
     pub fn of(r: &'a Route, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&r.metadata);
+        let guid = Base::of(&r.metadata).guid;
         Self {
             destinations: r
                 .spec
@@ -172,7 +147,7 @@ mod tests {
         );
         r.metadata.namespace = Some("s1".into());
         let base = BaseUrl("https://api.x".into());
-        let v = present::to_value(RouteView::of(&r, "apps.example.com".into(), &base));
+        let v = to_value(RouteView::of(&r, "apps.example.com".into(), &base));
         assert_eq!(v["url"], "dora.apps.example.com/api");
         assert_eq!(v["port"], json!(null));
         assert_eq!(v["options"], json!({}));

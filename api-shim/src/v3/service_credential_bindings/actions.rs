@@ -72,12 +72,12 @@ pub async fn bind(
     binding.metadata.owner_references = Some(vec![owner::owned_by(app)]);
     apply_metadata(&mut binding.metadata, metadata);
     let store = &ctx.state.caches.service_bindings;
-    let created = write::create(&ctx.client()?, space_of(app), &binding, store).await?;
+    let made = write::create(&ctx.client()?, space_of(app), &binding, store).await?;
     if let Err(e) = vcap::refresh_app(ctx, app).await {
-        if let Err(undo) = vcap::unbind(ctx, &created).await {
+        if let Err(undo) = vcap::unbind(ctx, &made).await {
             tracing::warn!(binding = %guid, error = %undo.detail, "could not remove a half-made binding");
         }
         return Err(e);
     }
-    Ok(created)
+    Ok(made)
 }

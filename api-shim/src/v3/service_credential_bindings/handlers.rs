@@ -4,21 +4,7 @@ use super::{
     BindingView, actions,
     message::{CreateBinding, UpdateBinding},
 };
-use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Body, apply_metadata},
-        path::Path,
-    },
-    read::Ctx,
-    storage::write,
-    v3::vcap,
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use crate::v3::{prelude::*, vcap};
 use serde_json::json;
 use smelter_crds::{App, ServiceBinding, ServiceInstance};
 
@@ -38,12 +24,8 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBinding>) -> ApiResult<Respo
     let app = ctx.get::<App>(&app_guid).ok_or_else(|| {
         ApiError::unprocessable(format!("The app could not be found: '{app_guid}'."))
     })?;
-    let created = actions::bind(&ctx, &app, &si, req.name, &req.metadata).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(BindingView::of(&created, &ctx.base)),
-    )
-        .into_response())
+    let made = actions::bind(&ctx, &app, &si, req.name, &req.metadata).await?;
+    Ok(created(BindingView::of(&made, &ctx.base)))
 }
 
 pub async fn update(
@@ -55,7 +37,7 @@ pub async fn update(
     apply_metadata(&mut b.metadata, &req.metadata);
     let store = &ctx.state.caches.service_bindings;
     let updated = write::replace(&ctx.client()?, b, store).await?;
-    Ok(Json(BindingView::of(&updated, &ctx.base)).into_response())
+    Ok(ok(BindingView::of(&updated, &ctx.base)))
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode> {
@@ -67,13 +49,12 @@ pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode>
 /// `GET /v3/service_credential_bindings/:guid/details`: the credentials, read as the caller.
 pub async fn details(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let b = ctx.find::<ServiceBinding>(&guid)?;
-    let si = vcap::instance_of(&ctx, &b)
-        .ok_or_else(|| ApiError::not_found(<ServiceBinding as crate::read::Kind>::NAME))?;
+    let si =
+        vcap::instance_of(&ctx, &b).ok_or_else(|| ApiError::not_found(ServiceBinding::NAME))?;
     let credentials = vcap::read_credentials(&ctx, &si).await?;
-    Ok(Json(json!({
+    Ok(ok(json!({
         "credentials": credentials,
         "syslog_drain_url": si.spec.syslog_drain_url,
         "volume_mounts": [],
-    }))
-    .into_response())
+    })))
 }

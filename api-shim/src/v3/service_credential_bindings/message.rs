@@ -2,14 +2,13 @@
 //! `ServiceCredentialBindingCreateMessage` checks them (pure), with Smelter's refusals of what
 //! only managed instances have.
 
-use crate::http::message::{Message, MetadataRequest, ToOne};
-use serde::Deserialize;
+use crate::v3::prelude::*;
 use serde_json::Value;
 
 #[derive(Deserialize)]
 pub struct Relationships {
-    pub service_instance: ToOne,
-    pub app: Option<ToOne>,
+    pub service_instance: Related,
+    pub app: Option<Related>,
 }
 
 #[derive(Deserialize)]
@@ -24,8 +23,7 @@ pub struct CreateBinding {
 }
 
 impl Message for CreateBinding {
-    const KEYS: &'static [&'static str] =
-        &["type", "name", "relationships", "parameters", "metadata"];
+    const KEYS: &'static str = "type name relationships parameters metadata";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let problem = match self.type_.as_str() {
@@ -51,7 +49,7 @@ pub struct UpdateBinding {
 }
 
 impl Message for UpdateBinding {
-    const KEYS: &'static [&'static str] = &["metadata"];
+    const KEYS: &'static str = "metadata";
 }
 
 #[cfg(test)]
@@ -61,11 +59,7 @@ mod tests {
 
     #[test]
     fn only_app_bindings_without_parameters() {
-        let check = |body: &str| {
-            parse::<CreateBinding>(body.as_bytes(), CreateBinding::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let check = |body: &str| CreateBinding::check(body);
         let si = r#""service_instance":{"data":{"guid":"si"}}"#;
         assert!(
             check(&format!(

@@ -8,19 +8,14 @@ mod presenter;
 
 pub use presenter::BindingView;
 
-use crate::{
-    http::{
-        paging::Included,
-        present::to_value,
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Kind, Listed, list::one_of},
-    storage::store::By,
-    v3::{apps::AppView, service_instances::ServiceInstanceView, vcap},
+use crate::v3::{
+    apps::AppView,
+    prelude::*,
+    service_instances::{ServiceInstanceView, one_type_of},
+    vcap,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use smelter_crds::{ServiceBinding, service::ServiceBindingType};
-use std::{collections::BTreeSet, sync::Arc};
+use std::collections::BTreeSet;
 
 /// CC's name of a binding's type.
 pub fn type_name(b: &ServiceBinding) -> &'static str {
@@ -33,61 +28,23 @@ pub fn type_name(b: &ServiceBinding) -> &'static str {
 /// The service credential bindings list.
 pub struct ServiceCredentialBindings;
 
-impl Listed for ServiceCredentialBindings {
-    type Item = Arc<ServiceBinding>;
-    const NAME: &'static str = ServiceBinding::NAME;
-    const LIST: Accepts = Accepts::filters(&[
-        "names",
-        "service_instance_guids",
-        "service_instance_names",
-        "service_plan_names",
-        "service_plan_guids",
-        "service_offering_names",
-        "service_offering_guids",
-        "app_guids",
-        "app_names",
-        "include",
-        "type",
-    ])
-    .order_by(&["name"])
-    .include(&["app", "service_instance"]);
+impl Objects for ServiceCredentialBindings {
+    type Kind = ServiceBinding;
+    const LIST: Accepts = Accepts::filters("names service_instance_guids service_instance_names service_plan_names service_plan_guids service_offering_names service_offering_guids app_guids app_names include type")
+    .order_by("name")
+    .include("app service_instance");
+    const INDEXED: &'static [(&'static str, By)] = &[
+        ("app_guids", By::App),
+        ("service_instance_guids", By::ServiceInstance),
+    ];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<ServiceBinding>> {
-        let store = &ctx.state.caches.service_bindings;
-        let found = if let Some(apps) = query.filter("app_guids") {
-            apps.iter().flat_map(|a| store.by(By::App, a)).collect()
-        } else if let Some(instances) = query.filter("service_instance_guids") {
-            instances
-                .iter()
-                .flat_map(|i| store.by(By::ServiceInstance, i))
-                .collect()
-        } else {
-            store.all()
-        };
-        found
-            .into_iter()
-            .filter(|b| ServiceBinding::visible(&ctx.perms, b))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<ServiceBinding>> {
-        ctx.get(guid)
-    }
-
-    fn guid(b: &Arc<ServiceBinding>) -> &str {
-        b.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(b: &Arc<ServiceBinding>) -> Option<&ObjectMeta> {
-        Some(&b.metadata)
-    }
-
-    fn matches(ctx: &Ctx, b: &Arc<ServiceBinding>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(ctx: &Ctx, b: &ServiceBinding, key: &str, wanted: &[String]) -> Option<bool> {
+        let app = b.spec.app_guid.as_deref().unwrap_or_default();
         Some(match key {
             "names" => one_of(b.spec.name.as_deref().unwrap_or_default(), wanted),
             "type" => one_of(type_name(b), wanted),
             "service_instance_guids" => one_of(&b.spec.service_instance_guid, wanted),
-            "app_guids" => one_of(b.spec.app_guid.as_deref().unwrap_or_default(), wanted),
+            "app_guids" => one_of(app, wanted),
             "service_instance_names" => {
                 vcap::instance_of(ctx, b).is_some_and(|si| one_of(&si.spec.name, wanted))
             }
@@ -101,11 +58,11 @@ impl Listed for ServiceCredentialBindings {
         })
     }
 
-    fn order_key(b: &Arc<ServiceBinding>, field: &str) -> Option<String> {
+    fn order_key(b: &ServiceBinding, field: &str) -> Option<String> {
         (field == "name").then(|| b.spec.name.clone().unwrap_or_default())
     }
 
-    fn present<'a>(ctx: &'a Ctx, b: &'a Arc<ServiceBinding>) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, b: &'a ServiceBinding) -> impl Serialize + Send + 'a {
         BindingView::of(b, &ctx.base)
     }
 
@@ -135,13 +92,6 @@ impl Listed for ServiceCredentialBindings {
     }
 
     fn check(query: &ListQuery) -> Vec<String> {
-        query
-            .filter("type")
-            .into_iter()
-            .flatten()
-            .filter(|t| !["app", "key"].contains(&t.as_str()))
-            .map(|_| "Type must be one of 'app', 'key'".to_owned())
-            .take(1)
-            .collect()
+        one_type_of(query, &["app", "key"])
     }
 }

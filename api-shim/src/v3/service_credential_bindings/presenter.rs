@@ -1,87 +1,48 @@
 //! CC's credential binding JSON.
 
 use super::type_name;
-use crate::http::{
-    links::BaseUrl,
-    present::{self, Link, Metadata, ToOne},
-};
-use serde::Serialize;
+use crate::v3::{prelude::*, service_instances::presenter::LastOperation};
 use smelter_crds::ServiceBinding;
 
-/// A binding's last operation: its create, which finishes at once.
 #[derive(Serialize)]
-struct LastOperation {
-    #[serde(rename = "type")]
-    type_: &'static str,
-    state: &'static str,
-    description: Option<()>,
-    created_at: String,
-    updated_at: String,
-}
-
-#[derive(Serialize)]
-struct Relationships<'a> {
-    service_instance: ToOne<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    app: Option<ToOne<'a>>,
-}
-
-#[derive(Serialize)]
-struct BindingLinks<'a> {
-    #[serde(rename = "self")]
-    self_: Link<'a>,
-    details: Link<'a>,
-    service_instance: Link<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    app: Option<Link<'a>>,
-}
-
-#[derive(Serialize)]
-pub struct BindingView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     name: Option<&'a str>,
     #[serde(rename = "type")]
     type_: &'static str,
     last_operation: LastOperation,
-    relationships: Relationships<'a>,
-    metadata: Metadata<'a>,
-    links: BindingLinks<'a>,
 }
+
+pub type BindingView<'a> = View<'a, Fields<'a>, 2, 4>;
 
 impl<'a> BindingView<'a> {
     pub fn of(b: &'a ServiceBinding, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&b.metadata);
-        let si = b.spec.service_instance_guid.as_str();
-        let app = b.spec.app_guid.as_deref();
+        let base_ = Base::of(&b.metadata);
+        let guid = base_.guid;
+        let (si, app) = (
+            b.spec.service_instance_guid.as_str(),
+            b.spec.app_guid.as_deref(),
+        );
         let link =
             |suffix: &'a str| Link::new(base, "/v3/service_credential_bindings/", guid, suffix);
-        Self {
-            guid,
-            created_at: present::created_at(&b.metadata),
-            updated_at: present::updated_at(&b.metadata),
+        let links = [
+            ("self", link("")),
+            ("details", link("/details")),
+            (
+                "service_instance",
+                Link::new(base, "/v3/service_instances/", si, ""),
+            ),
+            (
+                "app",
+                Link::new(base, "/v3/apps/", app.unwrap_or_default(), "").only_if(app.is_some()),
+            ),
+        ];
+        let fields = Fields {
             name: b.spec.name.as_deref(),
             type_: type_name(b),
-            last_operation: LastOperation {
-                type_: "create",
-                state: "succeeded",
-                description: None,
-                created_at: present::created_at(&b.metadata),
-                updated_at: present::updated_at(&b.metadata),
-            },
-            relationships: Relationships {
-                service_instance: ToOne::to(si),
-                app: app.map(ToOne::to),
-            },
-            metadata: Metadata(&b.metadata),
-            links: BindingLinks {
-                self_: link(""),
-                details: link("/details"),
-                service_instance: Link::new(base, "/v3/service_instances/", si, ""),
-                app: app.map(|a| Link::new(base, "/v3/apps/", a, "")),
-            },
-        }
+            last_operation: LastOperation::of(&b.metadata, None),
+        };
+        let relationships = [("service_instance", Rel::to(si)), ("app", Rel::if_any(app))];
+        View::new(base_, fields, relationships, Meta::Of(&b.metadata), links)
     }
 }
 
@@ -103,7 +64,7 @@ mod tests {
             },
         );
         let base = BaseUrl("https://api.x".into());
-        let v = present::to_value(BindingView::of(&b, &base));
+        let v = to_value(BindingView::of(&b, &base));
         assert_eq!(v["type"], "app");
         assert_eq!(v["name"], json!(null));
         assert_eq!(

@@ -7,24 +7,13 @@ use super::{
     named,
 };
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Body, apply_metadata},
-        path::Path,
-        present::{Link, Links},
-        query::ListQuery,
+    storage::owner,
+    v3::{
+        prelude::*,
+        vcap::{self, CREDENTIALS_KEY, SERVICE_INSTANCE_LABEL, credentials_secret_name},
     },
-    read::{Ctx, Listed, kinds::space_of},
-    storage::{owner, write},
-    v3::vcap::{self, CREDENTIALS_KEY, SERVICE_INSTANCE_LABEL, credentials_secret_name},
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
 };
 use k8s_openapi::{ByteString, api::core::v1::Secret};
-use serde::Serialize;
 use serde_json::{Map, Value};
 use smelter_crds::{
     ServiceInstance, ServiceInstanceSpec, Space, labels, service::ServiceInstanceType,
@@ -110,27 +99,23 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateInstance>) -> ApiResult<Resp
     apply_metadata(&mut si.metadata, &req.metadata);
     let client = ctx.client()?;
     let store = &ctx.state.caches.service_instances;
-    let created = write::create(&client, space, &si, store).await?;
-    if let Err(e) = write_credentials(&ctx, &created, &credentials).await {
+    let made = write::create(&client, space, &si, store).await?;
+    if let Err(e) = write_credentials(&ctx, &made, &credentials).await {
         // A rejected request leaves nothing behind (the Secret, if any, goes with its owner).
         if let Err(undo) = write::delete(&client, space, &guid, store).await {
             tracing::warn!(error = %undo.detail, instance = %guid, "could not remove a half-created service instance");
         }
         return Err(e);
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(ServiceInstanceView::of(&created, &ctx.base)),
-    )
-        .into_response())
+    Ok(created(ServiceInstanceView::of(&made, &ctx.base)))
 }
 
 /// `GET /v3/service_instances/:guid`; `cf service` asks for related resources' fields, which
 /// are checked as the list checks them (a user-provided instance has none beyond its space).
 pub async fn show(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let si = ctx.find::<ServiceInstance>(&guid)?;
-    ListQuery::parse(ctx.query.as_deref(), &ServiceInstances::LIST)?;
-    Ok(Json(ServiceInstanceView::of(&si, &ctx.base)).into_response())
+    ListQuery::parse(ctx.query.as_deref(), &<ServiceInstances as Objects>::LIST)?;
+    Ok(ok(ServiceInstanceView::of(&si, &ctx.base)))
 }
 
 pub async fn update(
@@ -178,7 +163,7 @@ pub async fn update(
         // What bound apps see in VCAP_SERVICES (from their next start, as in CF).
         vcap::refresh_bound_apps(&ctx, &guid).await?;
     }
-    Ok(Json(ServiceInstanceView::of(&updated, &ctx.base)).into_response())
+    Ok(ok(ServiceInstanceView::of(&updated, &ctx.base)))
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode> {
@@ -192,7 +177,7 @@ pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode>
 
 pub async fn credentials_of(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let si = ctx.find::<ServiceInstance>(&guid)?;
-    Ok(Json(vcap::read_credentials(&ctx, &si).await?).into_response())
+    Ok(ok(vcap::read_credentials(&ctx, &si).await?))
 }
 
 /// Smelter does not share instances between spaces: the list is empty.
@@ -210,9 +195,8 @@ pub async fn shared_spaces(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Resp
         &guid,
         "/relationships/shared_spaces",
     );
-    Ok(Json(SharedSpaces {
+    Ok(ok(SharedSpaces {
         data: [],
         links: Links([("self", link)]),
-    })
-    .into_response())
+    }))
 }

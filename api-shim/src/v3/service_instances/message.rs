@@ -1,13 +1,12 @@
 //! `POST` and `PATCH /v3/service_instances`, checked as CC's `ServiceInstanceCreateMessage`
 //! and the user-provided messages check them (pure).
 
-use crate::http::message::{MAX_NAME, Message, MetadataRequest, ToOne};
-use serde::Deserialize;
+use crate::{http::message::MAX_NAME, v3::prelude::*};
 use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 pub struct Relationships {
-    pub space: ToOne,
+    pub space: Related,
 }
 
 #[derive(Deserialize)]
@@ -26,17 +25,7 @@ pub struct CreateInstance {
 }
 
 impl Message for CreateInstance {
-    const KEYS: &'static [&'static str] = &[
-        "type",
-        "name",
-        "relationships",
-        "credentials",
-        "tags",
-        "syslog_drain_url",
-        "route_service_url",
-        "metadata",
-        "parameters",
-    ];
+    const KEYS: &'static str = "type name relationships credentials tags syslog_drain_url route_service_url metadata parameters";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
@@ -49,11 +38,7 @@ impl Message for CreateInstance {
             self.syslog_drain_url.as_deref(),
             self.route_service_url.as_deref(),
         ));
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(problems)
     }
 }
 
@@ -69,17 +54,7 @@ pub struct UpdateInstance {
 }
 
 impl Message for UpdateInstance {
-    const KEYS: &'static [&'static str] = &[
-        "name",
-        "credentials",
-        "tags",
-        "syslog_drain_url",
-        "route_service_url",
-        "metadata",
-        "parameters",
-        "relationships",
-        "maintenance_info",
-    ];
+    const KEYS: &'static str = "name credentials tags syslog_drain_url route_service_url metadata parameters relationships maintenance_info";
 
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems: Vec<String> = self.name.iter().flat_map(|n| check_name(n)).collect();
@@ -90,11 +65,7 @@ impl Message for UpdateInstance {
             self.syslog_drain_url.as_deref(),
             self.route_service_url.as_deref(),
         ));
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems)
-        }
+        verdict(problems)
     }
 }
 
@@ -161,11 +132,7 @@ mod tests {
 
     #[test]
     fn creates_are_checked_as_cc_checks_them() {
-        let check = |body: &str| {
-            parse::<CreateInstance>(body.as_bytes(), CreateInstance::KEYS)
-                .unwrap()
-                .validate()
-        };
+        let check = |body: &str| CreateInstance::check(body);
         let space = r#""relationships":{"space":{"data":{"guid":"s"}}}"#;
         assert!(
             check(&format!(

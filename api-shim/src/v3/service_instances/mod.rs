@@ -5,24 +5,16 @@
 
 pub mod handlers;
 mod message;
-mod presenter;
+pub mod presenter;
 
 pub use presenter::ServiceInstanceView;
 
-use crate::{
-    http::{
-        paging::Included,
-        present::to_value,
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Kind, Listed, kinds::space_of, list::one_of},
-    storage::store::By,
-    v3::spaces::{self, SpaceView},
+use crate::v3::{
+    prelude::*,
+    spaces::{self, SpaceView},
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 use smelter_crds::{ServiceInstance, service::ServiceInstanceType};
-use std::sync::Arc;
 
 /// CC's name of an instance's type.
 pub fn type_name(si: &ServiceInstance) -> &'static str {
@@ -45,80 +37,30 @@ pub fn named(ctx: &Ctx, space: &str, name: &str) -> Option<Arc<ServiceInstance>>
 /// The service instances list.
 pub struct ServiceInstances;
 
-impl Listed for ServiceInstances {
-    type Item = Arc<ServiceInstance>;
-    const NAME: &'static str = ServiceInstance::NAME;
-    const LIST: Accepts = Accepts::filters(&[
-        "type",
-        "fields",
-        "names",
-        "space_guids",
-        "organization_guids",
-        "service_plan_guids",
-        "service_plan_names",
-    ])
-    .order_by(&["name"])
+impl Objects for ServiceInstances {
+    type Kind = ServiceInstance;
+    const LIST: Accepts = Accepts::filters(
+        "type fields names space_guids organization_guids service_plan_guids service_plan_names",
+    )
+    .order_by("name")
     .fields(&[
-        ("space", &["guid", "name", "relationships.organization"]),
-        ("space.organization", &["name", "guid"]),
-        (
-            "service_plan",
-            &["guid", "name", "relationships.service_offering"],
-        ),
+        ("space", "guid name relationships.organization"),
+        ("space.organization", "name guid"),
+        ("service_plan", "guid name relationships.service_offering"),
         (
             "service_plan.service_offering",
-            &[
-                "name",
-                "guid",
-                "description",
-                "documentation_url",
-                "tags",
-                "relationships.service_broker",
-            ],
+            "name guid description documentation_url tags relationships.service_broker",
         ),
-        (
-            "service_plan.service_offering.service_broker",
-            &["name", "guid"],
-        ),
+        ("service_plan.service_offering.service_broker", "name guid"),
     ]);
+    const INDEXED: &'static [(&'static str, By)] =
+        &[("names", By::Name), ("space_guids", By::Space)];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<ServiceInstance>> {
-        let store = &ctx.state.caches.service_instances;
-        let found = if let Some(names) = query.filter("names") {
-            names.iter().flat_map(|n| store.by(By::Name, n)).collect()
-        } else if let Some(spaces) = query.filter("space_guids") {
-            spaces.iter().flat_map(|s| store.by(By::Space, s)).collect()
-        } else {
-            store.all()
-        };
-        found
-            .into_iter()
-            .filter(|si| ServiceInstance::visible(&ctx.perms, si))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<ServiceInstance>> {
-        ctx.get(guid)
-    }
-
-    fn guid(si: &Arc<ServiceInstance>) -> &str {
-        si.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(si: &Arc<ServiceInstance>) -> Option<&ObjectMeta> {
-        Some(&si.metadata)
-    }
-
-    fn matches(ctx: &Ctx, si: &Arc<ServiceInstance>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(ctx: &Ctx, si: &ServiceInstance, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "names" => one_of(&si.spec.name, wanted),
-            "space_guids" => one_of(space_of(&**si), wanted),
-            "organization_guids" => ctx
-                .state
-                .caches
-                .spaces
-                .get(space_of(&**si))
-                .is_some_and(|s| one_of(spaces::org_guid(&s), wanted)),
+            "space_guids" => one_of(space_of(si), wanted),
+            "organization_guids" => in_org(ctx, space_of(si), wanted),
             "type" => one_of(type_name(si), wanted),
             // User-provided instances have no plan.
             "service_plan_guids" | "service_plan_names" => false,
@@ -126,14 +68,11 @@ impl Listed for ServiceInstances {
         })
     }
 
-    fn order_key(si: &Arc<ServiceInstance>, field: &str) -> Option<String> {
+    fn order_key(si: &ServiceInstance, field: &str) -> Option<String> {
         (field == "name").then(|| si.spec.name.clone())
     }
 
-    fn present<'a>(
-        ctx: &'a Ctx,
-        si: &'a Arc<ServiceInstance>,
-    ) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, si: &'a ServiceInstance) -> impl Serialize + Send + 'a {
         ServiceInstanceView::of(si, &ctx.base)
     }
 
@@ -171,15 +110,17 @@ impl Listed for ServiceInstances {
     }
 
     fn check(query: &ListQuery) -> Vec<String> {
-        query
-            .filter("type")
-            .into_iter()
-            .flatten()
-            .filter(|t| !["managed", "user-provided"].contains(&t.as_str()))
-            .map(|_| "Type must be one of 'managed', 'user-provided'".to_owned())
-            .take(1)
-            .collect()
+        one_type_of(query, &["managed", "user-provided"])
     }
+}
+
+/// CC's refusal of a `type` filter value outside `types`.
+pub fn one_type_of(query: &ListQuery, types: &[&str]) -> Vec<String> {
+    let given = query.filter("type").unwrap_or_default();
+    if given.iter().all(|t| types.contains(&t.as_str())) {
+        return Vec::new();
+    }
+    vec![format!("Type must be one of '{}'", types.join("', '"))]
 }
 
 /// Keeps the `wanted` keys of a JSON object (CC's `fields[...]`); `relationships.x` keeps the

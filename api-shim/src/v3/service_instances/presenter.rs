@@ -1,38 +1,36 @@
 //! CC's service instance JSON.
 
 use super::type_name;
-use crate::{
-    http::{
-        links::BaseUrl,
-        present::{self, Link, Links, Metadata, ToOne},
-    },
-    read::kinds::space_of,
-};
-use serde::Serialize;
+use crate::v3::prelude::*;
 use smelter_crds::ServiceInstance;
 
-/// CC's `last_operation` of a user-provided instance: its operations finish at once, so the
-/// last one is the create, or an update once the spec has changed.
+/// CC's `last_operation` of what finishes at once (user-provided instances and their
+/// bindings): succeeded, a create, or an update once the spec has changed.
 #[derive(Serialize)]
-struct LastOperation {
+pub struct LastOperation {
     #[serde(rename = "type")]
     type_: &'static str,
     state: &'static str,
-    description: &'static str,
+    description: Option<&'static str>,
     created_at: String,
     updated_at: String,
 }
 
-#[derive(Serialize)]
-struct Relationships<'a> {
-    space: ToOne<'a>,
+impl LastOperation {
+    pub fn of(meta: &ObjectMeta, description: Option<&'static str>) -> Self {
+        let updated = meta.generation.unwrap_or(1) > 1;
+        Self {
+            type_: if updated { "update" } else { "create" },
+            state: "succeeded",
+            description,
+            created_at: crate::http::present::created_at(meta),
+            updated_at: crate::http::present::updated_at(meta),
+        }
+    }
 }
 
 #[derive(Serialize)]
-pub struct ServiceInstanceView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
+pub struct Fields<'a> {
     name: &'a str,
     #[serde(rename = "type")]
     type_: &'static str,
@@ -40,61 +38,44 @@ pub struct ServiceInstanceView<'a> {
     syslog_drain_url: Option<&'a str>,
     route_service_url: Option<&'a str>,
     last_operation: LastOperation,
-    relationships: Relationships<'a>,
-    metadata: Metadata<'a>,
-    links: Links<'a, 5>,
 }
+
+pub type ServiceInstanceView<'a> = View<'a, Fields<'a>, 1, 5>;
 
 impl<'a> ServiceInstanceView<'a> {
     pub fn of(si: &'a ServiceInstance, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&si.metadata);
-        let space = space_of(si);
-        let updated = si.metadata.generation.unwrap_or(1) > 1;
+        let b = Base::of(&si.metadata);
+        let (guid, space) = (b.guid, space_of(si));
         let link = |suffix: &'a str| Link::new(base, "/v3/service_instances/", guid, suffix);
-        Self {
-            guid,
-            created_at: present::created_at(&si.metadata),
-            updated_at: present::updated_at(&si.metadata),
+        let bindings = |list: &'a str| Link::new(base, list, guid, "");
+        let links = [
+            ("self", link("")),
+            ("space", Link::new(base, "/v3/spaces/", space, "")),
+            ("credentials", link("/credentials")),
+            (
+                "service_credential_bindings",
+                bindings("/v3/service_credential_bindings?service_instance_guids="),
+            ),
+            (
+                "service_route_bindings",
+                bindings("/v3/service_route_bindings?service_instance_guids="),
+            ),
+        ];
+        let fields = Fields {
             name: &si.spec.name,
             type_: type_name(si),
             tags: &si.spec.tags,
             syslog_drain_url: si.spec.syslog_drain_url.as_deref(),
             route_service_url: si.spec.route_service_url.as_deref(),
-            last_operation: LastOperation {
-                type_: if updated { "update" } else { "create" },
-                state: "succeeded",
-                description: "Operation succeeded",
-                created_at: present::created_at(&si.metadata),
-                updated_at: present::updated_at(&si.metadata),
-            },
-            relationships: Relationships {
-                space: ToOne::to(space),
-            },
-            metadata: Metadata(&si.metadata),
-            links: Links([
-                ("self", link("")),
-                ("space", Link::new(base, "/v3/spaces/", space, "")),
-                ("credentials", link("/credentials")),
-                (
-                    "service_credential_bindings",
-                    Link::new(
-                        base,
-                        "/v3/service_credential_bindings?service_instance_guids=",
-                        guid,
-                        "",
-                    ),
-                ),
-                (
-                    "service_route_bindings",
-                    Link::new(
-                        base,
-                        "/v3/service_route_bindings?service_instance_guids=",
-                        guid,
-                        "",
-                    ),
-                ),
-            ]),
-        }
+            last_operation: LastOperation::of(&si.metadata, Some("Operation succeeded")),
+        };
+        View::new(
+            b,
+            fields,
+            [("space", Rel::to(space))],
+            Meta::Of(&si.metadata),
+            links,
+        )
     }
 }
 
@@ -120,7 +101,7 @@ mod tests {
         );
         si.metadata.namespace = Some("s1".into());
         let base = BaseUrl("https://api.x".into());
-        let v = present::to_value(ServiceInstanceView::of(&si, &base));
+        let v = to_value(ServiceInstanceView::of(&si, &base));
         assert_eq!(v["type"], "user-provided");
         assert_eq!(v["tags"], json!(["sql"]));
         assert_eq!(v["last_operation"]["type"], "create");

@@ -1,25 +1,11 @@
 //! The space endpoints that change things: message → checks → write as the caller →
 //! presenter.
 
-use super::{
-    SpaceView,
-    message::{CreateSpace, UpdateSpace},
-    org_guid,
-};
+use super::{SpaceView, message::CreateSpace, org_guid};
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        message::{Body, apply_metadata, valid_name},
-        path::Path,
-    },
-    read::Ctx,
-    storage::{cache::is_ready, store::By, write},
-    v3::jobs::{self, Operation},
-};
-use axum::{
-    Json,
-    http::StatusCode,
-    response::{IntoResponse, Response},
+    http::message::{Rename, valid_name},
+    storage::cache::is_ready,
+    v3::prelude::*,
 };
 use smelter_crds::{Org, Space, SpaceSpec, labels};
 use std::time::Duration;
@@ -28,15 +14,10 @@ use std::time::Duration;
 /// posts roles for it at once, and apps go into it.
 const READY_WITHIN: Duration = Duration::from_secs(15);
 
-/// CC's create text (the cf CLI matches it).
-const NOT_UNIQUE: &str = "Name must be unique per organization";
-
-/// Whether another space of `org` is named `name`.
-fn name_taken(ctx: &Ctx, org: &str, name: &str, except: Option<&str>) -> bool {
-    ctx.state
-        .caches
-        .spaces
-        .by(By::Name, name)
+/// Whether a space of `org` other than `except` is named `name`.
+fn taken(ctx: &Ctx, org: &str, name: &str, except: Option<&str>) -> bool {
+    let spaces = ctx.state.caches.spaces.by(By::Name, name);
+    spaces
         .iter()
         .any(|s| org_guid(s) == org && s.metadata.name.as_deref() != except)
 }
@@ -52,45 +33,38 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
     if !ctx.perms.manages_org(org) {
         return Err(ApiError::not_authorized());
     }
-    if name_taken(&ctx, org, name, None) {
-        return Err(ApiError::uniqueness(NOT_UNIQUE));
+    if taken(&ctx, org, name, None) {
+        // CC's text, which the cf CLI matches.
+        return Err(ApiError::uniqueness("Name must be unique per organization"));
     }
-    let guid = uuid::Uuid::new_v4().to_string();
-    let mut space = Space::new(
-        &guid,
-        SpaceSpec {
-            name: name.to_owned(),
-            allow_ssh: false,
-        },
-    );
+    let spec = SpaceSpec {
+        name: name.to_owned(),
+        allow_ssh: false,
+    };
+    let mut space = Space::new(&uuid::Uuid::new_v4().to_string(), spec);
     space.metadata.labels = Some([(labels::ORG_GUID.to_owned(), org.to_owned())].into());
     apply_metadata(&mut space.metadata, &req.metadata);
     let spaces = &ctx.state.caches.spaces;
-    let created = write::create_until(&ctx.client()?, org, &space, spaces, READY_WITHIN, |s| {
+    let space = write::create_until(&ctx.client()?, org, &space, spaces, READY_WITHIN, |s| {
         s.status.as_ref().is_some_and(|st| is_ready(&st.conditions))
     })
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(SpaceView::of(&created, &ctx.base)),
-    )
-        .into_response())
+    Ok(created(SpaceView::of(&space, &ctx.base)))
 }
 
 pub async fn update(
     ctx: Ctx,
     Path(guid): Path<String>,
-    Body(req): Body<UpdateSpace>,
+    Body(req): Body<Rename>,
 ) -> ApiResult<Response> {
-    let current = ctx.find::<Space>(&guid)?;
-    let org = org_guid(&current).to_owned();
+    let mut space = (*ctx.find::<Space>(&guid)?).clone();
+    let org = org_guid(&space).to_owned();
     if !ctx.perms.manages_org(&org) && !ctx.perms.manages_space(&guid) {
         return Err(ApiError::not_authorized());
     }
-    let mut space = (*current).clone();
     if let Some(name) = &req.name {
         let name = valid_name(name)?;
-        if name_taken(&ctx, &org, name, Some(&guid)) {
+        if taken(&ctx, &org, name, Some(&guid)) {
             let org_name = ctx.get::<Org>(&org).map(|o| o.spec.name.clone());
             return Err(ApiError::unprocessable(format!(
                 "Organization '{}' already contains a space with name '{name}'.",
@@ -101,15 +75,13 @@ pub async fn update(
     }
     apply_metadata(&mut space.metadata, &req.metadata);
     let updated = write::replace(&ctx.client()?, space, &ctx.state.caches.spaces).await?;
-    Ok(Json(SpaceView::of(&updated, &ctx.base)).into_response())
+    Ok(ok(SpaceView::of(&updated, &ctx.base)))
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let space = ctx.find::<Space>(&guid)?;
-    let org = org_guid(&space);
-    if !ctx.perms.manages_org(org) {
+    if !ctx.perms.manages_org(org_guid(&space)) {
         return Err(ApiError::not_authorized());
     }
-    write::start_delete::<Space>(&ctx.client()?, org, &guid).await?;
-    Ok(jobs::accepted(&ctx.base, Operation::SpaceDelete, &guid))
+    jobs::delete(&ctx, &*space, Operation::SpaceDelete).await
 }

@@ -7,19 +7,9 @@ mod presenter;
 
 pub use presenter::SpaceView;
 
-use crate::{
-    http::{
-        paging::Included,
-        present::to_value,
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Kind, Listed, kinds::space_of, list::one_of},
-    storage::store::By,
-    v3::organizations::OrganizationView,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::v3::{organizations::OrganizationView, prelude::*};
 use smelter_crds::{Org, Space};
-use std::{collections::BTreeSet, sync::Arc};
+use std::collections::BTreeSet;
 
 /// The organization GUID of a space: the namespace it lives in.
 pub fn org_guid(space: &Space) -> &str {
@@ -29,41 +19,15 @@ pub fn org_guid(space: &Space) -> &str {
 /// The spaces list.
 pub struct Spaces;
 
-impl Listed for Spaces {
-    type Item = Arc<Space>;
-    const NAME: &'static str = Space::NAME;
-    const LIST: Accepts = Accepts::filters(&["names", "organization_guids", "include"])
-        .order_by(&["name"])
-        .include(&["org", "organization"]);
+impl Objects for Spaces {
+    type Kind = Space;
+    const LIST: Accepts = Accepts::filters("names organization_guids include")
+        .order_by("name")
+        .include("org organization");
+    const INDEXED: &'static [(&'static str, By)] =
+        &[("names", By::Name), ("organization_guids", By::Org)];
 
-    fn candidates(ctx: &Ctx, query: &ListQuery) -> Vec<Arc<Space>> {
-        let store = &ctx.state.caches.spaces;
-        let found = if let Some(names) = query.filter("names") {
-            names.iter().flat_map(|n| store.by(By::Name, n)).collect()
-        } else if let Some(orgs) = query.filter("organization_guids") {
-            orgs.iter().flat_map(|o| store.by(By::Org, o)).collect()
-        } else {
-            store.all()
-        };
-        found
-            .into_iter()
-            .filter(|s| Space::visible(&ctx.perms, s))
-            .collect()
-    }
-
-    fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Space>> {
-        ctx.get(guid)
-    }
-
-    fn guid(space: &Arc<Space>) -> &str {
-        space.metadata.name.as_deref().unwrap_or_default()
-    }
-
-    fn meta(space: &Arc<Space>) -> Option<&ObjectMeta> {
-        Some(&space.metadata)
-    }
-
-    fn matches(_: &Ctx, space: &Arc<Space>, key: &str, wanted: &[String]) -> Option<bool> {
+    fn matches(_: &Ctx, space: &Space, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "names" => one_of(&space.spec.name, wanted),
             "organization_guids" => one_of(org_guid(space), wanted),
@@ -71,21 +35,25 @@ impl Listed for Spaces {
         })
     }
 
-    fn order_key(space: &Arc<Space>, field: &str) -> Option<String> {
+    fn order_key(space: &Space, field: &str) -> Option<String> {
         (field == "name").then(|| space.spec.name.clone())
     }
 
-    fn present<'a>(ctx: &'a Ctx, space: &'a Arc<Space>) -> impl serde::Serialize + Send + 'a {
+    fn present<'a>(ctx: &'a Ctx, space: &'a Space) -> impl Serialize + Send + 'a {
         SpaceView::of(space, &ctx.base)
     }
 
     fn include(ctx: &Ctx, page: &[&Arc<Space>], _: &ListQuery) -> Included {
         // `org` and `organization` are the same include.
-        Included::from([(
-            "organizations",
-            organizations(ctx, page.iter().map(|s| org_guid(s))),
-        )])
+        let orgs = organizations(ctx, page.iter().map(|s| org_guid(s)));
+        Included::from([("organizations", orgs)])
     }
+}
+
+/// The objects of `guids` the caller may see, each once.
+fn each_once<'a, K: Kind>(ctx: &Ctx, guids: impl Iterator<Item = &'a str>) -> Vec<Arc<K>> {
+    let guids: BTreeSet<&str> = guids.collect();
+    guids.into_iter().filter_map(|g| ctx.get::<K>(g)).collect()
 }
 
 /// The organizations of `guids` the caller may see, each once, for `included`.
@@ -93,42 +61,29 @@ pub fn organizations<'a>(
     ctx: &Ctx,
     guids: impl Iterator<Item = &'a str>,
 ) -> Vec<serde_json::Value> {
-    let guids: BTreeSet<&str> = guids.collect();
-    guids
-        .into_iter()
-        .filter_map(|g| ctx.get::<Org>(g))
-        .map(|o| to_value(OrganizationView::of(&o, &ctx.base)))
+    let orgs = each_once::<Org>(ctx, guids);
+    orgs.iter()
+        .map(|o| to_value(OrganizationView::of(o, &ctx.base)))
         .collect()
 }
 
-/// The spaces of `guids` the caller may see, each once, for `included`.
+/// The spaces of `guids` the caller may see, each once.
 pub fn spaces<'a>(ctx: &Ctx, guids: impl Iterator<Item = &'a str>) -> Vec<Arc<Space>> {
-    let guids: BTreeSet<&str> = guids.collect();
-    guids
-        .into_iter()
-        .filter_map(|g| ctx.get::<Space>(g))
-        .collect()
+    each_once(ctx, guids)
 }
 
-/// The spaces of `guids` as `included.spaces`, and with `space.organization` their orgs.
+/// The spaces of `guids` as `included.spaces`, and with `with_orgs` their orgs.
 pub fn include_spaces<'a>(
     ctx: &Ctx,
     guids: impl Iterator<Item = &'a str>,
     with_orgs: bool,
 ) -> Included {
     let spaces = spaces(ctx, guids);
-    let mut included = Included::from([(
-        "spaces",
-        spaces
-            .iter()
-            .map(|s| to_value(SpaceView::of(s, &ctx.base)))
-            .collect(),
-    )]);
+    let views = spaces.iter().map(|s| to_value(SpaceView::of(s, &ctx.base)));
+    let mut included = Included::from([("spaces", views.collect())]);
     if with_orgs {
-        included.insert(
-            "organizations",
-            organizations(ctx, spaces.iter().map(|s| org_guid(s))),
-        );
+        let orgs = organizations(ctx, spaces.iter().map(|s| org_guid(s)));
+        included.insert("organizations", orgs);
     }
     included
 }

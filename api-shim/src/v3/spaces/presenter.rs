@@ -1,60 +1,38 @@
 //! CC's space JSON.
 
 use super::org_guid;
-use crate::http::{
-    links::BaseUrl,
-    present::{self, Link, Links, Metadata, ToOne},
-};
-use serde::Serialize;
+use crate::v3::prelude::*;
 use smelter_crds::Space;
 
 #[derive(Serialize)]
-pub struct Relationships<'a> {
-    organization: ToOne<'a>,
-    quota: ToOne<'static>,
+pub struct Fields<'a> {
+    name: &'a str,
 }
 
-#[derive(Serialize)]
-pub struct SpaceView<'a> {
-    guid: &'a str,
-    created_at: String,
-    updated_at: String,
-    name: &'a str,
-    relationships: Relationships<'a>,
-    metadata: Metadata<'a>,
-    links: Links<'a, 4>,
-}
+pub type SpaceView<'a> = View<'a, Fields<'a>, 2, 4>;
 
 impl<'a> SpaceView<'a> {
     pub fn of(space: &'a Space, base: &'a BaseUrl) -> Self {
-        let guid = present::guid(&space.metadata);
-        let org = org_guid(space);
-        Self {
-            guid,
-            created_at: present::created_at(&space.metadata),
-            updated_at: present::updated_at(&space.metadata),
+        let b = Base::of(&space.metadata);
+        let (guid, org) = (b.guid, org_guid(space));
+        let link = |suffix: &'a str| Link::new(base, "/v3/spaces/", guid, suffix);
+        let links = [
+            ("self", link("")),
+            (
+                "organization",
+                Link::new(base, "/v3/organizations/", org, ""),
+            ),
+            ("features", link("/features")),
+            (
+                "apply_manifest",
+                Link::post(base, "/v3/spaces/", guid, "/actions/apply_manifest"),
+            ),
+        ];
+        let relationships = [("organization", Rel::to(org)), ("quota", Rel::NONE)];
+        let fields = Fields {
             name: &space.spec.name,
-            relationships: Relationships {
-                organization: ToOne::to(org),
-                quota: ToOne::NONE,
-            },
-            metadata: Metadata(&space.metadata),
-            links: Links([
-                ("self", Link::new(base, "/v3/spaces/", guid, "")),
-                (
-                    "organization",
-                    Link::new(base, "/v3/organizations/", org, ""),
-                ),
-                (
-                    "features",
-                    Link::new(base, "/v3/spaces/", guid, "/features"),
-                ),
-                (
-                    "apply_manifest",
-                    Link::post(base, "/v3/spaces/", guid, "/actions/apply_manifest"),
-                ),
-            ]),
-        }
+        };
+        View::new(b, fields, relationships, Meta::Of(&space.metadata), links)
     }
 }
 
@@ -75,7 +53,7 @@ mod tests {
         );
         space.metadata.namespace = Some("o1".into());
         let base = BaseUrl("https://api.x".into());
-        let v = present::to_value(SpaceView::of(&space, &base));
+        let v = to_value(SpaceView::of(&space, &base));
         assert_eq!(v["name"], "dev");
         assert_eq!(
             v["relationships"],

@@ -1,17 +1,7 @@
 //! `/v3/stacks`: the stacks apps stage and run on. Smelter has one, the configured stack image
 //! (a cflinuxfs-like root filesystem); its GUID is derived from its name.
 
-use crate::{
-    http::{
-        links::BaseUrl,
-        present::{Link, Links, NoMetadata},
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Listed, list::one_of},
-    v3::lifecycle::DEFAULT_STACK,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Serialize;
+use crate::v3::{lifecycle::DEFAULT_STACK, prelude::*};
 
 /// The stack's name.
 pub const STACK: &str = DEFAULT_STACK;
@@ -71,7 +61,7 @@ pub struct Stacks;
 impl Listed for Stacks {
     type Item = Stack;
     const NAME: &'static str = "Stack";
-    const LIST: Accepts = Accepts::filters(&["names", "default"]).order_by(&["name"]);
+    const LIST: Accepts = Accepts::filters("names default").order_by("name");
 
     fn candidates(_: &Ctx, _: &ListQuery) -> Vec<Stack> {
         all()

@@ -3,16 +3,9 @@
 
 use crate::{
     auth::{Permissions, User},
-    http::{
-        links::BaseUrl,
-        present::{Link, Links, NoMetadata},
-        query::{Accepts, ListQuery},
-    },
-    read::{Ctx, Listed, list::one_of},
-    storage::{cache::USER_GUID_LABEL, store::By},
+    storage::cache::USER_GUID_LABEL,
+    v3::prelude::*,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// CC's user JSON. Users have no object of their own, so no timestamps.
@@ -65,8 +58,7 @@ fn visible(ctx: &Ctx) -> Option<BTreeSet<String>> {
 impl Listed for Users {
     type Item = User;
     const NAME: &'static str = "User";
-    const LIST: Accepts =
-        Accepts::filters(&["usernames", "partial_usernames", "origins"]).unprocessable();
+    const LIST: Accepts = Accepts::filters("usernames partial_usernames origins").unprocessable();
 
     fn candidates(ctx: &Ctx, _: &ListQuery) -> Vec<User> {
         let visible = visible(ctx);
@@ -117,20 +109,19 @@ impl Listed for Users {
             query.filter("usernames").is_some(),
             query.filter("partial_usernames").is_some(),
         );
-        let mut problems = Vec::new();
-        if query.filter("origins").is_some() && !names && !partial {
-            problems.push(
-                "Origins filter cannot be provided without usernames or partial_usernames filter."
-                    .to_owned(),
-            );
-        }
-        if names && partial {
-            problems.push(
-                "Usernames filter cannot be provided with both usernames and partial_usernames filter."
-                    .to_owned(),
-            );
-        }
-        problems
+        let origins_alone = query.filter("origins").is_some() && !names && !partial;
+        [
+            origins_alone.then_some(
+                "Origins filter cannot be provided without usernames or partial_usernames filter.",
+            ),
+            (names && partial).then_some(
+                "Usernames filter cannot be provided with both usernames and partial_usernames filter.",
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect()
     }
 }
 

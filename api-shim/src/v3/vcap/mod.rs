@@ -9,16 +9,12 @@
 //! restage, as in CF. Why the api-shim writes it and not a controller: only the API knows the
 //! caller whose rights the credentials are read with.
 
-use crate::{
-    http::errors::{ApiError, ApiResult},
-    read::{Ctx, kinds::space_of},
-    storage::{owner, store::By, write},
-};
+use crate::{storage::owner, v3::prelude::*};
 use k8s_openapi::{ByteString, api::core::v1::Secret};
 use kube::Api;
 use serde_json::{Map, Value, json};
 use smelter_crds::{App, ServiceBinding, ServiceInstance, labels, service::ServiceBindingType};
-use std::{collections::BTreeMap, sync::Arc};
+use std::collections::BTreeMap;
 
 /// The key of `VCAP_SERVICES` in an app's services Secret.
 pub const VCAP_SERVICES: &str = "VCAP_SERVICES";
