@@ -1,262 +1,250 @@
-//! Benchmark: API reads served from watch caches (issue: api-shim performance).
+//! Benchmark: API reads served from watch caches (issue: api-shim performance), side by side
+//! with a peer, Korifi's API server, on the same private control plane (`benches/run reads`).
 //!
-//! With 1,000 apps in 100 spaces, measures the median latency of `GET /v3/apps?per_page=5000`
-//! and of `GET /v3/apps?names=X&space_guids=Y`, the API-server requests those reads cause (from
-//! the api-shim's own request counter), and the api-shim's resident memory. It runs the real
-//! api-shim binary (release build) against the real test Kubernetes: `benches/run reads`.
+//! At 1,000 apps in 100 spaces, then at 10,000 in 1,000 (the same org, spaces and apps for
+//! both: Smelter's custom resources and Korifi's, same GUIDs and names), it times
+//! `GET /v3/apps?per_page=5000` and `GET /v3/apps?names=X&space_guids=Y` on each server, one
+//! client at a time (median latency) and with 32 clients at once (reads/s and median latency),
+//! and prints both servers' figures and the ratios. It also reports what a read costs each
+//! server and the kube-apiserver (CPU, LIST requests), the API-server requests the api-shim's
+//! reads cause (0 expected: they are served from its caches), and both servers' memory.
+//! It runs the real api-shim binary (release build) and Korifi's, built from the module proxy.
 
-use futures::{StreamExt, stream};
-use k8s_openapi::{
-    ByteString,
-    api::core::v1::{Namespace, Secret},
-};
-use kube::{Api, api::PostParams};
-use smelter_crds::{App, AppSpec, Org, OrgSpec, Space, SpaceSpec};
+mod korifi;
+mod load;
+mod report;
+mod seed;
+mod smelter;
+
+use kube::Client;
+use load::{Cell, Read, Target};
+use report::{Cost, Row};
 use smelter_test_support::{self as support, process};
-use std::{
-    path::Path,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
-const SPACES: usize = 100;
-const APPS_PER_SPACE: usize = 10;
+/// App counts; ten apps per space, so 100 and 1,000 spaces.
+const SIZES: [usize; 2] = [1_000, 10_000];
+const CLIENTS: usize = 32;
+/// One client at a time: up to this many reads of each kind, or this long, whichever first.
+const LIST_READS: (usize, usize) = (5, 200);
+const BY_NAME_READS: (usize, usize) = (20, 1000);
+const SEQUENTIAL_BUDGET: Duration = Duration::from_secs(20);
+/// Many clients: how long they keep starting reads.
+const CONCURRENT_WINDOW: Duration = Duration::from_secs(10);
 
-fn percentile(mut xs: Vec<Duration>, p: f64) -> Duration {
-    xs.sort();
-    xs[((xs.len() as f64 - 1.0) * p).round() as usize]
+/// The kube-apiserver's count of LIST requests, all clients together: the API-server work a
+/// read causes (watches and the controller-manager's writes do not list).
+async fn apiserver_lists(client: &Client) -> u64 {
+    let request = axum::http::Request::get("/metrics")
+        .body(Vec::new())
+        .expect("metrics request");
+    let text = client
+        .request_text(request)
+        .await
+        .expect("apiserver metrics");
+    text.lines()
+        .filter(|l| l.starts_with("apiserver_request_total{") && l.contains("verb=\"LIST\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
 }
 
-async fn kube_requests(health: std::net::SocketAddr) -> u64 {
-    let (_, body) = process::get(health, "/metrics").await.expect("metrics");
-    body.lines()
-        .find(|l| l.starts_with("smelter_api_shim_kube_requests_total"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map(|v| v as u64)
-        .expect("request counter on /metrics")
+fn apiserver_pid() -> u32 {
+    let file = support::kubeconfig_path()
+        .parent()
+        .expect("cluster directory")
+        .join("pids/kube-apiserver.pid");
+    std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("kube-apiserver pid in {}", file.display()))
+}
+
+/// Waits until a server's first page counts `apps` apps: the api-shim's caches have caught up
+/// with the seeding (Korifi reads the API server on every request).
+async fn wait_for_apps(target: &Target<'_>, apps: usize) {
+    support::wait_for(
+        &format!("{} to list {apps} apps", target.name),
+        Duration::from_secs(120),
+        || async {
+            let Ok(response) = target
+                .http
+                .get(format!("{}/v3/apps?per_page=1", target.base))
+                .header("Authorization", target.authorization)
+                .send()
+                .await
+            else {
+                return false;
+            };
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            body["pagination"]["total_results"].as_u64() == Some(apps as u64)
+        },
+    )
+    .await;
+}
+
+/// One server's part of one size: its checks, warm-up and timed cells, and the cost of its
+/// one-client-at-a-time reads.
+struct Measured {
+    cells: Vec<(Read, usize, Cell)>,
+    costs: Vec<Cost>,
+}
+
+async fn measure(
+    client: &Client,
+    target: &Target<'_>,
+    server_pid: u32,
+    apps: &[(String, String)],
+) -> Measured {
+    let (mut cells, mut costs) = (Vec::new(), Vec::new());
+    let apiserver = apiserver_pid();
+    for read in [Read::List, Read::ByName] {
+        target.check(read, apps).await;
+        // Warm-up: connections, caches, and (for Korifi) the cached identity.
+        target.sequential(read, apps, (3, 3), Duration::ZERO).await;
+        let (reads, budget) = match read {
+            Read::List => (LIST_READS, SEQUENTIAL_BUDGET),
+            Read::ByName => (BY_NAME_READS, SEQUENTIAL_BUDGET),
+        };
+        let (cpu, api_cpu, lists) = (
+            process::cpu_seconds(server_pid),
+            process::cpu_seconds(apiserver),
+            apiserver_lists(client).await,
+        );
+        let one = target.sequential(read, apps, reads, budget).await;
+        costs.push(Cost {
+            apps: apps.len(),
+            server: target.name,
+            read,
+            reads: one.samples.len(),
+            server_cpu: process::cpu_seconds(server_pid) - cpu,
+            apiserver_cpu: process::cpu_seconds(apiserver) - api_cpu,
+            apiserver_lists: apiserver_lists(client).await - lists,
+        });
+        progress(target, apps.len(), read, 1, &one);
+        cells.push((read, 1, one));
+        let many = target
+            .concurrent(read, apps, CLIENTS, CONCURRENT_WINDOW)
+            .await;
+        progress(target, apps.len(), read, CLIENTS, &many);
+        cells.push((read, CLIENTS, many));
+    }
+    Measured { cells, costs }
+}
+
+fn progress(target: &Target<'_>, apps: usize, read: Read, clients: usize, cell: &Cell) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{:<7} {apps:>5} apps {:<38} {clients:>2} client(s): median {:8.3} ms  p90 {:8.3} ms  {:7.1} reads/s  (n={})",
+        target.name,
+        read.label(),
+        ms(cell.median()),
+        ms(cell.percentile(0.9)),
+        cell.reads_per_second(),
+        cell.samples.len()
+    );
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, m)| m.trim())
+        })
+        .unwrap_or("unknown CPU");
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores ({model})")
 }
 
 #[tokio::main]
 async fn main() {
+    // Korifi serves only HTTPS, and the workspace's reqwest brings no TLS provider of its own
+    // (an Err means one is installed already).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tool = korifi::tool();
     let client = support::client().await;
     support::install_crds(&client).await;
     support::install_cf_roles().await;
+    korifi::install(&client, &tool.crds).await;
     let root = support::namespace(&client, "bench-root").await;
-    let password = "bench-password";
-    let entry = smelter_api_shim::auth::users::entry_json(&support::guid(), password, true, 4)
-        .expect("hash");
-    Api::<Secret>::namespaced(client.clone(), &root)
-        .create(
-            &PostParams::default(),
-            &Secret {
-                metadata: kube::api::ObjectMeta {
-                    name: Some("smelter-users".into()),
-                    ..Default::default()
-                },
-                data: Some([("admin".to_owned(), ByteString(entry.into_bytes()))].into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("users");
+    let mut world = seed::World::new(&client, &root).await;
+    world.grow_to(SIZES[0]).await;
 
-    // The objects the operator and api-shim would have written, made directly for speed.
-    let org = support::guid();
-    Api::<Org>::namespaced(client.clone(), &root)
-        .create(
-            &PostParams::default(),
-            &Org::new(
-                &org,
-                OrgSpec {
-                    name: "bench".into(),
-                    suspended: false,
-                },
-            ),
-        )
-        .await
-        .expect("org");
-    let namespaces: Api<Namespace> = Api::all(client.clone());
-    let ns = |name: &str| {
-        serde_json::from_value::<Namespace>(serde_json::json!({ "metadata": { "name": name } }))
-            .expect("ns")
-    };
-    namespaces
-        .create(&PostParams::default(), &ns(&org))
-        .await
-        .expect("org ns");
-    let spaces: Vec<String> = (0..SPACES).map(|_| support::guid()).collect();
-    let started = Instant::now();
-    stream::iter(spaces.iter().enumerate())
-        .for_each_concurrent(16, |(i, s)| {
-            let (client, namespaces, org) = (client.clone(), namespaces.clone(), org.clone());
-            let nsobj = ns(s);
-            async move {
-                namespaces
-                    .create(&PostParams::default(), &nsobj)
-                    .await
-                    .expect("space ns");
-                Api::<Space>::namespaced(client, &org)
-                    .create(
-                        &PostParams::default(),
-                        &Space::new(
-                            s,
-                            SpaceSpec {
-                                name: format!("space-{i}"),
-                                allow_ssh: false,
-                            },
-                        ),
-                    )
-                    .await
-                    .expect("space");
-            }
-        })
-        .await;
-    let apps: Vec<(String, String)> = spaces
-        .iter()
-        .flat_map(|s| (0..APPS_PER_SPACE).map(move |j| (s.clone(), format!("app-{}-{j}", &s[..8]))))
-        .collect();
-    stream::iter(apps.iter())
-        .for_each_concurrent(32, |(space, name)| {
-            let client = client.clone();
-            async move {
-                let guid = support::guid();
-                let app = App::new(
-                    &guid,
-                    AppSpec {
-                        name: name.clone(),
-                        desired_state: Default::default(),
-                        lifecycle: Default::default(),
-                        current_droplet_guid: None,
-                        environment_variables_secret: None,
-                        processes: vec![smelter_api_shim::apps::web_process(&guid)],
-                    },
-                );
-                Api::<App>::namespaced(client, space)
-                    .create(&PostParams::default(), &app)
-                    .await
-                    .expect("app");
-            }
-        })
-        .await;
-    println!(
-        "setup: {} spaces, {} apps created in {:.1}s",
-        SPACES,
-        apps.len(),
-        started.elapsed().as_secs_f64()
-    );
+    let smelter = smelter::Server::start(&client, &root).await;
+    let korifi = korifi::Server::start(&tool, &root).await;
+    let targets = [
+        Target {
+            name: "Smelter",
+            base: &smelter.base,
+            http: &smelter.http,
+            authorization: &smelter.authorization,
+        },
+        Target {
+            name: "Korifi",
+            base: &korifi.base,
+            http: &korifi.http,
+            authorization: &korifi.authorization,
+        },
+    ];
+    let pids = [smelter.process.pid(), korifi.process.pid()];
 
-    let (api, health) = (process::free_port(), process::free_port());
-    let shim = process::Running::start(
-        Path::new(env!("CARGO_BIN_EXE_api-shim")),
-        &[
-            ("SMELTER_LISTEN_ADDR", api.to_string()),
-            ("SMELTER_HEALTH_ADDR", health.to_string()),
-            ("SMELTER_ROOT_NAMESPACE", root.clone()),
-            ("RUST_LOG", "warn".into()),
-        ],
-    );
-    support::wait_for("api-shim ready", Duration::from_secs(60), || async {
-        process::get(health, "/readyz")
-            .await
-            .is_some_and(|(s, _)| s == 200)
-    })
-    .await;
-    // Ready means every cache holds its first list; a watch may still start over (a fresh
-    // API server answers a watch from a just-listed version "too old" now and then, and the
-    // cache lists again). The reads are measured once the api-shim's own requests have been
-    // still for 3 s, so the count below is what reads cause, not the caches' start.
-    let mut last = kube_requests(health).await;
-    let mut still_since = Instant::now();
-    while still_since.elapsed() < Duration::from_secs(3) {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let now = kube_requests(health).await;
-        if now != last {
-            (last, still_since) = (now, Instant::now());
+    let (mut rows, mut costs) = (Vec::new(), Vec::new());
+    for (i, &size) in SIZES.iter().enumerate() {
+        if i > 0 {
+            world.grow_to(size).await;
         }
-    }
-    println!("api-shim start: {last} API-server requests (lists and watches)");
-    let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("http://{api}/oauth/token"))
-        .header("Authorization", "Basic Y2Y6")
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=password&username=admin&password={password}"
-        ))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("token json");
-    let bearer = format!(
-        "bearer {}",
-        token["access_token"].as_str().expect("access token")
-    );
-    let get = |path: String| {
-        let (http, bearer) = (http.clone(), bearer.clone());
-        async move {
-            let t = Instant::now();
-            let r = http
-                .get(format!("http://{api}{path}"))
-                .header("Authorization", bearer)
-                .send()
-                .await
-                .expect("get");
-            assert_eq!(r.status(), 200);
-            // The latency is the api-shim's: until the last byte has arrived. Parsing the
-            // body (about as long as serving it, for a thousand apps) is the client's.
-            let bytes = r.bytes().await.expect("body");
-            let elapsed = t.elapsed();
-            let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
-            (
-                elapsed,
-                body["pagination"]["total_results"]
-                    .as_u64()
-                    .unwrap_or_default(),
-            )
+        let apps = &world.apps;
+        for target in &targets {
+            wait_for_apps(target, apps.len()).await;
         }
-    };
-    // Wait until every app is in the cache, then warm up.
-    support::wait_for("all apps cached", Duration::from_secs(60), || async {
-        get("/v3/apps?per_page=1".into()).await.1 as usize == apps.len()
-    })
-    .await;
-    for _ in 0..20 {
-        get("/v3/apps?per_page=5000".into()).await;
+        let before = smelter::kube_requests(smelter.health).await;
+        let ours = measure(&client, &targets[0], pids[0], apps).await;
+        let caused = smelter::kube_requests(smelter.health).await - before;
+        let theirs = measure(&client, &targets[1], pids[1], apps).await;
+        println!(
+            "{size} apps: API-server requests caused by the api-shim's reads (checks, warm-up and {} timed): {caused}",
+            ours.cells
+                .iter()
+                .map(|(_, _, c)| c.samples.len())
+                .sum::<usize>()
+        );
+        println!(
+            "{size} apps: resident memory: api-shim {:.1} MB, Korifi {:.1} MB",
+            process::rss_kib(pids[0]) as f64 / 1024.0,
+            process::rss_kib(pids[1]) as f64 / 1024.0
+        );
+        for ((read, clients, smelter), (_, _, korifi)) in ours.cells.into_iter().zip(theirs.cells) {
+            rows.push(Row {
+                apps: size,
+                read,
+                clients,
+                smelter,
+                korifi,
+            });
+        }
+        costs.extend(ours.costs.into_iter().chain(theirs.costs));
     }
 
-    let before = kube_requests(health).await;
-    let mut all = Vec::new();
-    for _ in 0..200 {
-        let (d, n) = get("/v3/apps?per_page=5000".into()).await;
-        assert_eq!(n as usize, apps.len());
-        all.push(d);
-    }
-    let mut one = Vec::new();
-    for i in 0..1000 {
-        let (space, name) = &apps[(i * 7919) % apps.len()];
-        let (d, n) = get(format!("/v3/apps?names={name}&space_guids={space}")).await;
-        assert_eq!(n, 1);
-        one.push(d);
-    }
-    let after = kube_requests(health).await;
-    let rss = process::rss_kib(shim.pid());
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let version = tool
+        .bin
+        .parent()
+        .and_then(|d| d.file_name()?.to_str()?.strip_prefix("korifi-api-"))
+        .unwrap_or("(unknown version)")
+        .to_owned();
     println!(
-        "GET /v3/apps?per_page=5000          median {:.2} ms  p90 {:.2} ms  (n=200, {} apps per response)",
-        ms(percentile(all.clone(), 0.5)),
-        ms(percentile(all, 0.9)),
-        apps.len()
+        "\nReads against Korifi {version}, same kube-apiserver, {}; {} on {}.\n\
+         Medians; n = reads timed; {CLIENTS} clients read for {}s. Ratios: how many times faster Smelter is.\n",
+        k8s_openapi::jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC"),
+        machine(),
+        std::env::consts::OS,
+        CONCURRENT_WINDOW.as_secs(),
     );
-    println!(
-        "GET /v3/apps?names=X&space_guids=Y  median {:.3} ms  p90 {:.3} ms  (n=1000)",
-        ms(percentile(one.clone(), 0.5)),
-        ms(percentile(one, 0.9))
-    );
-    println!(
-        "API-server requests caused by the 1200 reads: {}",
-        after - before
-    );
-    println!("api-shim resident memory: {:.1} MB", rss as f64 / 1024.0);
-    shim.terminate(Duration::from_secs(10));
+    println!("{}", report::table(&rows));
+    println!("Cost per read, one client at a time:\n");
+    println!("{}", report::costs(&costs));
+    println!("{}", report::goal(&rows));
+    korifi.process.terminate(Duration::from_secs(10));
+    smelter.process.terminate(Duration::from_secs(10));
 }
