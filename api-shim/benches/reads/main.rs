@@ -24,6 +24,18 @@ use std::time::Duration;
 
 /// App counts; ten apps per space, so 100 and 1,000 spaces.
 const SIZES: [usize; 2] = [1_000, 10_000];
+
+/// `SIZES`, or the app counts in `SMELTER_BENCH_APPS` (comma-separated, ascending: each size
+/// adds spaces to the last), for a quicker look at one size.
+fn sizes() -> Vec<usize> {
+    match std::env::var("SMELTER_BENCH_APPS") {
+        Ok(list) if !list.is_empty() => list
+            .split(',')
+            .map(|n| n.trim().parse().expect("SMELTER_BENCH_APPS: app counts"))
+            .collect(),
+        _ => SIZES.to_vec(),
+    }
+}
 const CLIENTS: usize = 32;
 /// One client at a time: up to this many reads of each kind, or this long, whichever first.
 const LIST_READS: (usize, usize) = (5, 200);
@@ -105,30 +117,63 @@ async fn measure(
             Read::List => (LIST_READS, SEQUENTIAL_BUDGET),
             Read::ByName => (BY_NAME_READS, SEQUENTIAL_BUDGET),
         };
-        let (cpu, api_cpu, lists) = (
-            process::cpu_seconds(server_pid),
-            process::cpu_seconds(apiserver),
-            apiserver_lists(client).await,
-        );
-        let one = target.sequential(read, apps, reads, budget).await;
-        costs.push(Cost {
-            apps: apps.len(),
-            server: target.name,
-            read,
-            reads: one.samples.len(),
-            server_cpu: process::cpu_seconds(server_pid) - cpu,
-            apiserver_cpu: process::cpu_seconds(apiserver) - api_cpu,
-            apiserver_lists: apiserver_lists(client).await - lists,
-        });
-        progress(target, apps.len(), read, 1, &one);
-        cells.push((read, 1, one));
-        let many = target
-            .concurrent(read, apps, CLIENTS, CONCURRENT_WINDOW)
-            .await;
-        progress(target, apps.len(), read, CLIENTS, &many);
-        cells.push((read, CLIENTS, many));
+        for clients in [1, CLIENTS] {
+            let before = Usage::now(client, server_pid, apiserver).await;
+            let cell = if clients == 1 {
+                target.sequential(read, apps, reads, budget).await
+            } else {
+                target
+                    .concurrent(read, apps, clients, CONCURRENT_WINDOW)
+                    .await
+            };
+            let used = Usage::now(client, server_pid, apiserver)
+                .await
+                .since(&before);
+            progress(target, apps.len(), read, clients, &cell);
+            costs.push(Cost {
+                apps: apps.len(),
+                server: target.name,
+                read,
+                clients,
+                reads: cell.samples.len(),
+                server_cpu: used.server_cpu,
+                apiserver_cpu: used.apiserver_cpu,
+                client_cpu: used.client_cpu,
+                apiserver_lists: used.apiserver_lists,
+            });
+            cells.push((read, clients, cell));
+        }
     }
     Measured { cells, costs }
+}
+
+/// CPU time so far of the server, the kube-apiserver and this benchmark (the client, which
+/// shares the two cores with both), and the kube-apiserver's LIST count.
+struct Usage {
+    server_cpu: f64,
+    apiserver_cpu: f64,
+    client_cpu: f64,
+    apiserver_lists: u64,
+}
+
+impl Usage {
+    async fn now(client: &Client, server_pid: u32, apiserver_pid: u32) -> Self {
+        Self {
+            server_cpu: process::cpu_seconds(server_pid),
+            apiserver_cpu: process::cpu_seconds(apiserver_pid),
+            client_cpu: process::cpu_seconds(std::process::id()),
+            apiserver_lists: apiserver_lists(client).await,
+        }
+    }
+
+    fn since(&self, before: &Self) -> Self {
+        Self {
+            server_cpu: self.server_cpu - before.server_cpu,
+            apiserver_cpu: self.apiserver_cpu - before.apiserver_cpu,
+            client_cpu: self.client_cpu - before.client_cpu,
+            apiserver_lists: self.apiserver_lists - before.apiserver_lists,
+        }
+    }
 }
 
 fn progress(target: &Target<'_>, apps: usize, read: Read, clients: usize, cell: &Cell) {
@@ -170,7 +215,8 @@ async fn main() {
     korifi::install(&client, &tool.crds).await;
     let root = support::namespace(&client, "bench-root").await;
     let mut world = seed::World::new(&client, &root).await;
-    world.grow_to(SIZES[0]).await;
+    let sizes = sizes();
+    world.grow_to(sizes[0]).await;
 
     let smelter = smelter::Server::start(&client, &root).await;
     let korifi = korifi::Server::start(&tool, &root).await;
@@ -191,7 +237,7 @@ async fn main() {
     let pids = [smelter.process.pid(), korifi.process.pid()];
 
     let (mut rows, mut costs) = (Vec::new(), Vec::new());
-    for (i, &size) in SIZES.iter().enumerate() {
+    for (i, &size) in sizes.iter().enumerate() {
         if i > 0 {
             world.grow_to(size).await;
         }
@@ -242,7 +288,7 @@ async fn main() {
         CONCURRENT_WINDOW.as_secs(),
     );
     println!("{}", report::table(&rows));
-    println!("Cost per read, one client at a time:\n");
+    println!("Cost per read (CPU time over the cell, divided by its reads):\n");
     println!("{}", report::costs(&costs));
     println!("{}", report::goal(&rows));
     korifi.process.terminate(Duration::from_secs(10));

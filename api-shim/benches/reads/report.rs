@@ -27,14 +27,16 @@ impl Row {
     }
 }
 
-/// What one server's reads cost, one client at a time, per read.
+/// What one server's reads cost, per read, in one cell.
 pub struct Cost {
     pub apps: usize,
     pub server: &'static str,
     pub read: Read,
+    pub clients: usize,
     pub reads: usize,
     pub server_cpu: f64,
     pub apiserver_cpu: f64,
+    pub client_cpu: f64,
     pub apiserver_lists: u64,
 }
 
@@ -83,18 +85,20 @@ pub fn table(rows: &[Row]) -> String {
 
 pub fn costs(costs: &[Cost]) -> String {
     let mut out = String::from(
-        "| apps | server | read | server CPU per read | kube-apiserver CPU per read | API-server LISTs per read |\n\
-         |---:|---|---|---:|---:|---:|\n",
+        "| apps | server | read | clients | server CPU per read | kube-apiserver CPU per read | client CPU per read | API-server LISTs per read |\n\
+         |---:|---|---|---:|---:|---:|---:|---:|\n",
     );
     for c in costs {
         let per = |x: f64| x / c.reads as f64;
         out += &format!(
-            "| {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} |\n",
+            "| {} | {} | {} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} |\n",
             c.apps,
             c.server,
             c.read.label(),
+            c.clients,
             per(c.server_cpu) * 1000.0,
             per(c.apiserver_cpu) * 1000.0,
+            per(c.client_cpu) * 1000.0,
             per(c.apiserver_lists as f64),
         );
     }
