@@ -57,6 +57,7 @@ impl Read {
 }
 
 /// The latencies of one measurement and the wall time it took.
+#[derive(Default)]
 pub struct Cell {
     pub samples: Vec<Duration>,
     pub elapsed: Duration,
@@ -75,6 +76,12 @@ impl Cell {
 
     pub fn reads_per_second(&self) -> f64 {
         self.samples.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Adds another round of the same measurement.
+    pub fn absorb(&mut self, round: Cell) {
+        self.samples.extend(round.samples);
+        self.elapsed += round.elapsed;
     }
 }
 
@@ -170,18 +177,21 @@ impl Target<'_> {
         }
     }
 
-    /// Reads one at a time until `max` reads or `budget` has passed (but at least `min`).
+    /// Reads one at a time until `max` reads or `budget` has passed (but at least `min`),
+    /// starting with request number `first`.
     pub async fn sequential(
         &self,
         read: Read,
         apps: &[(String, String)],
         (min, max): (usize, usize),
         budget: Duration,
+        first: usize,
     ) -> Cell {
         let started = Instant::now();
         let mut samples = Vec::new();
         while samples.len() < max && (samples.len() < min || started.elapsed() < budget) {
-            samples.push(self.read(read, apps, samples.len(), false).await.0);
+            let k = first + samples.len();
+            samples.push(self.read(read, apps, k, false).await.0);
         }
         Cell {
             samples,
@@ -190,15 +200,17 @@ impl Target<'_> {
     }
 
     /// `clients` clients, each reading one request after another, starting none after
-    /// `window`; the cell ends when the last one's read is done.
+    /// `window`; the cell ends when the last one's read is done. Requests are numbered from
+    /// `first`.
     pub async fn concurrent(
         &self,
         read: Read,
         apps: &[(String, String)],
         clients: usize,
         window: Duration,
+        first: usize,
     ) -> Cell {
-        let next = AtomicUsize::new(0);
+        let next = AtomicUsize::new(first);
         let started = Instant::now();
         let per_client = join_all((0..clients).map(|_| async {
             let mut samples = Vec::new();
