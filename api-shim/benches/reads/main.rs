@@ -121,7 +121,7 @@ async fn main() {
         let (size_rows, size_costs) = measure::size(&client, &targets, pids, apps).await;
         let caused = smelter::kube_requests(smelter.health).await - before;
         println!(
-            "{size} apps: API-server requests caused by the api-shim's reads (checks, warm-up and {} timed): {caused}",
+            "{size} apps: API-server requests the api-shim sent while its reads (checks, warm-up and {} timed) ran: {caused} (reads send none; kube-rs reopens each watch every 290 s, and those count too)",
             size_rows
                 .iter()
                 .map(|r| r.smelter.samples.len())
