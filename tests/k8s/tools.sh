@@ -2,16 +2,19 @@
 # tests/k8s/tools.sh: builds the upstream binaries of the test Kubernetes
 # (etcd, the Kubernetes components, kubectl, helm, the cf CLI) from the Go
 # module proxy, and the S3-compatible test server s3s-fs from crates.io, at
-# the versions pinned in tests/k8s/versions.env.
+# the versions pinned in tests/k8s/versions.env. On request only, never by
+# default: korifi-api, the peer API server that `benches/run reads` times the
+# api-shim against (with Korifi's CRDs beside it, from the same module zip).
 #
 # Usage:
-#   tools.sh build [NAME...]   build, or reuse, the named tools (default: all)
+#   tools.sh build [NAME...]   build, or reuse, the named tools (default: all
+#                              but korifi-api)
 #   tools.sh path              print a PATH fragment with every tool directory
 #   tools.sh bin NAME          print the absolute path of one built binary
 #   tools.sh verify [NAME...]  run each built binary's version command
 #   tools.sh pin [GROUP...]    regenerate the wrapper modules in gomod/ from
 #                              versions.env (groups: kubernetes etcd helm cf
-#                              coredns traefik)
+#                              coredns traefik korifi)
 #
 # Why wrapper modules (tests/k8s/gomod/<group>/): k8s.io/kubernetes cannot be
 # `go install`ed, because its go.mod replaces every k8s.io/* staging module
@@ -25,7 +28,8 @@
 #
 # Binaries go outside the repository, keyed by version, and are reused:
 #   ${SMELTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/smelter}/tools/<name>-<version>/<name>
-#   (s3s-fs: .../tools/s3s-fs-<version>/bin/s3s-fs, cargo install's layout)
+#   (s3s-fs: .../tools/s3s-fs-<version>/bin/s3s-fs, cargo install's layout;
+#   korifi-api: its CRDs in .../tools/korifi-api-<version>/crds/)
 # Go's module and build caches stay at Go's defaults, so rebuilds are fast.
 set -euo pipefail
 
@@ -102,6 +106,8 @@ tool_spec() {
   local name=$1
   spec_name=$name
   spec_crate=""
+  spec_vercheck=run # run: its version command; gomod: the module version `go version -m` reads
+  spec_post=""      # a step that adds files beside the binary before it is moved in place
   case $name in
     s3s-fs)
       spec_crate=s3s-fs
@@ -169,10 +175,23 @@ tool_spec() {
       spec_vercmd=(version)
       spec_expect=$TRAEFIK_VERSION
       ;;
+    korifi-api)
+      spec_group=korifi
+      spec_module=code.cloudfoundry.org/korifi
+      spec_pkg=code.cloudfoundry.org/korifi/api
+      spec_version=$KORIFI_VERSION
+      # As Korifi's image build sets it: its start-up log names the version.
+      spec_ldflags="-s -w -X code.cloudfoundry.org/korifi/version.Version=$KORIFI_VERSION"
+      # It has no version flag (it panics without its config), but the binary records
+      # the version of every module it was built from.
+      spec_vercheck=gomod
+      spec_expect="$spec_module $KORIFI_VERSION"
+      spec_post=korifi_crds
+      ;;
     *)
       # shellcheck disable=SC2086 # space-separated word list
       if ! has_word "$name" $KUBERNETES_PINNED_COMMANDS; then
-        die "unknown tool '$name' (known: etcd helm cf coredns traefik s3s-fs $KUBERNETES_PINNED_COMMANDS)"
+        die "unknown tool '$name' (known: etcd helm cf coredns traefik s3s-fs korifi-api $KUBERNETES_PINNED_COMMANDS)"
       fi
       spec_group=kubernetes
       spec_module=k8s.io/kubernetes
@@ -206,6 +225,15 @@ check_pinned() {
 # Runs BIN's version command and checks it names the pinned version.
 check_version() {
   local bin=$1 out home
+  if [[ $spec_vercheck == gomod ]]; then
+    out=$(go version -m "$bin") || die "go version -m $bin failed"
+    # "<tab>mod<tab>MODULE<tab>VERSION<tab>h1:...": the module of the command built (a
+    # module that is only a dependency of it would be a "dep" line).
+    awk -v want="$spec_expect" '$1 == "mod" && ($2 " " $3) == want { found = 1 } END { exit !found }' <<<"$out" ||
+      die "$bin was not built from $spec_expect (go version -m: $(grep -F "$spec_module" <<<"$out" | head -n1))"
+    echo "$spec_name: $spec_expect"
+    return 0
+  fi
   # cf and helm may write per-user state; keep it out of $HOME.
   home=$(mktemp -d)
   if ! out=$(CF_HOME=$home HELM_CONFIG_HOME=$home HELM_CACHE_HOME=$home HELM_DATA_HOME=$home \
@@ -222,6 +250,20 @@ check_version() {
 # go_build_cmd DIR: the build of a Go tool into DIR, run from its wrapper module.
 go_build_cmd() {
   cd "$gomod_dir/$spec_group" && exec setsid go build -ldflags "$spec_ldflags" -o "$1/$spec_name" "$spec_pkg"
+}
+
+# korifi_crds DIR: Korifi's CRDs, from the module zip the binary was built from (the
+# wrapper module's go.sum pins it), into DIR/crds: read, never committed.
+korifi_crds() {
+  local moddir src
+  moddir=$(cd "$gomod_dir/$spec_group" && go list -m -f '{{.Dir}}' "$spec_module") ||
+    die "cannot find $spec_module in the module cache"
+  src=$moddir/helm/korifi/controllers/crds
+  compgen -G "$src/*.yaml" >/dev/null || die "no CRDs in $src"
+  mkdir -p "$1/crds"
+  cp "$src"/*.yaml "$1/crds/"
+  # The module cache is read-only; the copies need not be.
+  chmod u+w "$1/crds"/*.yaml
 }
 
 # cargo_install_cmd DIR: the build of a crates.io tool into DIR/bin. Its own target
@@ -287,6 +329,14 @@ build_one() {
   build_pid=""
   local built=$tmp_dir/${spec_bin#"$spec_dir"/}
   check_version "$built" >/dev/null
+  if [[ -n $spec_post ]]; then
+    "$spec_post" "$tmp_dir"
+    # Beside files first, the binary last: a binary in place means all is there.
+    if [[ -d $tmp_dir/crds ]]; then
+      rm -rf "$spec_dir/crds"
+      mv "$tmp_dir/crds" "$spec_dir/crds"
+    fi
+  fi
   mkdir -p "$(dirname "$spec_bin")"
   mv -f "$built" "$spec_bin"
   rm -rf "$tmp_dir"
@@ -338,7 +388,7 @@ cmd_verify() {
 # is not reachable here, so the hashes come from the proxy's copies
 # (GOSUMDB=off) and are committed, which pins them for every later build.
 pin_group() {
-  local group=$1 module version pkgs=() c dir tmp upstream staging=() m
+  local group=$1 module version pkgs=() c dir tmp upstream staging=() m upgrades=()
   case $group in
     kubernetes)
       module=k8s.io/kubernetes version=$KUBERNETES_VERSION
@@ -352,7 +402,12 @@ pin_group() {
       module=github.com/traefik/traefik/v3 version=$TRAEFIK_VERSION
       pkgs=(github.com/traefik/traefik/v3/cmd/traefik)
       ;;
-    *) die "unknown group '$group' (known: kubernetes etcd helm cf coredns traefik)" ;;
+    korifi)
+      module=code.cloudfoundry.org/korifi version=$KORIFI_VERSION pkgs=(code.cloudfoundry.org/korifi/api)
+      # shellcheck disable=SC2206 # space-separated MODULE@VERSION words
+      upgrades=($KORIFI_UPGRADES)
+      ;;
+    *) die "unknown group '$group' (known: kubernetes etcd helm cf coredns traefik korifi)" ;;
   esac
   dir=$gomod_dir/$group
   mkdir -p "$dir"
@@ -388,6 +443,13 @@ pin_group() {
     awk '/^godebug \($/ {b=1} b || /^godebug / {print} b && /^\)$/ {b=0}' "$upstream"
     echo
     echo "require $module $version"
+    if ((${#upgrades[@]})); then
+      echo
+      echo "// Raised above what $module requires (versions.env says why)."
+      echo "require ("
+      for m in "${upgrades[@]}"; do echo "	${m%@*} ${m#*@}"; done
+      echo ")"
+    fi
     if ((${#staging[@]})); then
       echo
       echo "// The staging modules, which k8s.io/kubernetes takes from ./staging,"
@@ -433,7 +495,7 @@ pin_group() {
 
 cmd_pin() {
   local groups=("$@") g
-  ((${#groups[@]})) || groups=(kubernetes etcd helm cf coredns traefik)
+  ((${#groups[@]})) || groups=(kubernetes etcd helm cf coredns traefik korifi)
   for g in "${groups[@]}"; do pin_group "$g"; done
 }
 
