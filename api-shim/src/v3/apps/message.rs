@@ -74,7 +74,6 @@ impl Message for UpdateApp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::message::parse;
 
     #[test]
     fn app_names_follow_cc() {

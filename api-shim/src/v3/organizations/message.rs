@@ -42,7 +42,6 @@ impl Message for UpdateOrganization {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::message::parse;
 
     #[test]
     fn names_are_checked_on_create_and_update() {

@@ -143,7 +143,6 @@ fn path_component(p: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::message::parse;
 
     #[test]
     fn image_references_follow_the_distribution_grammar() {

@@ -114,10 +114,7 @@ pub fn role_binding(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        http::message::parse,
-        v3::roles::{org_of, space_of, type_of, user_of},
-    };
+    use crate::v3::roles::{org_of, space_of, type_of, user_of};
 
     fn alice() -> User {
         User {

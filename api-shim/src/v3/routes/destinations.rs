@@ -179,7 +179,6 @@ fn warnings(url: &str, requested: &[Destination], app_name: impl Fn(&str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::message::parse;
 
     fn dest(app: &str, protocol: Option<&str>) -> Destination {
         Destination {

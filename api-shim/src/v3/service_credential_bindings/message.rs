@@ -55,7 +55,6 @@ impl Message for UpdateBinding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::message::parse;
 
     #[test]
     fn only_app_bindings_without_parameters() {

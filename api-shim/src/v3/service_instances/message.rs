@@ -128,7 +128,6 @@ fn check_url(field: &str, url: Option<&str>, https_only: bool) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::message::parse;
 
     #[test]
     fn creates_are_checked_as_cc_checks_them() {
