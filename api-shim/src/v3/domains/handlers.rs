@@ -39,8 +39,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Respon
     Ok(created(DomainView::of(&domain, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let d = ctx.find::<Domain>(&guid)?;
+pub async fn delete(Found(ctx, d): Found<Domain>) -> ApiResult<Response> {
     let allowed = match &d.spec.organization_guid {
         None => ctx.perms.is_admin(),
         Some(o) => ctx.perms.manages_org(o),

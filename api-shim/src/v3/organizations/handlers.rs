@@ -47,11 +47,11 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateOrganization>) -> ApiResult<
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, org): Found<Org>,
     Body(req): Body<UpdateOrganization>,
 ) -> ApiResult<Response> {
-    let mut org = (*ctx.find::<Org>(&guid)?).clone();
+    let guid = guid_of(&*org).to_owned();
+    let mut org = (*org).clone();
     if !ctx.perms.manages_org(&guid) || (req.suspended.is_some() && !ctx.perms.is_admin()) {
         return Err(ApiError::not_authorized());
     }
@@ -70,8 +70,7 @@ pub async fn update(
     Ok(ok(OrganizationView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let org = ctx.find::<Org>(&guid)?;
+pub async fn delete(Found(ctx, org): Found<Org>) -> ApiResult<Response> {
     if !ctx.perms.is_admin() {
         return Err(ApiError::not_authorized());
     }

@@ -29,26 +29,23 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBinding>) -> ApiResult<Respo
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, b): Found<ServiceBinding>,
     Body(req): Body<UpdateBinding>,
 ) -> ApiResult<Response> {
-    let mut b = (*ctx.find::<ServiceBinding>(&guid)?).clone();
+    let mut b = (*b).clone();
     apply_metadata(&mut b.metadata, &req.metadata);
     let store = &ctx.state.caches.service_bindings;
     let updated = write::replace(&ctx.client()?, b, store).await?;
     Ok(ok(BindingView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode> {
-    let b = ctx.find::<ServiceBinding>(&guid)?;
+pub async fn delete(Found(ctx, b): Found<ServiceBinding>) -> ApiResult<StatusCode> {
     vcap::unbind(&ctx, &b).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v3/service_credential_bindings/:guid/details`: the credentials, read as the caller.
-pub async fn details(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let b = ctx.find::<ServiceBinding>(&guid)?;
+pub async fn details(Found(ctx, b): Found<ServiceBinding>) -> ApiResult<Response> {
     let si =
         vcap::instance_of(&ctx, &b).ok_or_else(|| ApiError::not_found(ServiceBinding::NAME))?;
     let credentials = vcap::read_credentials(&ctx, &si).await?;

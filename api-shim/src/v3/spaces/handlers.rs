@@ -53,11 +53,11 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, space): Found<Space>,
     Body(req): Body<Rename>,
 ) -> ApiResult<Response> {
-    let mut space = (*ctx.find::<Space>(&guid)?).clone();
+    let guid = guid_of(&*space).to_owned();
+    let mut space = (*space).clone();
     let org = org_guid(&space).to_owned();
     if !ctx.perms.manages_org(&org) && !ctx.perms.manages_space(&guid) {
         return Err(ApiError::not_authorized());
@@ -78,8 +78,7 @@ pub async fn update(
     Ok(ok(SpaceView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let space = ctx.find::<Space>(&guid)?;
+pub async fn delete(Found(ctx, space): Found<Space>) -> ApiResult<Response> {
     if !ctx.perms.manages_org(org_guid(&space)) {
         return Err(ApiError::not_authorized());
     }
