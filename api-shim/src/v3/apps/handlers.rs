@@ -27,7 +27,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response>
         .map_err(|p| ApiError::unprocessable(p.join(", ")))?
         .to_owned();
     let mut draft = actions::draft(&ctx, space, name, lifecycle);
-    apply_metadata(&mut draft.metadata, &req.metadata);
+    apply_metadata(&mut draft.metadata, req.metadata.as_ref());
     let app = actions::create(&ctx, draft, req.environment_variables.unwrap_or_default()).await?;
     Ok(created(AppView::of(&app, &ctx.base)))
 }
@@ -48,7 +48,7 @@ pub async fn update(
     if let Some(l) = req.lifecycle {
         app.spec.lifecycle = l.into_lifecycle()?;
     }
-    apply_metadata(&mut app.metadata, &req.metadata);
+    apply_metadata(&mut app.metadata, req.metadata.as_ref());
     let updated = actions::replace(&ctx, app).await?;
     Ok(ok(AppView::of(&updated, &ctx.base)))
 }

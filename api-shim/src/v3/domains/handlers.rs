@@ -33,7 +33,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Respon
             shared_organization_guids: vec![],
         },
     );
-    apply_metadata(&mut domain.metadata, &req.metadata);
+    apply_metadata(&mut domain.metadata, req.metadata.as_ref());
     let root = &ctx.state.config.root_namespace;
     let domain = write::create(&ctx.client()?, root, &domain, domains).await?;
     Ok(created(DomainView::of(&domain, &ctx.base)))

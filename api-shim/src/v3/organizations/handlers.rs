@@ -37,7 +37,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateOrganization>) -> ApiResult<
             suspended: req.suspended,
         },
     );
-    apply_metadata(&mut org.metadata, &req.metadata);
+    apply_metadata(&mut org.metadata, req.metadata.as_ref());
     let (root, orgs) = (&ctx.state.config.root_namespace, &ctx.state.caches.orgs);
     let org = write::create_until(&ctx.client()?, root, &org, orgs, READY_WITHIN, |o| {
         o.status.as_ref().is_some_and(|s| is_ready(&s.conditions))
@@ -65,7 +65,7 @@ pub async fn update(
         org.spec.name = name.to_owned();
     }
     org.spec.suspended = req.suspended.unwrap_or(org.spec.suspended);
-    apply_metadata(&mut org.metadata, &req.rename.metadata);
+    apply_metadata(&mut org.metadata, req.rename.metadata.as_ref());
     let updated = write::replace(&ctx.client()?, org, &ctx.state.caches.orgs).await?;
     Ok(ok(OrganizationView::of(&updated, &ctx.base)))
 }

@@ -14,7 +14,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateRoute>) -> ApiResult<Respons
         &req.relationships.domain.data.guid,
         req.host,
         req.path,
-        &req.metadata,
+        req.metadata.as_ref(),
     )
     .await?;
     let domain = domain_name(&ctx, &route);
@@ -31,7 +31,7 @@ pub async fn update(
     Body(req): Body<UpdateRoute>,
 ) -> ApiResult<Response> {
     let mut route = (*route).clone();
-    apply_metadata(&mut route.metadata, &req.metadata);
+    apply_metadata(&mut route.metadata, req.metadata.as_ref());
     let updated = actions::replace(&ctx, route).await?;
     let domain = domain_name(&ctx, &updated);
     Ok((

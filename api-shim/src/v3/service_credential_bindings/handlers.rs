@@ -24,7 +24,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBinding>) -> ApiResult<Respo
     let app = ctx.get::<App>(&app_guid).ok_or_else(|| {
         ApiError::unprocessable(format!("The app could not be found: '{app_guid}'."))
     })?;
-    let made = actions::bind(&ctx, &app, &si, req.name, &req.metadata).await?;
+    let made = actions::bind(&ctx, &app, &si, req.name, req.metadata.as_ref()).await?;
     Ok(created(BindingView::of(&made, &ctx.base)))
 }
 
@@ -33,7 +33,7 @@ pub async fn update(
     Body(req): Body<UpdateBinding>,
 ) -> ApiResult<Response> {
     let mut b = (*b).clone();
-    apply_metadata(&mut b.metadata, &req.metadata);
+    apply_metadata(&mut b.metadata, req.metadata.as_ref());
     let store = &ctx.state.caches.service_bindings;
     let updated = write::replace(&ctx.client()?, b, store).await?;
     Ok(ok(BindingView::of(&updated, &ctx.base)))

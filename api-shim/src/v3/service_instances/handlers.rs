@@ -96,7 +96,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateInstance>) -> ApiResult<Resp
         ]
         .into(),
     );
-    apply_metadata(&mut si.metadata, &req.metadata);
+    apply_metadata(&mut si.metadata, req.metadata.as_ref());
     let client = ctx.client()?;
     let store = &ctx.state.caches.service_instances;
     let made = write::create(&client, space, &si, store).await?;
@@ -144,7 +144,7 @@ pub async fn update(
     if req.route_service_url.is_some() {
         si.spec.route_service_url = req.route_service_url;
     }
-    apply_metadata(&mut si.metadata, &req.metadata);
+    apply_metadata(&mut si.metadata, req.metadata.as_ref());
     // Credentials first: if they cannot be written, the instance is unchanged.
     if let Some(credentials) = &credentials {
         write_credentials(&ctx, &si, credentials).await?;

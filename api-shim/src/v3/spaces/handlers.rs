@@ -43,7 +43,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
     };
     let mut space = Space::new(&uuid::Uuid::new_v4().to_string(), spec);
     space.metadata.labels = Some([(labels::ORG_GUID.to_owned(), org.to_owned())].into());
-    apply_metadata(&mut space.metadata, &req.metadata);
+    apply_metadata(&mut space.metadata, req.metadata.as_ref());
     let spaces = &ctx.state.caches.spaces;
     let space = write::create_until(&ctx.client()?, org, &space, spaces, READY_WITHIN, |s| {
         s.status.as_ref().is_some_and(|st| is_ready(&st.conditions))
@@ -73,7 +73,7 @@ pub async fn update(
         }
         space.spec.name = name.to_owned();
     }
-    apply_metadata(&mut space.metadata, &req.metadata);
+    apply_metadata(&mut space.metadata, req.metadata.as_ref());
     let updated = write::replace(&ctx.client()?, space, &ctx.state.caches.spaces).await?;
     Ok(ok(SpaceView::of(&updated, &ctx.base)))
 }
