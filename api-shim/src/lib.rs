@@ -7,6 +7,8 @@
 pub mod auth;
 pub mod blob_gc;
 pub mod config;
+#[cfg(test)]
+mod fixtures;
 pub mod http;
 pub mod internal_blobs;
 pub mod log_cache;

@@ -24,9 +24,12 @@ const MAX_DRAINED_BYTES: usize = 256 << 20;
 
 /// A request body CC accepts at one endpoint.
 pub trait Message: DeserializeOwned + Send {
-    /// The keys it may have at the top level, separated by spaces; any other is refused by
-    /// name.
-    const KEYS: &'static str;
+    /// The keys it may have at the top level: its fields, as serde names them (any other is
+    /// refused by name). A key CC accepts and Smelter ignores is a field of type
+    /// [`serde::de::IgnoredAny`], so the struct stays the one list of what may be sent.
+    fn keys() -> &'static [&'static str] {
+        serde_aux::serde_introspection::serde_introspect::<Self>()
+    }
 
     /// CC's checks of the values, each refusal in CC's words.
     fn validate(&self) -> Result<(), Vec<String>> {
@@ -36,14 +39,14 @@ pub trait Message: DeserializeOwned + Send {
     /// A test's shortcut: parses and checks `body`, with the refusals as texts.
     #[cfg(test)]
     fn check(body: &str) -> Result<(), Vec<String>> {
-        let message: Self = parse(body.as_bytes(), Self::KEYS).map_err(|e| vec![e.detail])?;
+        let message: Self = parse(body.as_bytes(), Self::keys()).map_err(|e| vec![e.detail])?;
         message.validate()
     }
 
     /// A test's shortcut: parses `body`, which must be well-formed.
     #[cfg(test)]
     fn sample(body: &str) -> Self {
-        match parse(body.as_bytes(), Self::KEYS) {
+        match parse(body.as_bytes(), Self::keys()) {
             Ok(message) => message,
             Err(e) => panic!("{body}: {}", e.detail),
         }
@@ -52,7 +55,7 @@ pub trait Message: DeserializeOwned + Send {
     /// Parses and checks a body already read (for handlers that must refuse a caller before
     /// they look at what was sent, as CC's admin-only endpoints do).
     fn from_body(bytes: &[u8]) -> ApiResult<Self> {
-        let message: Self = parse(bytes, Self::KEYS)?;
+        let message: Self = parse(bytes, Self::keys())?;
         message
             .validate()
             .map_err(|problems| ApiError::unprocessable(problems.join(", ")))?;
@@ -109,9 +112,8 @@ pub async fn read(body: axum::body::Body, limit: usize) -> ApiResult<Bytes> {
     Ok(Bytes::from(buf))
 }
 
-/// Parses a JSON object body into `T`, refusing keys outside `allowed` (separated by spaces)
-/// the way CC does.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &str) -> ApiResult<T> {
+/// Parses a JSON object body into `T`, refusing keys outside `allowed` the way CC does.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &[&str]) -> ApiResult<T> {
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
@@ -127,7 +129,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &str) -> ApiResult<T> {
     let unknown: Vec<&str> = map
         .keys()
         .map(String::as_str)
-        .filter(|k| !allowed.split_whitespace().any(|a| a == *k))
+        .filter(|k| !allowed.contains(k))
         .collect();
     if !unknown.is_empty() {
         return Err(ApiError::unprocessable(format!(
@@ -218,8 +220,6 @@ pub struct Rename {
 }
 
 impl Message for Rename {
-    const KEYS: &'static str = "name metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         self.name
             .as_deref()
@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn refuses_like_cc() {
-        let parse_org = |b: &str| parse::<Org>(b.as_bytes(), "name suspended");
+        let parse_org = |b: &str| parse::<Org>(b.as_bytes(), &["name", "suspended"]);
         assert_eq!(parse_org(r#"{"name":"o"}"#).unwrap().name, "o");
         let cases = [
             (

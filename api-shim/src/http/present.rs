@@ -47,12 +47,12 @@ pub fn guid(meta: &ObjectMeta) -> &str {
 }
 
 /// The fields every resource starts with: `guid`, `created_at`, `updated_at` (flattened into
-/// each view).
+/// each view); the times are `null` for what has no object of its own.
 #[derive(Serialize)]
 pub struct Base<'a> {
     pub guid: &'a str,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
 }
 
 impl<'a> Base<'a> {
@@ -66,8 +66,8 @@ impl<'a> Base<'a> {
     pub fn with_guid(guid: &'a str, meta: &ObjectMeta) -> Self {
         Self {
             guid,
-            created_at: created_at(meta),
-            updated_at: updated_at(meta),
+            created_at: Some(created_at(meta)),
+            updated_at: Some(updated_at(meta)),
         }
     }
 }
@@ -120,6 +120,11 @@ pub struct Link<'a> {
 }
 
 impl<'a> Link<'a> {
+    /// `base + path + guid`: the link to one resource.
+    pub fn to(base: &'a BaseUrl, path: &'a str, guid: &'a str) -> Self {
+        Self::new(base, path, guid, "")
+    }
+
     /// `base + a + b + c`.
     pub fn new(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
         Self {
@@ -139,7 +144,7 @@ impl<'a> Link<'a> {
     }
 
     /// The same, for an action the client POSTs to.
-    pub fn post(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
+    fn post(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
         Self {
             method: Some("POST"),
             ..Self::new(base, a, b, c)
@@ -147,7 +152,7 @@ impl<'a> Link<'a> {
     }
 
     /// The same, for something the client GETs with a method named (a download).
-    pub fn get(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
+    fn get(base: &'a BaseUrl, a: &'a str, b: &'a str, c: &'a str) -> Self {
         Self {
             method: Some("GET"),
             ..Self::new(base, a, b, c)
@@ -170,6 +175,35 @@ impl Serialize for Link<'_> {
             m.serialize_entry("method", method)?;
         }
         m.end()
+    }
+}
+
+/// The links under one resource, `base + path + guid + suffix`: its own (`self`, with the
+/// suffix `""`), its sub-resources and its actions.
+#[derive(Clone, Copy)]
+pub struct Hrefs<'a> {
+    base: &'a BaseUrl,
+    path: &'a str,
+    guid: &'a str,
+}
+
+impl<'a> Hrefs<'a> {
+    pub fn new(base: &'a BaseUrl, path: &'a str, guid: &'a str) -> Self {
+        Self { base, path, guid }
+    }
+
+    pub fn link(self, suffix: &'a str) -> Link<'a> {
+        Link::new(self.base, self.path, self.guid, suffix)
+    }
+
+    /// An action the client POSTs to.
+    pub fn post(self, suffix: &'a str) -> Link<'a> {
+        Link::post(self.base, self.path, self.guid, suffix)
+    }
+
+    /// A download, which CC names with its method.
+    pub fn get(self, suffix: &'a str) -> Link<'a> {
+        Link::get(self.base, self.path, self.guid, suffix)
     }
 }
 
@@ -310,8 +344,66 @@ pub struct View<'a, F, const R: usize, const L: usize> {
     links: Links<'a, L>,
 }
 
+impl<'a, F> View<'a, F, 0, 0> {
+    /// The view of an object: its GUID (its name), times and CF metadata, and `fields`;
+    /// relationships and links follow.
+    pub fn object(meta: &'a ObjectMeta, fields: F) -> Self {
+        Self::new(Base::of(meta), fields, [], Meta::Of(meta), [])
+    }
+
+    /// The view of a resource kept inside an object (a process in an app, the droplet of a
+    /// build): its own GUID, the object's times, and no labels or annotations of its own.
+    pub fn part(guid: &'a str, meta: &'a ObjectMeta, fields: F) -> Self {
+        Self::new(Base::with_guid(guid, meta), fields, [], Meta::Empty, [])
+    }
+
+    /// The view of what has no object at all (a stack, a user): no times, no labels or
+    /// annotations.
+    pub fn bare(guid: &'a str, fields: F) -> Self {
+        let base = Base {
+            guid,
+            created_at: None,
+            updated_at: None,
+        };
+        Self::new(base, fields, [], Meta::Empty, [])
+    }
+}
+
 impl<'a, F, const R: usize, const L: usize> View<'a, F, R, L> {
-    pub fn new(
+    /// With these `relationships`.
+    pub fn related<const N: usize>(
+        self,
+        relationships: [(&'static str, Rel<'a>); N],
+    ) -> View<'a, F, N, L> {
+        View {
+            base: self.base,
+            fields: self.fields,
+            relationships: Rels(relationships),
+            metadata: self.metadata,
+            links: self.links,
+        }
+    }
+
+    /// With these `links`.
+    pub fn links<const N: usize>(self, links: [(&'static str, Link<'a>); N]) -> View<'a, F, R, N> {
+        View {
+            base: self.base,
+            fields: self.fields,
+            relationships: self.relationships,
+            metadata: self.metadata,
+            links: Links(links),
+        }
+    }
+
+    /// Without a `metadata` key at all (CC's roles have none).
+    pub fn without_metadata(self) -> Self {
+        Self {
+            metadata: Meta::Absent,
+            ..self
+        }
+    }
+
+    fn new(
         base: Base<'a>,
         fields: F,
         relationships: [(&'static str, Rel<'a>); R],

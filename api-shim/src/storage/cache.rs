@@ -15,22 +15,39 @@ pub const ROLE_TYPE_LABEL: &str = "cf.smelter.dev/role-type";
 /// The label carrying the CF user GUID a role binding is for.
 pub const USER_GUID_LABEL: &str = "cf.smelter.dev/user-guid";
 
-/// One store per kind the API serves.
-#[derive(Clone)]
-pub struct Caches {
-    pub orgs: Store<Org>,
-    pub spaces: Store<Space>,
-    pub apps: Store<App>,
-    pub packages: Store<Package>,
-    pub builds: Store<Build>,
-    pub lrps: Store<Lrp>,
-    pub routes: Store<Route>,
-    pub domains: Store<Domain>,
-    pub buildpacks: Store<Buildpack>,
-    pub service_instances: Store<ServiceInstance>,
-    pub service_bindings: Store<ServiceBinding>,
-    pub role_bindings: Store<RoleBinding>,
-    pub root_secrets: Store<Secret>,
+/// Declares the stores once: [`Caches`] and [`Caches::wait_until_ready`] list them all.
+macro_rules! caches {
+    ($($name:ident: $kind:ty,)*) => {
+        /// One store per kind the API serves.
+        #[derive(Clone)]
+        pub struct Caches {
+            $(pub $name: Store<$kind>,)*
+        }
+
+        impl Caches {
+            /// Resolves once every store has its first full list; any number of tasks may wait.
+            pub async fn wait_until_ready(&self) -> Result<(), StoreGone> {
+                $(self.$name.wait_until_ready().await?;)*
+                Ok(())
+            }
+        }
+    };
+}
+
+caches! {
+    orgs: Org,
+    spaces: Space,
+    apps: App,
+    packages: Package,
+    builds: Build,
+    lrps: Lrp,
+    routes: Route,
+    domains: Domain,
+    buildpacks: Buildpack,
+    service_instances: ServiceInstance,
+    service_bindings: ServiceBinding,
+    role_bindings: RoleBinding,
+    root_secrets: Secret,
 }
 
 fn namespace<K: Resource>(obj: &K) -> Vec<String> {
@@ -108,76 +125,28 @@ const ROLE_BINDINGS: Indexes<RoleBinding> = &[
 
 impl Caches {
     /// Starts every watch on `client` and returns the stores; they fill in the background.
-    /// `users_secret` in `root_namespace` is the only Secret cached.
+    /// Orgs, domains and buildpacks live in `root_namespace`, where `users_secret` is the only
+    /// Secret cached; the rest are watched in every namespace.
     pub fn start(client: &Client, root_namespace: &str, users_secret: &str) -> Self {
+        let (c, ns) = (|| client.clone(), root_namespace);
         let all = watcher::Config::default();
+        let roles = all.clone().labels(ROLE_TYPE_LABEL);
+        let users = all.clone().fields(&format!("metadata.name={users_secret}"));
         Self {
-            orgs: Store::watch(
-                Api::namespaced(client.clone(), root_namespace),
-                all.clone(),
-                ORGS,
-                slim,
-            ),
-            spaces: Store::watch(Api::all(client.clone()), all.clone(), SPACES, slim),
-            apps: Store::watch(Api::all(client.clone()), all.clone(), APPS, slim),
-            packages: Store::watch(Api::all(client.clone()), all.clone(), PACKAGES, slim),
-            builds: Store::watch(Api::all(client.clone()), all.clone(), BUILDS, slim),
-            lrps: Store::watch(Api::all(client.clone()), all.clone(), &[], slim),
-            routes: Store::watch(Api::all(client.clone()), all.clone(), ROUTES, slim),
-            domains: Store::watch(
-                Api::namespaced(client.clone(), root_namespace),
-                all.clone(),
-                DOMAINS,
-                slim,
-            ),
-            buildpacks: Store::watch(
-                Api::namespaced(client.clone(), root_namespace),
-                all.clone(),
-                &[],
-                slim,
-            ),
-            service_instances: Store::watch(
-                Api::all(client.clone()),
-                all.clone(),
-                SERVICE_INSTANCES,
-                slim,
-            ),
-            service_bindings: Store::watch(
-                Api::all(client.clone()),
-                all.clone(),
-                SERVICE_BINDINGS,
-                slim,
-            ),
-            role_bindings: Store::watch(
-                Api::all(client.clone()),
-                all.clone().labels(ROLE_TYPE_LABEL),
-                ROLE_BINDINGS,
-                slim,
-            ),
-            root_secrets: Store::watch(
-                Api::namespaced(client.clone(), root_namespace),
-                all.fields(&format!("metadata.name={users_secret}")),
-                &[],
-                slim,
-            ),
+            orgs: Store::watch(Api::namespaced(c(), ns), all.clone(), ORGS, slim),
+            spaces: Store::watch(Api::all(c()), all.clone(), SPACES, slim),
+            apps: Store::watch(Api::all(c()), all.clone(), APPS, slim),
+            packages: Store::watch(Api::all(c()), all.clone(), PACKAGES, slim),
+            builds: Store::watch(Api::all(c()), all.clone(), BUILDS, slim),
+            lrps: Store::watch(Api::all(c()), all.clone(), &[], slim),
+            routes: Store::watch(Api::all(c()), all.clone(), ROUTES, slim),
+            domains: Store::watch(Api::namespaced(c(), ns), all.clone(), DOMAINS, slim),
+            buildpacks: Store::watch(Api::namespaced(c(), ns), all.clone(), &[], slim),
+            service_instances: Store::watch(Api::all(c()), all.clone(), SERVICE_INSTANCES, slim),
+            service_bindings: Store::watch(Api::all(c()), all.clone(), SERVICE_BINDINGS, slim),
+            role_bindings: Store::watch(Api::all(c()), roles, ROLE_BINDINGS, slim),
+            root_secrets: Store::watch(Api::namespaced(c(), ns), users, &[], slim),
         }
-    }
-
-    /// Resolves once every store has its first full list; any number of tasks may wait.
-    pub async fn wait_until_ready(&self) -> Result<(), StoreGone> {
-        self.orgs.wait_until_ready().await?;
-        self.spaces.wait_until_ready().await?;
-        self.apps.wait_until_ready().await?;
-        self.packages.wait_until_ready().await?;
-        self.builds.wait_until_ready().await?;
-        self.lrps.wait_until_ready().await?;
-        self.routes.wait_until_ready().await?;
-        self.domains.wait_until_ready().await?;
-        self.buildpacks.wait_until_ready().await?;
-        self.service_instances.wait_until_ready().await?;
-        self.service_bindings.wait_until_ready().await?;
-        self.role_bindings.wait_until_ready().await?;
-        self.root_secrets.wait_until_ready().await
     }
 }
 

@@ -9,9 +9,7 @@ pub use crate::{
         message::{Body, Message, MetadataRequest, Related, apply_metadata, verdict},
         paging::Included,
         path::Path,
-        present::{
-            Base, Guid, Link, Links, Meta, Metadata, NoMetadata, Rel, ToMany, ToOne, View, to_value,
-        },
+        present::{Guid, Hrefs, Link, Links, Rel, ToMany, ToOne, View, to_value},
         query::{Accepts, ListQuery},
         reply::{created, ok},
         warnings::Warnings,
@@ -31,5 +29,5 @@ pub use axum::{
     response::{IntoResponse, Response},
 };
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-pub use serde::{Deserialize, Serialize};
+pub use serde::{Deserialize, Serialize, de::IgnoredAny};
 pub use std::sync::Arc;

@@ -132,14 +132,12 @@ struct VarsView<'a> {
 
 impl<'a> VarsView<'a> {
     fn of(guid: &'a str, vars: &'a BTreeMap<String, String>, base: &'a BaseUrl) -> Self {
+        let at = Hrefs::new(base, "/v3/apps/", guid);
         Self {
             var: vars,
             links: Links([
-                (
-                    "self",
-                    Link::new(base, "/v3/apps/", guid, "/environment_variables"),
-                ),
-                ("app", Link::new(base, "/v3/apps/", guid, "")),
+                ("self", at.link("/environment_variables")),
+                ("app", at.link("")),
             ]),
         }
     }
@@ -157,8 +155,6 @@ pub struct UpdateVars {
 }
 
 impl Message for UpdateVars {
-    const KEYS: &'static str = "var";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         check_names(
             self.var

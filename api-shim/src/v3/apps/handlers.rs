@@ -77,17 +77,12 @@ struct CurrentDroplet<'a> {
 
 impl<'a> CurrentDroplet<'a> {
     fn of(app: &'a str, droplet: Option<&'a str>, base: &'a BaseUrl) -> Self {
+        let at = Hrefs::new(base, "/v3/apps/", app);
         Self {
             data: ToOne::maybe(droplet).data,
             links: Links([
-                (
-                    "self",
-                    Link::new(base, "/v3/apps/", app, "/relationships/current_droplet"),
-                ),
-                (
-                    "related",
-                    Link::new(base, "/v3/apps/", app, "/droplets/current"),
-                ),
+                ("self", at.link("/relationships/current_droplet")),
+                ("related", at.link("/droplets/current")),
             ]),
         }
     }
@@ -104,9 +99,7 @@ pub struct SetCurrentDroplet {
     data: GuidRef,
 }
 
-impl Message for SetCurrentDroplet {
-    const KEYS: &'static str = "data";
-}
+impl Message for SetCurrentDroplet {}
 
 pub async fn set_current_droplet(
     Found(ctx, app): Found<App>,

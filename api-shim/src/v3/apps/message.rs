@@ -41,8 +41,6 @@ pub struct CreateApp {
 }
 
 impl Message for CreateApp {
-    const KEYS: &'static str = "name relationships lifecycle environment_variables metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         check_app_name(&self.name)?;
         if let Some(env) = &self.environment_variables {
@@ -60,8 +58,6 @@ pub struct UpdateApp {
 }
 
 impl Message for UpdateApp {
-    const KEYS: &'static str = "name lifecycle metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         self.name
             .as_deref()

@@ -18,61 +18,49 @@ pub type AppView<'a> = View<'a, Fields<'a>, 2, 13>;
 
 impl<'a> AppView<'a> {
     pub fn of(app: &'a App, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&app.metadata);
-        let (guid, space) = (b.guid, space_guid(app));
-        let link = |suffix: &'a str| Link::new(base, "/v3/apps/", guid, suffix);
-        let action = |suffix: &'a str| Link::post(base, "/v3/apps/", guid, suffix);
-        let links = [
-            ("self", link("")),
-            ("space", Link::new(base, "/v3/spaces/", space, "")),
-            ("processes", link("/processes")),
-            ("packages", link("/packages")),
-            ("environment_variables", link("/environment_variables")),
-            ("current_droplet", link("/droplets/current")),
-            ("droplets", link("/droplets")),
-            ("tasks", link("/tasks")),
-            ("start", action("/actions/start")),
-            ("stop", action("/actions/stop")),
-            ("revisions", link("/revisions")),
-            ("deployed_revisions", link("/revisions/deployed")),
-            ("features", link("/features")),
-        ];
+        let (at, space) = (Hrefs::new(base, "/v3/apps/", guid_of(app)), space_guid(app));
         let droplet = app.spec.current_droplet_guid.as_deref();
-        let relationships = [
-            ("space", Rel::to(space)),
-            ("current_droplet", Rel::maybe(droplet)),
-        ];
         let fields = Fields {
             name: &app.spec.name,
             state: state_name(&app.spec.desired_state),
             lifecycle: LifecycleView(&app.spec.lifecycle),
         };
-        View::new(b, fields, relationships, Meta::Of(&app.metadata), links)
+        View::object(&app.metadata, fields)
+            .related([
+                ("space", Rel::to(space)),
+                ("current_droplet", Rel::maybe(droplet)),
+            ])
+            .links([
+                ("self", at.link("")),
+                ("space", Link::to(base, "/v3/spaces/", space)),
+                ("processes", at.link("/processes")),
+                ("packages", at.link("/packages")),
+                ("environment_variables", at.link("/environment_variables")),
+                ("current_droplet", at.link("/droplets/current")),
+                ("droplets", at.link("/droplets")),
+                ("tasks", at.link("/tasks")),
+                ("start", at.post("/actions/start")),
+                ("stop", at.post("/actions/stop")),
+                ("revisions", at.link("/revisions")),
+                ("deployed_revisions", at.link("/revisions/deployed")),
+                ("features", at.link("/features")),
+            ])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::v3::apps::actions::web_process;
+    use crate::fixtures::{app, base};
     use serde_json::json;
-    use smelter_crds::{AppSpec, DesiredState};
+    use smelter_crds::DesiredState;
 
     #[test]
     fn renders_as_cc() {
-        let mut app = App::new(
-            "a1",
-            AppSpec {
-                name: "dora".into(),
-                desired_state: DesiredState::Started,
-                lifecycle: Default::default(),
-                current_droplet_guid: Some("d1".into()),
-                environment_variables_secret: None,
-                processes: vec![web_process("a1")],
-            },
-        );
-        app.metadata.namespace = Some("s1".into());
-        let base = BaseUrl("https://api.x".into());
+        let mut app = app("a1");
+        app.spec.desired_state = DesiredState::Started;
+        app.spec.current_droplet_guid = Some("d1".into());
+        let base = base();
         let v = to_value(AppView::of(&app, &base));
         assert_eq!(v["name"], "dora");
         assert_eq!(v["state"], "STARTED");

@@ -23,8 +23,6 @@ pub struct CreateBuildpack {
 }
 
 impl Message for CreateBuildpack {
-    const KEYS: &'static str = "name stack position enabled locked lifecycle metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let problems: Vec<String> = [
             check_name(self.name.as_deref().unwrap_or_default()).err(),
@@ -54,8 +52,6 @@ pub struct UpdateBuildpack {
 }
 
 impl Message for UpdateBuildpack {
-    const KEYS: &'static str = "name stack position enabled locked metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         match self.name.as_deref().map(check_name) {
             Some(Err(e)) => Err(vec![e.detail]),

@@ -47,15 +47,7 @@ pub type BuildpackView<'a> = View<'a, Fields<'a>, 0, 2>;
 
 impl<'a> BuildpackView<'a> {
     pub fn of(b: &'a Buildpack, base: &'a BaseUrl) -> Self {
-        let base_ = Base::of(&b.metadata);
-        let guid = base_.guid;
-        let links = [
-            ("self", Link::new(base, "/v3/buildpacks/", guid, "")),
-            (
-                "upload",
-                Link::post(base, "/v3/buildpacks/", guid, "/upload"),
-            ),
-        ];
+        let at = Hrefs::new(base, "/v3/buildpacks/", guid_of(b));
         let fields = Fields {
             name: &b.spec.name,
             state: if is_ready(b) {
@@ -70,7 +62,8 @@ impl<'a> BuildpackView<'a> {
             locked: b.spec.locked,
             lifecycle: "buildpack",
         };
-        View::new(base_, fields, [], Meta::Of(&b.metadata), links)
+        View::object(&b.metadata, fields)
+            .links([("self", at.link("")), ("upload", at.post("/upload"))])
     }
 }
 

@@ -21,8 +21,6 @@ pub struct CreateBuild {
 }
 
 impl Message for CreateBuild {
-    const KEYS: &'static str = "package lifecycle staging_memory_in_mb staging_disk_in_mb staging_log_rate_limit_bytes_per_second metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
         for (name, value) in [
@@ -60,7 +58,7 @@ mod tests {
         let check = |extra: &str| {
             parse::<CreateBuild>(
                 format!(r#"{{"package":{{"guid":"p"}}{extra}}}"#).as_bytes(),
-                CreateBuild::KEYS,
+                CreateBuild::keys(),
             )
             .unwrap()
             .validate()

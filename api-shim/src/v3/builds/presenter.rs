@@ -25,8 +25,6 @@ pub type BuildView<'a> = View<'a, Fields<'a>, 1, 3>;
 
 impl<'a> BuildView<'a> {
     pub fn of(b: &'a Build, base: &'a BaseUrl) -> Self {
-        let base_ = Base::of(&b.metadata);
-        let guid = base_.guid;
         let status = b.status.as_ref();
         let droplet = status.and_then(|s| s.droplet.as_ref());
         let created_by = b
@@ -36,15 +34,7 @@ impl<'a> BuildView<'a> {
             .and_then(|a| a.get(CREATED_BY))
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_else(|| serde_json::json!({ "guid": "", "name": "", "email": "" }));
-        let droplet_guid = droplet.map_or("", |d| d.guid.as_str());
-        let links = [
-            ("self", Link::new(base, "/v3/builds/", guid, "")),
-            ("app", Link::new(base, "/v3/apps/", &b.spec.app_guid, "")),
-            (
-                "droplet",
-                Link::new(base, "/v3/droplets/", droplet_guid, "").only_if(droplet.is_some()),
-            ),
-        ];
+        let droplet_link = Link::to(base, "/v3/droplets/", droplet.map_or("", |d| &d.guid));
         let fields = Fields {
             state: state_name(b),
             staging_memory_in_mb: b.spec.staging_memory_in_mb.unwrap_or(1024),
@@ -63,7 +53,12 @@ impl<'a> BuildView<'a> {
                 .map(|d| Guid { guid: &d.guid }),
             created_by,
         };
-        let relationships = [("app", Rel::to(&b.spec.app_guid))];
-        View::new(base_, fields, relationships, Meta::Of(&b.metadata), links)
+        View::object(&b.metadata, fields)
+            .related([("app", Rel::to(&b.spec.app_guid))])
+            .links([
+                ("self", Link::to(base, "/v3/builds/", guid_of(b))),
+                ("app", Link::to(base, "/v3/apps/", &b.spec.app_guid)),
+                ("droplet", droplet_link.only_if(droplet.is_some())),
+            ])
     }
 }

@@ -18,11 +18,11 @@ pub struct CreateDomain {
     pub internal: bool,
     pub relationships: Option<Relationships>,
     pub metadata: Option<MetadataRequest>,
+    /// TCP domains' router group: accepted, as CC accepts it, and ignored (no TCP routing).
+    pub router_group: Option<IgnoredAny>,
 }
 
 impl Message for CreateDomain {
-    const KEYS: &'static str = "name internal relationships metadata router_group";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         verdict(check_name(&self.name))
     }

@@ -15,27 +15,26 @@ pub type DomainView<'a> = View<'a, Fields<'a>, 2, 2>;
 
 impl<'a> DomainView<'a> {
     pub fn of(d: &'a Domain, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&d.metadata);
-        let link = |suffix: &'a str| Link::new(base, "/v3/domains/", b.guid, suffix);
-        let links = [
-            ("self", link("")),
-            ("route_reservations", link("/route_reservations")),
-        ];
+        let at = Hrefs::new(base, "/v3/domains/", guid_of(d));
         let shared = d.spec.shared_organization_guids.iter().map(String::as_str);
-        let relationships = [
-            (
-                "organization",
-                Rel::maybe(d.spec.organization_guid.as_deref()),
-            ),
-            ("shared_organizations", Rel::Many(ToMany::of(shared))),
-        ];
         let fields = Fields {
             name: &d.spec.name,
             internal: d.spec.internal,
             router_group: None,
             supported_protocols: ["http"],
         };
-        View::new(b, fields, relationships, Meta::Of(&d.metadata), links)
+        View::object(&d.metadata, fields)
+            .related([
+                (
+                    "organization",
+                    Rel::maybe(d.spec.organization_guid.as_deref()),
+                ),
+                ("shared_organizations", Rel::Many(ToMany::of(shared))),
+            ])
+            .links([
+                ("self", at.link("")),
+                ("route_reservations", at.link("/route_reservations")),
+            ])
     }
 }
 
@@ -56,7 +55,7 @@ mod tests {
                 shared_organization_guids: vec!["o2".into()],
             },
         );
-        let base = BaseUrl("https://api.x".into());
+        let base = crate::fixtures::base();
         let v = to_value(DomainView::of(&d, &base));
         assert_eq!(v["supported_protocols"], json!(["http"]));
         assert_eq!(v["router_group"], json!(null));

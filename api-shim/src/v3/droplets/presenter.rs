@@ -65,21 +65,15 @@ impl<'a> DropletView<'a> {
             execution_metadata: d.execution_metadata.as_deref().unwrap_or_default(),
             process_types: &d.process_types,
         };
-        let links = [
-            ("self", Link::new(base, "/v3/droplets/", &d.guid, "")),
-            (
-                "package",
-                Link::new(base, "/v3/packages/", &spec.package_guid, ""),
-            ),
-            ("app", Link::new(base, "/v3/apps/", &spec.app_guid, "")),
-        ];
-        let b = Base::with_guid(&d.guid, &build.metadata);
-        View::new(
-            b,
-            fields,
-            [("app", Rel::to(&spec.app_guid))],
-            Meta::Empty,
-            links,
-        )
+        View::part(&d.guid, &build.metadata, fields)
+            .related([("app", Rel::to(&spec.app_guid))])
+            .links([
+                ("self", Link::to(base, "/v3/droplets/", &d.guid)),
+                (
+                    "package",
+                    Link::to(base, "/v3/packages/", &spec.package_guid),
+                ),
+                ("app", Link::to(base, "/v3/apps/", &spec.app_guid)),
+            ])
     }
 }

@@ -117,7 +117,7 @@ impl<'a> JobView<'a> {
             state: if done { "COMPLETE" } else { "PROCESSING" },
             errors: [],
             warnings: [],
-            links: Links([("self", Link::new(base, "/v3/jobs/", guid, ""))]),
+            links: Links([("self", Link::to(base, "/v3/jobs/", guid))]),
         }
     }
 }
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn jobs_render_as_cc() {
-        let base = BaseUrl("https://api.x".into());
+        let base = crate::fixtures::base();
         assert_eq!(
             to_value(JobView::of(
                 &base,

@@ -1,7 +1,7 @@
 //! An app rendered as a manifest: `GET /v3/apps/:guid/manifest` (`cf create-app-manifest`),
 //! and what `manifest_diff` compares a submitted manifest with.
 
-use super::manifest::{AppManifest, Manifest, ProcessManifest, RouteManifest};
+use super::manifest::{AppManifest, Manifest, ProcessManifest, ProcessSettings, RouteManifest};
 use crate::v3::{
     apps::environment, lifecycle, prelude::*, processes::presenter::type_name, routes,
 };
@@ -43,19 +43,23 @@ pub fn app_manifest(ctx: &Ctx, app: &App, env: BTreeMap<String, String>) -> AppM
                 .iter()
                 .map(|p| ProcessManifest {
                     type_: p.type_.clone(),
-                    instances: Some(p.instances.to_string()),
-                    memory: Some(mb(p.memory_in_mb)),
-                    disk_quota: Some(mb(p.disk_in_mb)),
-                    log_rate_limit_per_second: Some(if p.log_rate_limit_in_bytes_per_second < 0 {
-                        "-1".into()
-                    } else {
-                        format!("{}B", p.log_rate_limit_in_bytes_per_second)
-                    }),
-                    command: p.command.clone(),
-                    health_check_type: Some(type_name(&p.health_check.type_).into()),
-                    health_check_http_endpoint: p.health_check.endpoint.clone(),
-                    health_check_invocation_timeout: p.health_check.invocation_timeout,
-                    timeout: p.health_check.timeout,
+                    settings: ProcessSettings {
+                        instances: Some(p.instances.to_string()),
+                        memory: Some(mb(p.memory_in_mb)),
+                        disk_quota: Some(mb(p.disk_in_mb)),
+                        log_rate_limit_per_second: Some(
+                            if p.log_rate_limit_in_bytes_per_second < 0 {
+                                "-1".into()
+                            } else {
+                                format!("{}B", p.log_rate_limit_in_bytes_per_second)
+                            },
+                        ),
+                        command: p.command.clone(),
+                        health_check_type: Some(type_name(&p.health_check.type_).into()),
+                        health_check_http_endpoint: p.health_check.endpoint.clone(),
+                        health_check_invocation_timeout: p.health_check.invocation_timeout,
+                        timeout: p.health_check.timeout,
+                    },
                     unsupported: Default::default(),
                 })
                 .collect(),

@@ -2,6 +2,7 @@
 //! the warnings for what Smelter accepts but does not do, and rendering an app back into a
 //! manifest. Pure: no I/O, table-tested.
 
+use crate::v3::processes::message::Scale;
 use crate::{
     http::errors::{ApiError, ApiResult},
     http::warnings::{self, Warnings},
@@ -10,100 +11,40 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A manifest as `cf push` and `cf apply-manifest` send it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(default)]
 pub struct Manifest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<serde_norway::Value>,
-    #[serde(default)]
     pub applications: Vec<AppManifest>,
 }
 
 /// One application of a manifest. Keys are CF's (kebab-case, with a few snake_case aliases).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
-#[serde(rename_all = "kebab-case")]
+#[serde(default, rename_all = "kebab-case")]
 pub struct AppManifest {
     pub name: String,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub instances: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub memory: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub disk_quota: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub log_rate_limit_per_second: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The web process's settings, given at the top level.
+    #[serde(flatten)]
+    pub web: ProcessSettings,
     pub buildpacks: Option<Vec<String>>,
     /// Deprecated single buildpack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buildpack: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub stack: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub command: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub health_check_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub health_check_http_endpoint: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_check_invocation_timeout: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<BTreeMap<String, serde_norway::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<RouteManifest>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_route: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub random_route: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_route: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processes: Option<Vec<ProcessManifest>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<serde_norway::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<MetadataManifest>,
     /// The CLI resolves `path` locally; the server ignores it, as CC does.
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker: Option<serde_norway::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sidecars: Option<Vec<serde_norway::Value>>,
     /// Keys Smelter does not know (CC's `readiness-health-check-type` or `features`, a typo):
     /// kept only to warn that they were ignored.
@@ -112,68 +53,42 @@ pub struct AppManifest {
 }
 
 /// A route of an app manifest: `host.domain/path`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 pub struct RouteManifest {
     pub route: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
 }
 
 /// A process entry of an app manifest.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
-#[serde(rename_all = "kebab-case")]
+#[serde(default, rename_all = "kebab-case")]
 pub struct ProcessManifest {
     #[serde(rename = "type")]
     pub type_: String,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub instances: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub memory: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub disk_quota: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub log_rate_limit_per_second: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub command: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub health_check_type: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "scalar",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub health_check_http_endpoint: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub health_check_invocation_timeout: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<i32>,
+    #[serde(flatten)]
+    pub settings: ProcessSettings,
     /// Keys Smelter does not know (CC's `user`, say), kept only to warn that they were ignored.
     #[serde(flatten, skip_serializing)]
     pub unsupported: BTreeMap<String, serde_norway::Value>,
+}
+
+/// What a process entry sets, and an app's top level sets for its web process. Declared
+/// before a manifest's `unsupported` keys, so those are only the keys left over.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct ProcessSettings {
+    pub instances: Option<String>,
+    pub memory: Option<String>,
+    pub disk_quota: Option<String>,
+    pub log_rate_limit_per_second: Option<String>,
+    pub command: Option<String>,
+    pub health_check_type: Option<String>,
+    pub health_check_http_endpoint: Option<String>,
+    pub health_check_invocation_timeout: Option<i32>,
+    pub timeout: Option<i32>,
 }
 
 /// Manifest metadata.
@@ -185,19 +100,6 @@ pub struct MetadataManifest {
     pub annotations: BTreeMap<String, Option<String>>,
 }
 
-/// YAML leaves `-1` or `1024` unquoted; CC reads such a scalar where it expects a string (the
-/// CLI's Go structs do too), so a number or boolean there stands for its text.
-fn scalar<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::de::Error;
-    Ok(match Option::<serde_norway::Value>::deserialize(d)? {
-        None | Some(serde_norway::Value::Null) => None,
-        Some(serde_norway::Value::String(s)) => Some(s),
-        Some(serde_norway::Value::Number(n)) => Some(n.to_string()),
-        Some(serde_norway::Value::Bool(b)) => Some(b.to_string()),
-        Some(_) => return Err(D::Error::custom("invalid type: expected a string")),
-    })
-}
-
 /// CC's largest manifest.
 pub const MAX_BYTES: usize = 1 << 20;
 
@@ -206,7 +108,7 @@ pub const MAX_BYTES: usize = 1 << 20;
 pub fn parse(body: &[u8]) -> ApiResult<Manifest> {
     let mut value: serde_norway::Value = serde_norway::from_slice(body)
         .map_err(|e| ApiError::message_parse(format!("invalid YAML: {e}")))?;
-    dash_keys(&mut value);
+    normalize(&mut value);
     let manifest: Manifest = serde_norway::from_value(value)
         .map_err(|e| ApiError::message_parse(format!("invalid YAML: {e}")))?;
     if manifest.applications.is_empty() {
@@ -250,15 +152,7 @@ pub fn check(manifest: &Manifest) -> Vec<String> {
 pub fn top_level_web(app: &AppManifest) -> ProcessManifest {
     ProcessManifest {
         type_: "web".into(),
-        instances: app.instances.clone(),
-        memory: app.memory.clone(),
-        disk_quota: app.disk_quota.clone(),
-        log_rate_limit_per_second: app.log_rate_limit_per_second.clone(),
-        command: app.command.clone(),
-        health_check_type: app.health_check_type.clone(),
-        health_check_http_endpoint: app.health_check_http_endpoint.clone(),
-        health_check_invocation_timeout: app.health_check_invocation_timeout,
-        timeout: app.timeout,
+        settings: app.web.clone(),
         // The app's own unsupported keys are warned about as the app's.
         unsupported: Default::default(),
     }
@@ -267,10 +161,8 @@ pub fn top_level_web(app: &AppManifest) -> ProcessManifest {
 /// The settings of one process entry, checked.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Values {
-    pub instances: Option<i32>,
-    pub memory_in_mb: Option<i64>,
-    pub disk_in_mb: Option<i64>,
-    pub log_rate_limit: Option<i64>,
+    /// What a scale would set.
+    pub scale: Scale,
     pub health_check_type: Option<smelter_crds::common::HealthCheckType>,
 }
 
@@ -278,7 +170,8 @@ pub struct Values {
 const MAX_INSTANCES: i64 = 2_000_000;
 
 /// A process entry's settings, or its problems (`Process "web": Memory is not a number`).
-pub fn values(p: &ProcessManifest) -> Result<Values, Vec<String>> {
+pub fn values(m: &ProcessManifest) -> Result<Values, Vec<String>> {
+    let p = &m.settings;
     let mut problems = Vec::new();
     let mut values = Values::default();
     if let Some(i) = &p.instances {
@@ -287,7 +180,7 @@ pub fn values(p: &ProcessManifest) -> Result<Values, Vec<String>> {
             Ok(n) if n > MAX_INSTANCES => problems.push(format!(
                 "Instances must be less than or equal to {MAX_INSTANCES}"
             )),
-            Ok(n) => values.instances = i32::try_from(n).ok(),
+            Ok(n) => values.scale.instances = i32::try_from(n).ok(),
             Err(_) if i.trim().parse::<f64>().is_ok() => {
                 problems.push("Instances must be an integer".into())
             }
@@ -304,11 +197,11 @@ pub fn values(p: &ProcessManifest) -> Result<Values, Vec<String>> {
             }
         }
     };
-    values.memory_in_mb = size("Memory", &p.memory);
-    values.disk_in_mb = size("Disk quota", &p.disk_quota);
+    values.scale.memory_in_mb = size("Memory", &p.memory);
+    values.scale.disk_in_mb = size("Disk quota", &p.disk_quota);
     if let Some(l) = &p.log_rate_limit_per_second {
         match bytes_per_second(l) {
-            Ok(b) => values.log_rate_limit = Some(b),
+            Ok(b) => values.scale.log_rate_limit_in_bytes_per_second = Some(b),
             Err(e) => problems.push(e.text("Log rate limit per second")),
         }
     }
@@ -329,24 +222,45 @@ pub fn values(p: &ProcessManifest) -> Result<Values, Vec<String>> {
     } else {
         Err(problems
             .into_iter()
-            .map(|problem| format!("Process \"{}\": {problem}", p.type_))
+            .map(|problem| format!("Process \"{}\": {problem}", m.type_))
             .collect())
     }
 }
 
-/// CC reads every key of an application and of its processes with underscores in place of
-/// dashes (`AppManifestMessage.underscore_keys`), so `disk_quota` and `disk-quota`, or
-/// `health_check_type` and `health-check-type`, are the same key; the later one wins, as in
-/// CC's hash. Smelter's keys are the dashed ones the CLI writes.
-fn dash_keys(manifest: &mut serde_norway::Value) {
-    fn dashed(map: &mut serde_norway::Mapping) {
-        let entries = std::mem::take(map);
-        for (k, v) in entries {
-            let k = match k {
-                serde_norway::Value::String(k) => serde_norway::Value::String(k.replace('_', "-")),
-                other => other,
+/// The keys CC reads as text. YAML leaves `-1` or `1024` unquoted; CC reads such a scalar
+/// where it expects a string (the CLI's Go structs do too), so a number or boolean there
+/// stands for its text.
+const TEXT_KEYS: &[&str] = &[
+    "instances",
+    "memory",
+    "disk-quota",
+    "log-rate-limit-per-second",
+    "command",
+    "health-check-type",
+    "health-check-http-endpoint",
+    "stack",
+];
+
+/// Brings the keys of each application and process to the form the typed manifest reads.
+/// CC reads every key with underscores in place of dashes (`AppManifestMessage.underscore_keys`),
+/// so `disk_quota` and `disk-quota`, or `health_check_type` and `health-check-type`, are the
+/// same key; the later one wins, as in CC's hash. Smelter's keys are the dashed ones the CLI
+/// writes. And the [`TEXT_KEYS`] get their scalars as text.
+fn normalize(manifest: &mut serde_norway::Value) {
+    use serde_norway::Value;
+    fn keys(map: &mut serde_norway::Mapping) {
+        for (k, v) in std::mem::take(map) {
+            let Value::String(k) = k else {
+                map.insert(k, v);
+                continue;
             };
-            map.insert(k, v);
+            let k = k.replace('_', "-");
+            let v = match v {
+                Value::Number(n) if TEXT_KEYS.contains(&k.as_str()) => Value::String(n.to_string()),
+                Value::Bool(b) if TEXT_KEYS.contains(&k.as_str()) => Value::String(b.to_string()),
+                v => v,
+            };
+            map.insert(Value::String(k), v);
         }
     }
     let apps = manifest
@@ -354,12 +268,14 @@ fn dash_keys(manifest: &mut serde_norway::Value) {
         .and_then(|a| a.as_sequence_mut());
     for app in apps.into_iter().flatten() {
         if let Some(app) = app.as_mapping_mut() {
-            dashed(app);
+            keys(app);
             let processes = app.get_mut("processes").and_then(|p| p.as_sequence_mut());
-            for p in processes.into_iter().flatten() {
-                if let Some(p) = p.as_mapping_mut() {
-                    dashed(p);
-                }
+            for p in processes
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_mapping_mut())
+            {
+                keys(p);
             }
         }
     }
@@ -401,12 +317,12 @@ pub fn warnings(app: &AppManifest) -> Warnings {
         }
     }
     let limited = |l: &Option<String>| l.as_deref().is_some_and(|l| l.trim() != "-1");
-    if limited(&app.log_rate_limit_per_second)
+    if limited(&app.web.log_rate_limit_per_second)
         || app
             .processes
             .iter()
             .flatten()
-            .any(|p| limited(&p.log_rate_limit_per_second))
+            .any(|p| limited(&p.settings.log_rate_limit_per_second))
     {
         out.push(format!("{prefix}{}", warnings::LOG_RATE_LIMIT_NOT_ENFORCED));
     }
@@ -555,27 +471,34 @@ mod tests {
         let m = parse(yaml).unwrap();
         let app = &m.applications[0];
         assert_eq!(app.name, "myapp");
-        assert_eq!(app.instances.as_deref(), Some("2"));
+        assert_eq!(app.web.instances.as_deref(), Some("2"));
         assert_eq!(app.default_route, Some(true));
         assert_eq!(
             app.buildpacks.as_deref(),
             Some(&["ruby_buildpack".to_owned()][..])
         );
-        assert_eq!(app.disk_quota.as_deref(), Some("1G"));
+        assert_eq!(app.web.disk_quota.as_deref(), Some("1G"));
     }
 
     #[test]
     fn underscored_keys_are_the_dashed_ones_as_in_cc() {
         let m = parse(b"applications:\n- name: a\n  health_check_type: http\n  disk-quota: 1G\n  disk_quota: 2G\n  env:\n    MY_VAR: x\n  processes:\n  - type: worker\n    health_check_type: process\n").unwrap();
         let app = &m.applications[0];
-        assert_eq!(app.health_check_type.as_deref(), Some("http"));
-        assert_eq!(app.disk_quota.as_deref(), Some("2G"), "the later key wins");
+        assert_eq!(app.web.health_check_type.as_deref(), Some("http"));
+        assert_eq!(
+            app.web.disk_quota.as_deref(),
+            Some("2G"),
+            "the later key wins"
+        );
         assert!(
             app.env.as_ref().unwrap().contains_key("MY_VAR"),
             "env names are not keys of the manifest"
         );
         let worker = &app.processes.as_ref().unwrap()[0];
-        assert_eq!(worker.health_check_type.as_deref(), Some("process"));
+        assert_eq!(
+            worker.settings.health_check_type.as_deref(),
+            Some("process")
+        );
         assert!(app.unsupported.is_empty() && worker.unsupported.is_empty());
     }
 
@@ -608,15 +531,11 @@ mod tests {
     fn refuses_bad_manifests() {
         assert_eq!(parse(b"applications: [").unwrap_err().status.as_u16(), 400);
         assert_eq!(parse(b"applications: []").unwrap_err().status.as_u16(), 422);
-        assert_eq!(
-            parse(b"applications:\n- instances: 1\n")
-                .unwrap_err()
-                .status
-                .as_u16(),
-            400,
-            "missing name"
-        );
         let problems = |yaml: &str| check(&parse(yaml.as_bytes()).unwrap());
+        assert_eq!(
+            problems("applications:\n- instances: 1\n"),
+            ["For application at index 0: Name must not be empty"]
+        );
         assert_eq!(
             problems("applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n"),
             ["For application 'a': Buildpack and buildpacks fields cannot be used together."]

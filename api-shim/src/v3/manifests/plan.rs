@@ -15,18 +15,8 @@ use smelter_crds::{App, HealthCheck, Lifecycle, LifecycleType, Process, common::
 fn apply_process(p: &mut Process, m: &ProcessManifest) -> ApiResult<()> {
     let values =
         manifest::values(m).map_err(|problems| ApiError::unprocessable(problems.join(", ")))?;
-    if let Some(i) = values.instances {
-        p.instances = i;
-    }
-    if let Some(mb) = values.memory_in_mb {
-        p.memory_in_mb = mb;
-    }
-    if let Some(mb) = values.disk_in_mb {
-        p.disk_in_mb = mb;
-    }
-    if let Some(l) = values.log_rate_limit {
-        p.log_rate_limit_in_bytes_per_second = l;
-    }
+    values.scale.apply(p);
+    let m = &m.settings;
     if let Some(c) = &m.command {
         p.command = (!c.is_empty() && c != "null" && c != "default").then(|| c.clone());
     }
@@ -103,40 +93,33 @@ pub fn plan(current: &App, m: &AppManifest) -> ApiResult<App> {
 
 #[cfg(test)]
 mod tests {
+    use super::manifest::ProcessSettings;
     use super::*;
-    use smelter_crds::AppSpec;
-
-    fn app() -> App {
-        App::new(
-            "a1",
-            AppSpec {
-                name: "dora".into(),
-                desired_state: Default::default(),
-                lifecycle: Default::default(),
-                current_droplet_guid: None,
-                environment_variables_secret: None,
-                processes: vec![web_process("a1")],
-            },
-        )
-    }
+    use crate::fixtures::app;
 
     #[test]
     fn plan_applies_top_level_keys_to_web_and_adds_process_types() {
         let m = AppManifest {
             name: "dora".into(),
-            instances: Some("3".into()),
-            memory: Some("64M".into()),
-            disk_quota: Some("256M".into()),
+            web: ProcessSettings {
+                instances: Some("3".into()),
+                memory: Some("64M".into()),
+                disk_quota: Some("256M".into()),
+                health_check_type: Some("http".into()),
+                ..Default::default()
+            },
             buildpacks: Some(vec!["binary_buildpack".into()]),
-            health_check_type: Some("http".into()),
             processes: Some(vec![ProcessManifest {
                 type_: "worker".into(),
-                command: Some("./work".into()),
+                settings: ProcessSettings {
+                    command: Some("./work".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             }]),
             ..Default::default()
         };
-        let planned = plan(&app(), &m).unwrap();
+        let planned = plan(&app("a1"), &m).unwrap();
         let web = &planned.spec.processes[0];
         assert_eq!(
             (web.instances, web.memory_in_mb, web.disk_in_mb),
@@ -159,7 +142,7 @@ mod tests {
 
     #[test]
     fn plan_keeps_what_the_manifest_does_not_name() {
-        let mut current = app();
+        let mut current = app("a1");
         current.spec.processes[0].instances = 5;
         let named_only = AppManifest {
             name: "dora".into(),
@@ -178,7 +161,10 @@ mod tests {
         assert!(default_bp.spec.lifecycle.buildpacks.is_empty());
         let bad = AppManifest {
             name: "dora".into(),
-            memory: Some("lots".into()),
+            web: ProcessSettings {
+                memory: Some("lots".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert!(plan(&current, &bad).is_err());

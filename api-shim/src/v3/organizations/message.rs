@@ -15,8 +15,6 @@ pub struct CreateOrganization {
 }
 
 impl Message for CreateOrganization {
-    const KEYS: &'static str = "name suspended metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         check_name(&self.name).map(drop)
     }
@@ -31,7 +29,10 @@ pub struct UpdateOrganization {
 }
 
 impl Message for UpdateOrganization {
-    const KEYS: &'static str = "name suspended metadata";
+    // A flattened struct hides its fields from serde's list of them.
+    fn keys() -> &'static [&'static str] {
+        &["name", "metadata", "suspended"]
+    }
 
     fn validate(&self) -> Result<(), Vec<String>> {
         self.rename.validate()

@@ -13,44 +13,32 @@ pub type OrganizationView<'a> = View<'a, Fields<'a>, 1, 3>;
 
 impl<'a> OrganizationView<'a> {
     pub fn of(org: &'a Org, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&org.metadata);
-        let link = |suffix: &'a str| Link::new(base, "/v3/organizations/", b.guid, suffix);
-        let links = [
-            ("self", link("")),
-            ("domains", link("/domains")),
-            ("default_domain", link("/domains/default")),
-        ];
+        let at = Hrefs::new(base, "/v3/organizations/", guid_of(org));
         let fields = Fields {
             name: &org.spec.name,
             suspended: org.spec.suspended,
         };
-        View::new(
-            b,
-            fields,
-            [("quota", Rel::NONE)],
-            Meta::Of(&org.metadata),
-            links,
-        )
+        View::object(&org.metadata, fields)
+            .related([("quota", Rel::NONE)])
+            .links([
+                ("self", at.link("")),
+                ("domains", at.link("/domains")),
+                ("default_domain", at.link("/domains/default")),
+            ])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{base, org};
     use serde_json::json;
-    use smelter_crds::OrgSpec;
 
     #[test]
     fn renders_as_cc() {
-        let mut org = Org::new(
-            "o1",
-            OrgSpec {
-                name: "demo".into(),
-                suspended: false,
-            },
-        );
+        let mut org = org("o1");
         org.metadata.labels = Some([("team".to_owned(), "a".to_owned())].into());
-        let base = BaseUrl("https://api.x".into());
+        let base = base();
         let v = to_value(OrganizationView::of(&org, &base));
         assert_eq!(v["guid"], "o1");
         assert_eq!(v["name"], "demo");

@@ -27,8 +27,6 @@ pub struct CreatePackage {
 }
 
 impl Message for CreatePackage {
-    const KEYS: &'static str = "type relationships data metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let problem = match (self.type_.as_str(), &self.data) {
             ("bits", None) => return Ok(()),

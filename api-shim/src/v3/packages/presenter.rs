@@ -37,8 +37,6 @@ pub type PackageView<'a> = View<'a, Fields<'a>, 1, 4>;
 
 impl<'a> PackageView<'a> {
     pub fn of(p: &'a Package, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&p.metadata);
-        let guid = b.guid;
         let status = p.status.as_ref();
         let data = match p.spec.type_ {
             PackageType::Bits => Data::Bits {
@@ -56,22 +54,20 @@ impl<'a> PackageView<'a> {
                 password: None,
             },
         };
-        let links = [
-            ("self", Link::new(base, "/v3/packages/", guid, "")),
-            ("upload", Link::post(base, "/v3/packages/", guid, "/upload")),
-            (
-                "download",
-                Link::get(base, "/v3/packages/", guid, "/download"),
-            ),
-            ("app", Link::new(base, "/v3/apps/", &p.spec.app_guid, "")),
-        ];
         let fields = Fields {
             type_: type_name(&p.spec.type_),
             data,
             state: state_name(&state_of(p)),
         };
-        let relationships = [("app", Rel::to(&p.spec.app_guid))];
-        View::new(b, fields, relationships, Meta::Of(&p.metadata), links)
+        let at = Hrefs::new(base, "/v3/packages/", guid_of(p));
+        View::object(&p.metadata, fields)
+            .related([("app", Rel::to(&p.spec.app_guid))])
+            .links([
+                ("self", at.link("")),
+                ("upload", at.post("/upload")),
+                ("download", at.get("/download")),
+                ("app", Link::to(base, "/v3/apps/", &p.spec.app_guid)),
+            ])
     }
 }
 
@@ -83,7 +79,7 @@ mod tests {
 
     #[test]
     fn bits_and_docker_packages_render_as_cc() {
-        let base = BaseUrl("https://api.x".into());
+        let base = crate::fixtures::base();
         let bits = Package::new(
             "p1",
             PackageSpec {

@@ -116,9 +116,6 @@ impl ScaleProcess {
 }
 
 impl Message for ScaleProcess {
-    const KEYS: &'static str =
-        "instances memory_in_mb disk_in_mb log_rate_limit_in_bytes_per_second";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         self.checked().map(drop)
     }
@@ -182,8 +179,6 @@ pub struct UpdateProcess {
 }
 
 impl Message for UpdateProcess {
-    const KEYS: &'static str = "command health_check readiness_health_check metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let problems: Vec<String> = [&self.health_check, &self.readiness_health_check]
             .into_iter()
@@ -277,7 +272,7 @@ mod tests {
     use crate::{http::message::parse, v3::apps::actions::web_process};
 
     fn scale(body: &str) -> Result<Scale, Vec<String>> {
-        parse::<ScaleProcess>(body.as_bytes(), ScaleProcess::KEYS)
+        parse::<ScaleProcess>(body.as_bytes(), ScaleProcess::keys())
             .unwrap()
             .checked()
     }
@@ -329,7 +324,7 @@ mod tests {
     #[test]
     fn http_health_checks_need_a_path() {
         let update = |body: &str| {
-            let u: UpdateProcess = parse(body.as_bytes(), UpdateProcess::KEYS).unwrap();
+            let u: UpdateProcess = parse(body.as_bytes(), UpdateProcess::keys()).unwrap();
             let mut p = web_process("a");
             u.apply(&mut p).map(|()| p)
         };
@@ -344,7 +339,7 @@ mod tests {
         assert!(update(r#"{"health_check":{"type":"tcp"}}"#).is_err());
         let u: UpdateProcess = parse(
             br#"{"health_check":{"data":{"interval":5}}}"#,
-            UpdateProcess::KEYS,
+            UpdateProcess::keys(),
         )
         .unwrap();
         assert_eq!(u.warnings().as_slice(), [INTERVAL_IGNORED]);

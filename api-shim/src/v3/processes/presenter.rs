@@ -67,18 +67,7 @@ pub type ProcessView<'a> = View<'a, Fields<'a>, 2, 5>;
 
 impl<'a> ProcessView<'a> {
     pub fn of(app: &'a App, p: &'a Process, base: &'a BaseUrl) -> Self {
-        let app_guid = Base::of(&app.metadata).guid;
-        let link = |suffix: &'a str| Link::new(base, "/v3/processes/", &p.guid, suffix);
-        let links = [
-            ("self", link("")),
-            (
-                "scale",
-                Link::post(base, "/v3/processes/", &p.guid, "/actions/scale"),
-            ),
-            ("app", Link::new(base, "/v3/apps/", app_guid, "")),
-            ("space", Link::new(base, "/v3/spaces/", space_of(app), "")),
-            ("stats", link("/stats")),
-        ];
+        let (at, app_guid) = (Hrefs::new(base, "/v3/processes/", &p.guid), guid_of(app));
         let readiness = p
             .readiness_health_check
             .as_ref()
@@ -93,18 +82,24 @@ impl<'a> ProcessView<'a> {
             health_check: HealthCheckView::of(&p.health_check),
             readiness_health_check: HealthCheckView::of(readiness),
         };
-        let relationships = [("app", Rel::to(app_guid)), ("revision", Rel::NONE)];
-        let b = Base::with_guid(&p.guid, &app.metadata);
-        View::new(b, fields, relationships, Meta::Empty, links)
+        View::part(&p.guid, &app.metadata, fields)
+            .related([("app", Rel::to(app_guid)), ("revision", Rel::NONE)])
+            .links([
+                ("self", at.link("")),
+                ("scale", at.post("/actions/scale")),
+                ("app", Link::to(base, "/v3/apps/", app_guid)),
+                ("space", Link::to(base, "/v3/spaces/", space_of(app))),
+                ("stats", at.link("/stats")),
+            ])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::app;
     use crate::v3::apps::actions::web_process;
     use serde_json::json;
-    use smelter_crds::AppSpec;
 
     #[test]
     fn renders_as_cc() {
@@ -115,18 +110,9 @@ mod tests {
             timeout: Some(60),
             invocation_timeout: None,
         };
-        let app = App::new(
-            "a1",
-            AppSpec {
-                name: "dora".into(),
-                desired_state: Default::default(),
-                lifecycle: Default::default(),
-                current_droplet_guid: None,
-                environment_variables_secret: None,
-                processes: vec![web],
-            },
-        );
-        let base = BaseUrl("https://api.x".into());
+        let mut app = app("a1");
+        app.spec.processes = vec![web];
+        let base = crate::fixtures::base();
         let v = to_value(ProcessView::of(&app, &app.spec.processes[0], &base));
         assert_eq!(
             v["health_check"],

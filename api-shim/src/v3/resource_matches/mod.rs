@@ -15,8 +15,6 @@ pub struct MatchRequest {
 }
 
 impl Message for MatchRequest {
-    const KEYS: &'static str = "resources";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         if self.resources.len() > MAX_RESOURCES {
             return Err(vec![format!(

@@ -42,8 +42,6 @@ pub struct CreateRole {
 }
 
 impl Message for CreateRole {
-    const KEYS: &'static str = "type relationships";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let r = &self.relationships;
         let problem = if ORG_ROLES.contains(&self.type_.as_str()) {
@@ -114,17 +112,8 @@ pub fn role_binding(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::alice;
     use crate::v3::roles::{org_of, space_of, type_of, user_of};
-
-    fn alice() -> User {
-        User {
-            guid: "u1".into(),
-            name: "alice".into(),
-            origin: "uaa".into(),
-            admin: false,
-            password_hash: String::new(),
-        }
-    }
 
     #[test]
     fn role_bindings_carry_the_cf_role() {

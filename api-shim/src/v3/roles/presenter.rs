@@ -15,28 +15,28 @@ pub type RoleView<'a> = View<'a, Fields<'a>, 3, 3>;
 
 impl<'a> RoleView<'a> {
     pub fn of(rb: &'a RoleBinding, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&rb.metadata);
         let (user, space) = (user_of(rb), space_of(rb));
         // A space role names its space only; an org role its org only.
         let org = space.is_none().then(|| org_of(rb));
         let target = match (space, org) {
-            (Some(s), _) => ("space", Link::new(base, "/v3/spaces/", s, "")),
+            (Some(s), _) => ("space", Link::to(base, "/v3/spaces/", s)),
             (None, o) => (
                 "organization",
-                Link::new(base, "/v3/organizations/", o.unwrap_or_default(), ""),
+                Link::to(base, "/v3/organizations/", o.unwrap_or_default()),
             ),
         };
-        let links = [
-            ("self", Link::new(base, "/v3/roles/", b.guid, "")),
-            ("user", Link::new(base, "/v3/users/", user, "")),
-            target,
-        ];
-        let relationships = [
-            ("user", Rel::to(user)),
-            ("organization", Rel::maybe(org)),
-            ("space", Rel::maybe(space)),
-        ];
         let fields = Fields { type_: type_of(rb) };
-        View::new(b, fields, relationships, Meta::Absent, links)
+        View::object(&rb.metadata, fields)
+            .without_metadata()
+            .related([
+                ("user", Rel::to(user)),
+                ("organization", Rel::maybe(org)),
+                ("space", Rel::maybe(space)),
+            ])
+            .links([
+                ("self", Link::to(base, "/v3/roles/", guid_of(rb))),
+                ("user", Link::to(base, "/v3/users/", user)),
+                target,
+            ])
     }
 }

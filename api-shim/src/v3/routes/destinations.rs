@@ -32,8 +32,6 @@ pub struct Destinations {
 }
 
 impl Message for Destinations {
-    const KEYS: &'static str = "destinations";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let problems: Vec<String> = self
             .destinations

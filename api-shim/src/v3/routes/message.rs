@@ -87,8 +87,6 @@ pub struct CreateRoute {
 }
 
 impl Message for CreateRoute {
-    const KEYS: &'static str = "host path relationships metadata port options";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems: Vec<String> = check_host(&self.host).into_iter().collect();
         problems.extend(check_path(&self.path));
@@ -107,9 +105,7 @@ pub struct UpdateRoute {
     pub options: Option<Map<String, Value>>,
 }
 
-impl Message for UpdateRoute {
-    const KEYS: &'static str = "metadata options";
-}
+impl Message for UpdateRoute {}
 
 /// Route options (CC's `loadbalancing`) are accepted, as CC accepts them, but an Ingress has
 /// no per-route balancing, so the ingress controller's own applies; the route shows `{}`.

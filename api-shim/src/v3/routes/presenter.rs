@@ -62,20 +62,11 @@ pub type RouteView<'a> = View<'a, Fields<'a>, 2, 4>;
 impl<'a> RouteView<'a> {
     /// `domain` is the name of the route's domain.
     pub fn of(r: &'a Route, domain: String, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&r.metadata);
-        let (guid, space, spec) = (b.guid, space_of(r), &r.spec);
-        let links = [
-            ("self", Link::new(base, "/v3/routes/", guid, "")),
-            ("space", Link::new(base, "/v3/spaces/", space, "")),
-            (
-                "domain",
-                Link::new(base, "/v3/domains/", &spec.domain_guid, ""),
-            ),
-            (
-                "destinations",
-                Link::new(base, "/v3/routes/", guid, "/destinations"),
-            ),
-        ];
+        let (at, space, spec) = (
+            Hrefs::new(base, "/v3/routes/", guid_of(r)),
+            space_of(r),
+            &r.spec,
+        );
         let fields = Fields {
             protocol: "http",
             port: None,
@@ -85,11 +76,17 @@ impl<'a> RouteView<'a> {
             destinations: spec.destinations.iter().map(DestinationView::of).collect(),
             options: NoOptions {},
         };
-        let relationships = [
-            ("space", Rel::to(space)),
-            ("domain", Rel::to(&spec.domain_guid)),
-        ];
-        View::new(b, fields, relationships, Meta::Of(&r.metadata), links)
+        View::object(&r.metadata, fields)
+            .related([
+                ("space", Rel::to(space)),
+                ("domain", Rel::to(&spec.domain_guid)),
+            ])
+            .links([
+                ("self", at.link("")),
+                ("space", Link::to(base, "/v3/spaces/", space)),
+                ("domain", Link::to(base, "/v3/domains/", &spec.domain_guid)),
+                ("destinations", at.link("/destinations")),
+            ])
     }
 }
 
@@ -102,7 +99,7 @@ pub struct DestinationsView<'a> {
 
 impl<'a> DestinationsView<'a> {
     pub fn of(r: &'a Route, base: &'a BaseUrl) -> Self {
-        let guid = Base::of(&r.metadata).guid;
+        let at = Hrefs::new(base, "/v3/routes/", guid_of(r));
         Self {
             destinations: r
                 .spec
@@ -110,13 +107,7 @@ impl<'a> DestinationsView<'a> {
                 .iter()
                 .map(DestinationView::of)
                 .collect(),
-            links: Links([
-                (
-                    "self",
-                    Link::new(base, "/v3/routes/", guid, "/destinations"),
-                ),
-                ("route", Link::new(base, "/v3/routes/", guid, "")),
-            ]),
+            links: Links([("self", at.link("/destinations")), ("route", at.link(""))]),
         }
     }
 }
@@ -146,7 +137,7 @@ mod tests {
             },
         );
         r.metadata.namespace = Some("s1".into());
-        let base = BaseUrl("https://api.x".into());
+        let base = crate::fixtures::base();
         let v = to_value(RouteView::of(&r, "apps.example.com".into(), &base));
         assert_eq!(v["url"], "dora.apps.example.com/api");
         assert_eq!(v["port"], json!(null));

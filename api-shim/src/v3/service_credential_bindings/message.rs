@@ -22,8 +22,6 @@ pub struct CreateBinding {
 }
 
 impl Message for CreateBinding {
-    const KEYS: &'static str = "type name relationships parameters metadata";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let problem = match self.type_.as_str() {
             // Service keys belong to managed instances; user-provided ones have none.
@@ -46,9 +44,7 @@ pub struct UpdateBinding {
     pub metadata: Option<MetadataRequest>,
 }
 
-impl Message for UpdateBinding {
-    const KEYS: &'static str = "metadata";
-}
+impl Message for UpdateBinding {}
 
 #[cfg(test)]
 mod tests {

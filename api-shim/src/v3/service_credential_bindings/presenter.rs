@@ -16,33 +16,26 @@ pub type BindingView<'a> = View<'a, Fields<'a>, 2, 4>;
 
 impl<'a> BindingView<'a> {
     pub fn of(b: &'a ServiceBinding, base: &'a BaseUrl) -> Self {
-        let base_ = Base::of(&b.metadata);
-        let guid = base_.guid;
-        let (si, app) = (
-            b.spec.service_instance_guid.as_str(),
-            b.spec.app_guid.as_deref(),
-        );
-        let link =
-            |suffix: &'a str| Link::new(base, "/v3/service_credential_bindings/", guid, suffix);
-        let links = [
-            ("self", link("")),
-            ("details", link("/details")),
-            (
-                "service_instance",
-                Link::new(base, "/v3/service_instances/", si, ""),
-            ),
-            (
-                "app",
-                Link::new(base, "/v3/apps/", app.unwrap_or_default(), "").only_if(app.is_some()),
-            ),
-        ];
+        let at = Hrefs::new(base, "/v3/service_credential_bindings/", guid_of(b));
+        let si = b.spec.service_instance_guid.as_str();
+        let app = b.spec.app_guid.as_deref();
         let fields = Fields {
             name: b.spec.name.as_deref(),
             type_: type_name(b),
             last_operation: LastOperation::of(&b.metadata, None),
         };
-        let relationships = [("service_instance", Rel::to(si)), ("app", Rel::if_any(app))];
-        View::new(base_, fields, relationships, Meta::Of(&b.metadata), links)
+        let app_link = Link::to(base, "/v3/apps/", app.unwrap_or_default());
+        View::object(&b.metadata, fields)
+            .related([("service_instance", Rel::to(si)), ("app", Rel::if_any(app))])
+            .links([
+                ("self", at.link("")),
+                ("details", at.link("/details")),
+                (
+                    "service_instance",
+                    Link::to(base, "/v3/service_instances/", si),
+                ),
+                ("app", app_link.only_if(app.is_some())),
+            ])
     }
 }
 
@@ -63,7 +56,7 @@ mod tests {
                 service_instance_guid: "si1".into(),
             },
         );
-        let base = BaseUrl("https://api.x".into());
+        let base = crate::fixtures::base();
         let v = to_value(BindingView::of(&b, &base));
         assert_eq!(v["type"], "app");
         assert_eq!(v["name"], json!(null));

@@ -21,11 +21,12 @@ pub struct CreateInstance {
     pub syslog_drain_url: Option<String>,
     pub route_service_url: Option<String>,
     pub metadata: Option<MetadataRequest>,
+    /// Broker parameters of a managed instance: accepted, as CC accepts them; there are no
+    /// brokers yet to pass them to.
+    pub parameters: Option<IgnoredAny>,
 }
 
 impl Message for CreateInstance {
-    const KEYS: &'static str = "type name relationships credentials tags syslog_drain_url route_service_url metadata parameters";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
         if !["managed", "user-provided"].contains(&self.type_.as_str()) {
@@ -49,11 +50,14 @@ pub struct UpdateInstance {
     pub syslog_drain_url: Option<String>,
     pub route_service_url: Option<String>,
     pub metadata: Option<MetadataRequest>,
+    /// What CC's update of a managed instance takes (a new plan, broker parameters, an
+    /// upgrade): accepted and ignored, as there are no managed instances yet.
+    pub parameters: Option<IgnoredAny>,
+    pub relationships: Option<IgnoredAny>,
+    pub maintenance_info: Option<IgnoredAny>,
 }
 
 impl Message for UpdateInstance {
-    const KEYS: &'static str = "name credentials tags syslog_drain_url route_service_url metadata parameters relationships maintenance_info";
-
     fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems: Vec<String> = self.name.iter().flat_map(|n| check_name(n)).collect();
         if let Some(c) = &self.credentials {

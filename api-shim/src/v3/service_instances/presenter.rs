@@ -44,23 +44,9 @@ pub type ServiceInstanceView<'a> = View<'a, Fields<'a>, 1, 5>;
 
 impl<'a> ServiceInstanceView<'a> {
     pub fn of(si: &'a ServiceInstance, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&si.metadata);
-        let (guid, space) = (b.guid, space_of(si));
-        let link = |suffix: &'a str| Link::new(base, "/v3/service_instances/", guid, suffix);
-        let bindings = |list: &'a str| Link::new(base, list, guid, "");
-        let links = [
-            ("self", link("")),
-            ("space", Link::new(base, "/v3/spaces/", space, "")),
-            ("credentials", link("/credentials")),
-            (
-                "service_credential_bindings",
-                bindings("/v3/service_credential_bindings?service_instance_guids="),
-            ),
-            (
-                "service_route_bindings",
-                bindings("/v3/service_route_bindings?service_instance_guids="),
-            ),
-        ];
+        let (guid, space) = (guid_of(si), space_of(si));
+        let at = Hrefs::new(base, "/v3/service_instances/", guid);
+        let bindings = |list: &'a str| Link::to(base, list, guid);
         let fields = Fields {
             name: &si.spec.name,
             type_: type_name(si),
@@ -69,38 +55,34 @@ impl<'a> ServiceInstanceView<'a> {
             route_service_url: si.spec.route_service_url.as_deref(),
             last_operation: LastOperation::of(&si.metadata, Some("Operation succeeded")),
         };
-        View::new(
-            b,
-            fields,
-            [("space", Rel::to(space))],
-            Meta::Of(&si.metadata),
-            links,
-        )
+        View::object(&si.metadata, fields)
+            .related([("space", Rel::to(space))])
+            .links([
+                ("self", at.link("")),
+                ("space", Link::to(base, "/v3/spaces/", space)),
+                ("credentials", at.link("/credentials")),
+                (
+                    "service_credential_bindings",
+                    bindings("/v3/service_credential_bindings?service_instance_guids="),
+                ),
+                (
+                    "service_route_bindings",
+                    bindings("/v3/service_route_bindings?service_instance_guids="),
+                ),
+            ])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::user_provided;
     use serde_json::json;
-    use smelter_crds::{ServiceInstanceSpec, service::ServiceInstanceType};
 
     #[test]
     fn renders_as_cc() {
-        let mut si = ServiceInstance::new(
-            "si1",
-            ServiceInstanceSpec {
-                name: "db".into(),
-                type_: ServiceInstanceType::UserProvided,
-                credentials_secret: None,
-                tags: vec!["sql".into()],
-                syslog_drain_url: None,
-                route_service_url: None,
-                service_plan_guid: None,
-            },
-        );
-        si.metadata.namespace = Some("s1".into());
-        let base = BaseUrl("https://api.x".into());
+        let si = user_provided("si1");
+        let base = crate::fixtures::base();
         let v = to_value(ServiceInstanceView::of(&si, &base));
         assert_eq!(v["type"], "user-provided");
         assert_eq!(v["tags"], json!(["sql"]));

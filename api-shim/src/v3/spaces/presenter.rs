@@ -13,46 +13,34 @@ pub type SpaceView<'a> = View<'a, Fields<'a>, 2, 4>;
 
 impl<'a> SpaceView<'a> {
     pub fn of(space: &'a Space, base: &'a BaseUrl) -> Self {
-        let b = Base::of(&space.metadata);
-        let (guid, org) = (b.guid, org_guid(space));
-        let link = |suffix: &'a str| Link::new(base, "/v3/spaces/", guid, suffix);
-        let links = [
-            ("self", link("")),
-            (
-                "organization",
-                Link::new(base, "/v3/organizations/", org, ""),
-            ),
-            ("features", link("/features")),
-            (
-                "apply_manifest",
-                Link::post(base, "/v3/spaces/", guid, "/actions/apply_manifest"),
-            ),
-        ];
-        let relationships = [("organization", Rel::to(org)), ("quota", Rel::NONE)];
+        let (at, org) = (
+            Hrefs::new(base, "/v3/spaces/", guid_of(space)),
+            org_guid(space),
+        );
         let fields = Fields {
             name: &space.spec.name,
         };
-        View::new(b, fields, relationships, Meta::Of(&space.metadata), links)
+        View::object(&space.metadata, fields)
+            .related([("organization", Rel::to(org)), ("quota", Rel::NONE)])
+            .links([
+                ("self", at.link("")),
+                ("organization", Link::to(base, "/v3/organizations/", org)),
+                ("features", at.link("/features")),
+                ("apply_manifest", at.post("/actions/apply_manifest")),
+            ])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{base, space};
     use serde_json::json;
-    use smelter_crds::SpaceSpec;
 
     #[test]
     fn renders_as_cc() {
-        let mut space = Space::new(
-            "s1",
-            SpaceSpec {
-                name: "dev".into(),
-                allow_ssh: false,
-            },
-        );
-        space.metadata.namespace = Some("o1".into());
-        let base = BaseUrl("https://api.x".into());
+        let space = space("s1");
+        let base = base();
         let v = to_value(SpaceView::of(&space, &base));
         assert_eq!(v["name"], "dev");
         assert_eq!(

@@ -23,35 +23,29 @@ pub fn all() -> Vec<Stack> {
     }]
 }
 
-/// CC's stack JSON.
+/// CC's stack JSON: a stack has no object of its own.
 #[derive(Serialize)]
-pub struct StackView<'a> {
-    guid: &'a str,
-    created_at: Option<()>,
-    updated_at: Option<()>,
+pub struct Fields<'a> {
     name: &'a str,
     description: &'static str,
     build_rootfs_image: &'a str,
     run_rootfs_image: &'a str,
     default: bool,
-    metadata: NoMetadata,
-    links: Links<'a, 1>,
 }
+
+pub type StackView<'a> = View<'a, Fields<'a>, 0, 1>;
 
 impl<'a> StackView<'a> {
     pub fn of(stack: &'a Stack, base: &'a BaseUrl) -> Self {
-        Self {
-            guid: &stack.guid,
-            created_at: None,
-            updated_at: None,
+        let fields = Fields {
             name: stack.name,
             description: "Cloud Foundry Linux-based filesystem (Ubuntu 22.04), as a Smelter stack image",
             build_rootfs_image: stack.name,
             run_rootfs_image: stack.name,
             default: stack.default,
-            metadata: NoMetadata,
-            links: Links([("self", Link::new(base, "/v3/stacks/", &stack.guid, ""))]),
-        }
+        };
+        View::bare(&stack.guid, fields)
+            .links([("self", Link::to(base, "/v3/stacks/", &stack.guid))])
     }
 }
 
@@ -108,7 +102,7 @@ mod tests {
     #[test]
     fn the_one_stack_renders_as_cc() {
         let stack = &all()[0];
-        let base = BaseUrl("https://api.x".into());
+        let base = crate::fixtures::base();
         let v = to_value(StackView::of(stack, &base));
         assert_eq!(v["name"], "cflinuxfs4");
         assert_eq!(v["default"], true);

@@ -10,29 +10,22 @@ use std::collections::BTreeSet;
 
 /// CC's user JSON. Users have no object of their own, so no timestamps.
 #[derive(Serialize)]
-pub struct UserView<'a> {
-    guid: &'a str,
-    created_at: Option<()>,
-    updated_at: Option<()>,
+pub struct Fields<'a> {
     username: &'a str,
     presentation_name: &'a str,
     origin: &'a str,
-    metadata: NoMetadata,
-    links: Links<'a, 1>,
 }
+
+pub type UserView<'a> = View<'a, Fields<'a>, 0, 1>;
 
 impl<'a> UserView<'a> {
     pub fn of(user: &'a User, base: &'a BaseUrl) -> Self {
-        Self {
-            guid: &user.guid,
-            created_at: None,
-            updated_at: None,
+        let fields = Fields {
             username: &user.name,
             presentation_name: &user.name,
             origin: &user.origin,
-            metadata: NoMetadata,
-            links: Links([("self", Link::new(base, "/v3/users/", &user.guid, ""))]),
-        }
+        };
+        View::bare(&user.guid, fields).links([("self", Link::to(base, "/v3/users/", &user.guid))])
     }
 }
 
@@ -124,22 +117,13 @@ impl Listed for Users {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::alice;
     use crate::http::present::to_value;
     use serde_json::json;
 
-    fn alice() -> User {
-        User {
-            guid: "u1".into(),
-            name: "alice".into(),
-            origin: "uaa".into(),
-            admin: false,
-            password_hash: String::new(),
-        }
-    }
-
     #[test]
     fn renders_as_cc() {
-        let base = BaseUrl("https://api.x".into());
+        let base = crate::fixtures::base();
         assert_eq!(
             to_value(UserView::of(&alice(), &base)),
             json!({

@@ -213,23 +213,12 @@ pub fn application(ctx: &Ctx, app: &App) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smelter_crds::{ServiceBindingSpec, ServiceInstanceSpec, service::ServiceInstanceType};
+    use crate::fixtures::user_provided;
+    use smelter_crds::ServiceBindingSpec;
 
     #[test]
     fn vcap_services_groups_user_provided_instances_as_cc_renders_them() {
-        let mut si = ServiceInstance::new(
-            "si-1",
-            ServiceInstanceSpec {
-                name: "db".into(),
-                type_: ServiceInstanceType::UserProvided,
-                credentials_secret: None,
-                tags: vec!["sql".into()],
-                syslog_drain_url: None,
-                route_service_url: None,
-                service_plan_guid: None,
-            },
-        );
-        si.metadata.namespace = Some("space".into());
+        let si = user_provided("si-1");
         let binding = |guid: &str, name: Option<&str>| {
             ServiceBinding::new(
                 guid,

@@ -1,0 +1,82 @@
+//! Objects the unit tests share: one of each kind, as CC would show them after a plain create.
+
+use crate::{auth::users::User, http::links::BaseUrl, v3::apps::actions::web_process};
+use smelter_crds::{
+    App, AppSpec, Org, OrgSpec, ServiceInstance, ServiceInstanceSpec, Space, SpaceSpec,
+    service::ServiceInstanceType,
+};
+
+/// A user who is not an admin.
+pub fn alice() -> User {
+    User {
+        guid: "u1".into(),
+        name: "alice".into(),
+        origin: "uaa".into(),
+        admin: false,
+        password_hash: String::new(),
+    }
+}
+
+/// A stopped app `dora` with its web process, in space `s1`.
+pub fn app(guid: &str) -> App {
+    let mut app = App::new(
+        guid,
+        AppSpec {
+            name: "dora".into(),
+            desired_state: Default::default(),
+            lifecycle: Default::default(),
+            current_droplet_guid: None,
+            environment_variables_secret: None,
+            processes: vec![web_process(guid)],
+        },
+    );
+    app.metadata.namespace = Some("s1".into());
+    app
+}
+
+/// A user-provided service instance `db`, tagged `sql`, in space `s1`.
+pub fn user_provided(guid: &str) -> ServiceInstance {
+    let mut si = ServiceInstance::new(
+        guid,
+        ServiceInstanceSpec {
+            name: "db".into(),
+            type_: ServiceInstanceType::UserProvided,
+            credentials_secret: None,
+            tags: vec!["sql".into()],
+            syslog_drain_url: None,
+            route_service_url: None,
+            service_plan_guid: None,
+        },
+    );
+    si.metadata.namespace = Some("s1".into());
+    si
+}
+
+/// An organization `demo`.
+pub fn org(guid: &str) -> Org {
+    Org::new(
+        guid,
+        OrgSpec {
+            name: "demo".into(),
+            suspended: false,
+        },
+    )
+}
+
+/// A space `dev` in organization `o1`.
+pub fn space(guid: &str) -> Space {
+    let mut space = Space::new(
+        guid,
+        SpaceSpec {
+            name: "dev".into(),
+            allow_ssh: false,
+        },
+    );
+    space.metadata.namespace = Some("o1".into());
+    space
+}
+
+/// The API's address in presenter tests.
+pub fn base() -> BaseUrl {
+    BaseUrl("https://api.x".into())
+}
