@@ -17,6 +17,7 @@ use crate::{
     auth::{Caller, Permissions},
     http::{errors::ApiError, links::BaseUrl},
     state::AppState,
+    storage::store::By,
 };
 use axum::{extract::FromRequestParts, http::request::Parts};
 use std::sync::Arc;
@@ -56,6 +57,22 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
     }
 }
 
+/// The `K`s of `guids` the caller may see, each once (items of a page often name the same).
+pub fn each_once<'a, K: Kind>(ctx: &Ctx, guids: impl IntoIterator<Item = &'a str>) -> Vec<Arc<K>> {
+    let guids: std::collections::BTreeSet<&str> = guids.into_iter().collect();
+    guids.into_iter().filter_map(|g| ctx.get::<K>(g)).collect()
+}
+
+/// The same, each as `view` renders it: one kind of resources of a list's `included`.
+pub fn rendered<'a, K: Kind>(
+    ctx: &Ctx,
+    guids: impl IntoIterator<Item = &'a str>,
+    view: impl Fn(&K, &BaseUrl) -> serde_json::Value,
+) -> Vec<serde_json::Value> {
+    let found = each_once::<K>(ctx, guids);
+    found.iter().map(|o| view(o, &ctx.base)).collect()
+}
+
 /// The object the request's `{guid}` names, found as [`Ctx::find`] finds it (CC's 404 when
 /// the caller may not see it), with the call: what most handlers of one resource start with.
 pub struct Found<K>(pub Ctx, pub Arc<K>);
@@ -87,6 +104,23 @@ impl Ctx {
     /// what does not exist and what the caller may not see.
     pub fn find<K: Kind>(&self, guid: &str) -> Result<Arc<K>, ApiError> {
         self.get(guid).ok_or_else(|| ApiError::not_found(K::NAME))
+    }
+
+    /// The `K`s the caller may see among those the `by` index files under `value`.
+    pub fn seen_by<K: Kind>(&self, by: By, value: &str) -> impl Iterator<Item = Arc<K>> + '_ {
+        K::store(&self.state.caches)
+            .by(by, value)
+            .into_iter()
+            .filter(|o| K::visible(&self.perms, o))
+    }
+
+    /// The `K` named `name` in `space`, seen by the caller or not (CC's names of apps and
+    /// service instances are unique in a space, whoever looks).
+    pub fn named_in<K: Kind>(&self, space: &str, name: &str) -> Option<Arc<K>> {
+        K::store(&self.state.caches)
+            .by(By::Name, name)
+            .into_iter()
+            .find(|o| kinds::space_of(&**o) == space)
     }
 
     /// The Kubernetes client a write by the caller goes through (impersonating them).

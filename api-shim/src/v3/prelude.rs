@@ -15,10 +15,10 @@ pub use crate::{
         warnings::Warnings,
     },
     read::{
-        Ctx, Found, Kind, Listed, Nested, Objects,
+        Ctx, Found, Kind, Listed, Nested, Objects, each_once,
         kinds::{guid_of, space_of},
         list::{any_of, in_org, one_of},
-        narrowed,
+        narrowed, rendered,
     },
     storage::{store::By, write},
     v3::jobs::{self, Operation},

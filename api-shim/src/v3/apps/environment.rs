@@ -8,7 +8,7 @@ use crate::{
     storage::owner,
     v3::{prelude::*, vcap},
 };
-use k8s_openapi::{ByteString, api::core::v1::Secret};
+use k8s_openapi::api::core::v1::Secret;
 use kube::{Api, Client};
 use serde_json::{Map, Value, json};
 use smelter_crds::{App, labels};
@@ -28,28 +28,8 @@ fn to_string(v: &Value) -> String {
 }
 
 fn build_secret(app: &App, vars: &BTreeMap<String, String>) -> Secret {
-    let guid = app.metadata.name.clone().unwrap_or_default();
-    Secret {
-        metadata: kube::api::ObjectMeta {
-            name: Some(secret_name(&guid)),
-            namespace: app.metadata.namespace.clone(),
-            labels: Some(
-                [
-                    (labels::APP_GUID.to_owned(), guid),
-                    (labels::MANAGED_BY.to_owned(), "smelter".to_owned()),
-                ]
-                .into(),
-            ),
-            owner_references: Some(vec![owner::controlled_by(app)]),
-            ..Default::default()
-        },
-        data: Some(
-            vars.iter()
-                .map(|(k, v)| (k.clone(), ByteString(v.clone().into_bytes())))
-                .collect(),
-        ),
-        ..Default::default()
-    }
+    let name = secret_name(guid_of(app));
+    owner::secret_of(app, name, labels::APP_GUID, vars.clone())
 }
 
 /// Creates the env Secret of a just-created app.

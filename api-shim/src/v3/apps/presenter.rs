@@ -51,16 +51,16 @@ impl<'a> AppView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{app, base};
+    use crate::fixtures;
     use serde_json::json;
     use smelter_crds::DesiredState;
 
     #[test]
     fn renders_as_cc() {
-        let mut app = app("a1");
+        let mut app = fixtures::app("a1");
         app.spec.desired_state = DesiredState::Started;
         app.spec.current_droplet_guid = Some("d1".into());
-        let base = base();
+        let base = fixtures::base();
         let v = to_value(AppView::of(&app, &base));
         assert_eq!(v["name"], "dora");
         assert_eq!(v["state"], "STARTED");

@@ -61,12 +61,7 @@ pub fn default_domain(ctx: &Ctx) -> Option<Arc<Domain>> {
 
 /// The domain named `name`, if the caller may use it.
 pub fn named(ctx: &Ctx, name: &str) -> Option<Arc<Domain>> {
-    ctx.state
-        .caches
-        .domains
-        .by(By::Name, name)
-        .into_iter()
-        .find(|d| Domain::visible(&ctx.perms, d))
+    ctx.seen_by(By::Name, name).next()
 }
 
 /// The domains list.

@@ -41,6 +41,7 @@ impl<'a> DomainView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use serde_json::json;
     use smelter_crds::DomainSpec;
 
@@ -55,7 +56,7 @@ mod tests {
                 shared_organization_guids: vec!["o2".into()],
             },
         );
-        let base = crate::fixtures::base();
+        let base = fixtures::base();
         let v = to_value(DomainView::of(&d, &base));
         assert_eq!(v["supported_protocols"], json!(["http"]));
         assert_eq!(v["router_group"], json!(null));

@@ -36,12 +36,8 @@ impl Listed for Droplets {
     }
 
     fn get(ctx: &Ctx, guid: &str) -> Option<Arc<Build>> {
-        ctx.state
-            .caches
-            .builds
-            .by(By::Droplet, guid)
-            .into_iter()
-            .find(|b| builds::staged_droplet(b).is_some() && Build::visible(&ctx.perms, b))
+        ctx.seen_by::<Build>(By::Droplet, guid)
+            .find(|b| builds::staged_droplet(b).is_some())
     }
 
     fn guid(b: &Arc<Build>) -> &str {

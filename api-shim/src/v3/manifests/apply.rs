@@ -50,12 +50,7 @@ pub async fn apply(
 
 /// The app named `name` in `space`, if any.
 pub fn app_named(ctx: &Ctx, space: &str, name: &str) -> Option<Arc<App>> {
-    ctx.state
-        .caches
-        .apps
-        .by(By::Name, name)
-        .into_iter()
-        .find(|a| space_of(&**a) == space)
+    ctx.named_in(space, name)
 }
 
 /// The routes a manifest entry asks for, as (host, domain GUID, path); `None` when the app's

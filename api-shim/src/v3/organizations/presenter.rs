@@ -31,14 +31,14 @@ impl<'a> OrganizationView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{base, org};
+    use crate::fixtures;
     use serde_json::json;
 
     #[test]
     fn renders_as_cc() {
-        let mut org = org("o1");
+        let mut org = fixtures::org("o1");
         org.metadata.labels = Some([("team".to_owned(), "a".to_owned())].into());
-        let base = base();
+        let base = fixtures::base();
         let v = to_value(OrganizationView::of(&org, &base));
         assert_eq!(v["guid"], "o1");
         assert_eq!(v["name"], "demo");

@@ -66,13 +66,8 @@ impl Listed for Processes {
     }
 
     fn get(ctx: &Ctx, guid: &str) -> Option<ProcessOf> {
-        ctx.state
-            .caches
-            .apps
-            .by(By::Process, guid)
-            .iter()
-            .filter(|a| App::visible(&ctx.perms, a))
-            .find_map(|a| ProcessOf::find(a, |p| p.guid == guid))
+        ctx.seen_by::<App>(By::Process, guid)
+            .find_map(|a| ProcessOf::find(&a, |p| p.guid == guid))
     }
 
     fn guid(p: &ProcessOf) -> &str {

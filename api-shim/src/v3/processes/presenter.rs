@@ -97,7 +97,7 @@ impl<'a> ProcessView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::app;
+    use crate::fixtures;
     use crate::v3::apps::actions::web_process;
     use serde_json::json;
 
@@ -110,9 +110,9 @@ mod tests {
             timeout: Some(60),
             invocation_timeout: None,
         };
-        let mut app = app("a1");
+        let mut app = fixtures::app("a1");
         app.spec.processes = vec![web];
-        let base = crate::fixtures::base();
+        let base = fixtures::base();
         let v = to_value(ProcessView::of(&app, &app.spec.processes[0], &base));
         assert_eq!(
             v["health_check"],

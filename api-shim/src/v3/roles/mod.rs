@@ -16,7 +16,7 @@ use crate::{
     },
 };
 use k8s_openapi::api::rbac::v1::RoleBinding;
-use smelter_crds::labels;
+use smelter_crds::{Space, labels};
 use std::collections::BTreeSet;
 
 /// The roles of an organization.
@@ -103,9 +103,9 @@ impl Objects for Roles {
             included.insert("users", views.collect());
         }
         if query.includes("space") {
-            let found = spaces::spaces(ctx, page.iter().filter_map(|rb| space_of(rb)));
-            let views = found.iter().map(|s| to_value(SpaceView::of(s, &ctx.base)));
-            included.insert("spaces", views.collect());
+            let guids = page.iter().filter_map(|rb| space_of(rb));
+            let spaces = rendered::<Space>(ctx, guids, |s, base| to_value(SpaceView::of(s, base)));
+            included.insert("spaces", spaces);
         }
         if query.includes("organization") {
             let org_roles = page.iter().filter(|rb| space_of(rb).is_none());

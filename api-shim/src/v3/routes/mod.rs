@@ -11,7 +11,6 @@ pub use presenter::RouteView;
 
 use crate::v3::{domains::DomainView, prelude::*, spaces};
 use smelter_crds::{App, Domain, Route};
-use std::collections::BTreeSet;
 
 /// `host.domain/path`, CC's route URL.
 pub fn url(host: &str, domain: &str, path: &str) -> String {
@@ -60,12 +59,9 @@ impl Objects for Routes {
     fn include(ctx: &Ctx, page: &[&Arc<Route>], query: &ListQuery) -> Included {
         let mut included = Included::new();
         if query.includes("domain") {
-            let guids: BTreeSet<&str> = page.iter().map(|r| r.spec.domain_guid.as_str()).collect();
-            let domains = guids
-                .into_iter()
-                .filter_map(|g| ctx.get::<Domain>(g))
-                .map(|d| to_value(DomainView::of(&d, &ctx.base)))
-                .collect();
+            let guids = page.iter().map(|r| r.spec.domain_guid.as_str());
+            let domains =
+                rendered::<Domain>(ctx, guids, |d, base| to_value(DomainView::of(d, base)));
             included.insert("domains", domains);
         }
         if query.includes("space") || query.includes("space.organization") {
@@ -85,12 +81,6 @@ impl Nested<App> for Routes {
 
     fn under(ctx: &Ctx, app: &Arc<App>, _: &ListQuery) -> Vec<Arc<Route>> {
         let guid = app.metadata.name.as_deref().unwrap_or_default();
-        ctx.state
-            .caches
-            .routes
-            .by(By::App, guid)
-            .into_iter()
-            .filter(|r| Route::visible(&ctx.perms, r))
-            .collect()
+        ctx.seen_by(By::App, guid).collect()
     }
 }

@@ -115,6 +115,7 @@ impl<'a> DestinationsView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use serde_json::json;
     use smelter_crds::RouteSpec;
 
@@ -137,7 +138,7 @@ mod tests {
             },
         );
         r.metadata.namespace = Some("s1".into());
-        let base = crate::fixtures::base();
+        let base = fixtures::base();
         let v = to_value(RouteView::of(&r, "apps.example.com".into(), &base));
         assert_eq!(v["url"], "dora.apps.example.com/api");
         assert_eq!(v["port"], json!(null));

@@ -14,8 +14,7 @@ use crate::v3::{
     service_instances::{ServiceInstanceView, one_type_of},
     vcap,
 };
-use smelter_crds::{ServiceBinding, service::ServiceBindingType};
-use std::collections::BTreeSet;
+use smelter_crds::{App, ServiceBinding, ServiceInstance, service::ServiceBindingType};
 
 /// CC's name of a binding's type.
 pub fn type_name(b: &ServiceBinding) -> &'static str {
@@ -69,24 +68,17 @@ impl Objects for ServiceCredentialBindings {
     fn include(ctx: &Ctx, page: &[&Arc<ServiceBinding>], query: &ListQuery) -> Included {
         let mut included = Included::new();
         if query.includes("app") {
-            let mut seen = BTreeSet::new();
-            let apps = page
-                .iter()
-                .filter_map(|b| vcap::app_of(ctx, b))
-                .filter(|a| seen.insert(a.metadata.name.clone()))
-                .map(|a| to_value(AppView::of(&a, &ctx.base)))
-                .collect();
+            let guids = page.iter().filter_map(|b| b.spec.app_guid.as_deref());
+            let apps = rendered::<App>(ctx, guids, |a, base| to_value(AppView::of(a, base)));
             included.insert("apps", apps);
         }
         if query.includes("service_instance") {
-            let mut seen = BTreeSet::new();
-            let instances = page
-                .iter()
-                .filter_map(|b| vcap::instance_of(ctx, b))
-                .filter(|si| seen.insert(si.metadata.name.clone()))
-                .map(|si| to_value(ServiceInstanceView::of(&si, &ctx.base)))
-                .collect();
-            included.insert("service_instances", instances);
+            let guids = page.iter().map(|b| b.spec.service_instance_guid.as_str());
+            let view = |si: &_, base: &_| to_value(ServiceInstanceView::of(si, base));
+            included.insert(
+                "service_instances",
+                rendered::<ServiceInstance>(ctx, guids, view),
+            );
         }
         included
     }

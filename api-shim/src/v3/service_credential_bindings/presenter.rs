@@ -42,6 +42,7 @@ impl<'a> BindingView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
     use serde_json::json;
     use smelter_crds::{ServiceBindingSpec, service::ServiceBindingType};
 
@@ -56,7 +57,7 @@ mod tests {
                 service_instance_guid: "si1".into(),
             },
         );
-        let base = crate::fixtures::base();
+        let base = fixtures::base();
         let v = to_value(BindingView::of(&b, &base));
         assert_eq!(v["type"], "app");
         assert_eq!(v["name"], json!(null));

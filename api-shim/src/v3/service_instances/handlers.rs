@@ -13,7 +13,7 @@ use crate::{
         vcap::{self, CREDENTIALS_KEY, SERVICE_INSTANCE_LABEL, credentials_secret_name},
     },
 };
-use k8s_openapi::{ByteString, api::core::v1::Secret};
+use k8s_openapi::api::core::v1::Secret;
 use serde_json::{Map, Value};
 use smelter_crds::{
     ServiceInstance, ServiceInstanceSpec, Space, labels, service::ServiceInstanceType,
@@ -26,27 +26,10 @@ fn name_taken(name: &str) -> ApiError {
 }
 
 fn credentials_secret(si: &ServiceInstance, credentials: &Map<String, Value>) -> Secret {
-    let guid = si.metadata.name.clone().unwrap_or_default();
-    Secret {
-        metadata: kube::api::ObjectMeta {
-            name: Some(credentials_secret_name(&guid)),
-            namespace: si.metadata.namespace.clone(),
-            labels: Some(
-                [
-                    (labels::MANAGED_BY.to_owned(), "smelter".to_owned()),
-                    (SERVICE_INSTANCE_LABEL.to_owned(), guid),
-                ]
-                .into(),
-            ),
-            owner_references: Some(vec![owner::controlled_by(si)]),
-            ..Default::default()
-        },
-        data: Some(BTreeMap::from([(
-            CREDENTIALS_KEY.to_owned(),
-            ByteString(Value::Object(credentials.clone()).to_string().into_bytes()),
-        )])),
-        ..Default::default()
-    }
+    let name = credentials_secret_name(guid_of(si));
+    let json = Value::Object(credentials.clone()).to_string();
+    let data = BTreeMap::from([(CREDENTIALS_KEY.to_owned(), json)]);
+    owner::secret_of(si, name, SERVICE_INSTANCE_LABEL, data)
 }
 
 async fn write_credentials(

@@ -14,7 +14,7 @@ use crate::v3::{
     spaces::{self, SpaceView},
 };
 use serde_json::Value;
-use smelter_crds::{ServiceInstance, service::ServiceInstanceType};
+use smelter_crds::{ServiceInstance, Space, service::ServiceInstanceType};
 
 /// CC's name of an instance's type.
 pub fn type_name(si: &ServiceInstance) -> &'static str {
@@ -26,12 +26,7 @@ pub fn type_name(si: &ServiceInstance) -> &'static str {
 
 /// The instance named `name` in `space`, if any.
 pub fn named(ctx: &Ctx, space: &str, name: &str) -> Option<Arc<ServiceInstance>> {
-    ctx.state
-        .caches
-        .service_instances
-        .by(By::Name, name)
-        .into_iter()
-        .find(|si| space_of(&**si) == space)
+    ctx.named_in(space, name)
 }
 
 /// The service instances list.
@@ -78,7 +73,7 @@ impl Objects for ServiceInstances {
 
     fn include(ctx: &Ctx, page: &[&Arc<ServiceInstance>], query: &ListQuery) -> Included {
         let mut included = Included::new();
-        let found = spaces::spaces(ctx, page.iter().map(|si| space_of(&***si)));
+        let found = each_once::<Space>(ctx, page.iter().map(|si| space_of(&***si)));
         if let Some(keys) = query.fields.get("space") {
             let views = found
                 .iter()

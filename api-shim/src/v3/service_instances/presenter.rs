@@ -76,13 +76,13 @@ impl<'a> ServiceInstanceView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::user_provided;
+    use crate::fixtures;
     use serde_json::json;
 
     #[test]
     fn renders_as_cc() {
-        let si = user_provided("si1");
-        let base = crate::fixtures::base();
+        let si = fixtures::user_provided("si1");
+        let base = fixtures::base();
         let v = to_value(ServiceInstanceView::of(&si, &base));
         assert_eq!(v["type"], "user-provided");
         assert_eq!(v["tags"], json!(["sql"]));

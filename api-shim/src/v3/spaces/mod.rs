@@ -9,7 +9,6 @@ pub use presenter::SpaceView;
 
 use crate::v3::{organizations::OrganizationView, prelude::*};
 use smelter_crds::{Org, Space};
-use std::collections::BTreeSet;
 
 /// The organization GUID of a space: the namespace it lives in.
 pub fn org_guid(space: &Space) -> &str {
@@ -50,26 +49,14 @@ impl Objects for Spaces {
     }
 }
 
-/// The objects of `guids` the caller may see, each once.
-fn each_once<'a, K: Kind>(ctx: &Ctx, guids: impl Iterator<Item = &'a str>) -> Vec<Arc<K>> {
-    let guids: BTreeSet<&str> = guids.collect();
-    guids.into_iter().filter_map(|g| ctx.get::<K>(g)).collect()
-}
-
 /// The organizations of `guids` the caller may see, each once, for `included`.
 pub fn organizations<'a>(
     ctx: &Ctx,
     guids: impl Iterator<Item = &'a str>,
 ) -> Vec<serde_json::Value> {
-    let orgs = each_once::<Org>(ctx, guids);
-    orgs.iter()
-        .map(|o| to_value(OrganizationView::of(o, &ctx.base)))
-        .collect()
-}
-
-/// The spaces of `guids` the caller may see, each once.
-pub fn spaces<'a>(ctx: &Ctx, guids: impl Iterator<Item = &'a str>) -> Vec<Arc<Space>> {
-    each_once(ctx, guids)
+    rendered::<Org>(ctx, guids, |o, base| {
+        to_value(OrganizationView::of(o, base))
+    })
 }
 
 /// The spaces of `guids` as `included.spaces`, and with `with_orgs` their orgs.
@@ -78,7 +65,7 @@ pub fn include_spaces<'a>(
     guids: impl Iterator<Item = &'a str>,
     with_orgs: bool,
 ) -> Included {
-    let spaces = spaces(ctx, guids);
+    let spaces = each_once::<Space>(ctx, guids);
     let views = spaces.iter().map(|s| to_value(SpaceView::of(s, &ctx.base)));
     let mut included = Included::from([("spaces", views.collect())]);
     if with_orgs {

@@ -34,13 +34,13 @@ impl<'a> SpaceView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{base, space};
+    use crate::fixtures;
     use serde_json::json;
 
     #[test]
     fn renders_as_cc() {
-        let space = space("s1");
-        let base = base();
+        let space = fixtures::space("s1");
+        let base = fixtures::base();
         let v = to_value(SpaceView::of(&space, &base));
         assert_eq!(v["name"], "dev");
         assert_eq!(

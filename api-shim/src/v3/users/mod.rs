@@ -117,15 +117,14 @@ impl Listed for Users {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::alice;
-    use crate::http::present::to_value;
+    use crate::fixtures;
     use serde_json::json;
 
     #[test]
     fn renders_as_cc() {
-        let base = crate::fixtures::base();
+        let base = fixtures::base();
         assert_eq!(
-            to_value(UserView::of(&alice(), &base)),
+            to_value(UserView::of(&fixtures::alice(), &base)),
             json!({
                 "guid": "u1", "created_at": null, "updated_at": null, "username": "alice",
                 "presentation_name": "alice", "origin": "uaa",
