@@ -6,6 +6,7 @@ mod blob_gc;
 mod buildpacks;
 use smelter_test_harness as harness;
 mod internal_blobs;
+mod lists;
 mod login;
 mod manifests;
 mod matrix;
