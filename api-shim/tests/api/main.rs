@@ -2,6 +2,7 @@
 //! controllers running: every request goes over HTTP, every write through the API server.
 
 mod apps;
+mod bad_input;
 mod blob_gc;
 mod buildpacks;
 use smelter_test_harness as harness;
