@@ -132,7 +132,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v3/apps/{guid}/actions/stop", post(apps::handlers::stop))
         .route(
             "/v3/apps/{guid}/actions/restart",
-            post(apps::handlers::restart),
+            post(apps::handlers::start),
         )
         .route(
             "/v3/apps/{guid}/relationships/current_droplet",

@@ -190,8 +190,9 @@ pub struct GuidRef {
 /// Applies request metadata onto an object's labels and annotations (null removes a key).
 pub fn apply_metadata(
     meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-    req: &MetadataRequest,
+    req: Option<&MetadataRequest>,
 ) {
+    let Some(req) = req else { return };
     fn merge(
         target: &mut Option<BTreeMap<String, String>>,
         changes: &BTreeMap<String, Option<String>>,
@@ -213,8 +214,7 @@ pub fn apply_metadata(
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Rename {
     pub name: Option<String>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for Rename {

@@ -32,48 +32,33 @@ pub fn guid_of<K: Resource>(obj: &K) -> &str {
     obj.meta().name.as_deref().unwrap_or_default()
 }
 
-macro_rules! in_a_space {
-    ($($kind:ty: $name:literal, $store:ident;)*) => {$(
+macro_rules! kinds {
+    ($($kind:ty: $name:literal, $store:ident, |$perms:ident, $obj:ident| $visible:expr;)*) => {$(
         impl Kind for $kind {
             const NAME: &'static str = $name;
             fn store(caches: &Caches) -> &Store<Self> {
                 &caches.$store
             }
-            fn visible(perms: &Permissions, obj: &Self) -> bool {
-                perms.sees_space(space_of(obj))
+            fn visible($perms: &Permissions, $obj: &Self) -> bool {
+                $visible
             }
         }
     )*};
 }
 
-in_a_space! {
-    App: "App", apps;
-    Package: "Package", packages;
-    Build: "Build", builds;
-    Lrp: "Process", lrps;
-    Route: "Route", routes;
-    ServiceInstance: "Service instance", service_instances;
-    ServiceBinding: "Service credential binding", service_bindings;
-}
-
-impl Kind for Org {
-    const NAME: &'static str = "Organization";
-    fn store(caches: &Caches) -> &Store<Self> {
-        &caches.orgs
-    }
-    fn visible(perms: &Permissions, obj: &Self) -> bool {
-        perms.sees_org(guid_of(obj))
-    }
-}
-
-impl Kind for Space {
-    const NAME: &'static str = "Space";
-    fn store(caches: &Caches) -> &Store<Self> {
-        &caches.spaces
-    }
-    fn visible(perms: &Permissions, obj: &Self) -> bool {
-        perms.sees_space(guid_of(obj))
-    }
+// Objects in a space are seen by whoever sees the space (their namespace); orgs and spaces
+// by role; buildpacks by everyone.
+kinds! {
+    App: "App", apps, |perms, obj| perms.sees_space(space_of(obj));
+    Package: "Package", packages, |perms, obj| perms.sees_space(space_of(obj));
+    Build: "Build", builds, |perms, obj| perms.sees_space(space_of(obj));
+    Lrp: "Process", lrps, |perms, obj| perms.sees_space(space_of(obj));
+    Route: "Route", routes, |perms, obj| perms.sees_space(space_of(obj));
+    ServiceInstance: "Service instance", service_instances, |perms, obj| perms.sees_space(space_of(obj));
+    ServiceBinding: "Service credential binding", service_bindings, |perms, obj| perms.sees_space(space_of(obj));
+    Org: "Organization", orgs, |perms, obj| perms.sees_org(guid_of(obj));
+    Space: "Space", spaces, |perms, obj| perms.sees_space(guid_of(obj));
+    Buildpack: "Buildpack", buildpacks, |_perms, _obj| true;
 }
 
 impl Kind for Domain {
@@ -94,16 +79,6 @@ impl Kind for Domain {
                         .any(|o| perms.sees_org(o))
             }
         }
-    }
-}
-
-impl Kind for Buildpack {
-    const NAME: &'static str = "Buildpack";
-    fn store(caches: &Caches) -> &Store<Self> {
-        &caches.buildpacks
-    }
-    fn visible(_: &Permissions, _: &Self) -> bool {
-        true
     }
 }
 

@@ -37,7 +37,9 @@ pub trait Listed: Sized + 'static {
     fn guid(item: &Self::Item) -> &str;
     /// Labels and timestamps, for `label_selector`, `created_ats`, `updated_ats` and
     /// ordering; `None` for what has no Kubernetes object of its own.
-    fn meta(item: &Self::Item) -> Option<&ObjectMeta>;
+    fn meta(_item: &Self::Item) -> Option<&ObjectMeta> {
+        None
+    }
     /// Whether `item` passes the filter `key` (one of [`Listed::LIST`]'s, never `guids`) with
     /// the `wanted` values. `None` means the resource does not know the filter: a list that
     /// accepts a filter it does not apply is a bug, answered as one, never ignored.

@@ -56,6 +56,25 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
     }
 }
 
+/// The object the request's `{guid}` names, found as [`Ctx::find`] finds it (CC's 404 when
+/// the caller may not see it), with the call: what most handlers of one resource start with.
+pub struct Found<K>(pub Ctx, pub Arc<K>);
+
+impl<K: Kind> FromRequestParts<Arc<AppState>> for Found<K> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let crate::http::path::Path(guid) =
+            crate::http::path::Path::<String>::from_request_parts(parts, state).await?;
+        let found = ctx.find::<K>(&guid)?;
+        Ok(Self(ctx, found))
+    }
+}
+
 impl Ctx {
     /// The `K` with `guid`, if it exists and the caller may see it.
     pub fn get<K: Kind>(&self, guid: &str) -> Option<Arc<K>> {

@@ -22,30 +22,15 @@ pub const FIELD_MANAGER: &str = "smelter-api-shim";
 /// How long a handler waits for its own write to reach the cache.
 const SEEN_WITHIN: Duration = Duration::from_secs(10);
 
-/// What the API writes: CF's kinds, all in a namespace.
-pub trait Writable:
-    Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-    + Clone
-    + Debug
-    + Serialize
-    + DeserializeOwned
-    + Send
-    + Sync
-    + 'static
-{
-}
+/// Plain data the API can send and read back.
+pub trait Data: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static {}
 
-impl<K> Writable for K where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + Serialize
-        + DeserializeOwned
-        + Send
-        + Sync
-        + 'static
-{
-}
+impl<T: Clone + Debug + Serialize + DeserializeOwned + Send + Sync + 'static> Data for T {}
+
+/// What the API writes: CF's kinds, all in a namespace.
+pub trait Writable: Resource<Scope = NamespaceResourceScope, DynamicType = ()> + Data {}
+
+impl<K: Resource<Scope = NamespaceResourceScope, DynamicType = ()> + Data> Writable for K {}
 
 /// Create/replace parameters with the api-shim's field manager.
 pub fn params() -> PostParams {

@@ -7,7 +7,6 @@ use crate::{
     http::query::{Accepts, ListQuery},
     read::{Ctx, Listed},
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::convert::Infallible;
 
 macro_rules! empty_lists {
@@ -29,10 +28,6 @@ macro_rules! empty_lists {
             }
 
             fn guid(never: &Infallible) -> &str {
-                match *never {}
-            }
-
-            fn meta(never: &Infallible) -> Option<&ObjectMeta> {
                 match *never {}
             }
 

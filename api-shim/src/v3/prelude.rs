@@ -17,8 +17,8 @@ pub use crate::{
         warnings::Warnings,
     },
     read::{
-        Ctx, Kind, Listed, Nested, Objects,
-        kinds::space_of,
+        Ctx, Found, Kind, Listed, Nested, Objects,
+        kinds::{guid_of, space_of},
         list::{any_of, in_org, one_of},
         narrowed,
     },

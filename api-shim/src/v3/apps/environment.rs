@@ -145,8 +145,8 @@ impl<'a> VarsView<'a> {
     }
 }
 
-pub async fn show_vars(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+pub async fn show_vars(Found(ctx, app): Found<App>) -> ApiResult<Response> {
+    let guid = guid_of(&*app).to_owned();
     let vars = read_vars(&ctx, &app).await?;
     Ok(ok(VarsView::of(&guid, &vars, &ctx.base)))
 }
@@ -171,18 +171,17 @@ impl Message for UpdateVars {
 }
 
 pub async fn update_vars(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, app): Found<App>,
     Body(req): Body<UpdateVars>,
 ) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+    let guid = guid_of(&*app).to_owned();
     let vars = merge_vars(&ctx, &app, &req.var).await?;
     Ok(ok(VarsView::of(&guid, &vars, &ctx.base)))
 }
 
 /// `GET /v3/apps/:guid/env`: everything the app's environment says, as CC shows it.
-pub async fn show_env(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+pub async fn show_env(Found(ctx, app): Found<App>) -> ApiResult<Response> {
+    let guid = guid_of(&*app).to_owned();
     let vars = read_vars(&ctx, &app).await?;
     Ok(ok(json!({
         "staging_env_json": {},

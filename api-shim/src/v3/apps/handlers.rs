@@ -27,17 +27,16 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response>
         .map_err(|p| ApiError::unprocessable(p.join(", ")))?
         .to_owned();
     let mut draft = actions::draft(&ctx, space, name, lifecycle);
-    apply_metadata(&mut draft.metadata, &req.metadata);
+    apply_metadata(&mut draft.metadata, req.metadata.as_ref());
     let app = actions::create(&ctx, draft, req.environment_variables.unwrap_or_default()).await?;
     Ok(created(AppView::of(&app, &ctx.base)))
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, current): Found<App>,
     Body(req): Body<UpdateApp>,
 ) -> ApiResult<Response> {
-    let current = ctx.find::<App>(&guid)?;
+    let guid = guid_of(&*current).to_owned();
     let mut app = (*current).clone();
     if let Some(name) = &req.name {
         let name = check_app_name(name).map_err(|p| ApiError::unprocessable(p.join(", ")))?;
@@ -49,31 +48,24 @@ pub async fn update(
     if let Some(l) = req.lifecycle {
         app.spec.lifecycle = l.into_lifecycle()?;
     }
-    apply_metadata(&mut app.metadata, &req.metadata);
+    apply_metadata(&mut app.metadata, req.metadata.as_ref());
     let updated = actions::replace(&ctx, app).await?;
     Ok(ok(AppView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+pub async fn delete(Found(ctx, app): Found<App>) -> ApiResult<Response> {
     jobs::delete(&ctx, &*app, Operation::AppDelete).await
 }
 
-pub async fn start(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+/// `start`, and `restart`: a start always rolls the instances (see [`actions::start`]).
+pub async fn start(Found(ctx, app): Found<App>) -> ApiResult<Response> {
     let started = actions::start(&ctx, &app).await?;
     Ok(ok(AppView::of(&started, &ctx.base)))
 }
 
-pub async fn stop(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+pub async fn stop(Found(ctx, app): Found<App>) -> ApiResult<Response> {
     let stopped = actions::stop(&ctx, &app).await?;
     Ok(ok(AppView::of(&stopped, &ctx.base)))
-}
-
-/// A restart is a start that always rolls the instances (see [`actions::start`]).
-pub async fn restart(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    start(ctx, Path(guid)).await
 }
 
 /// CC's current-droplet relationship.
@@ -101,8 +93,8 @@ impl<'a> CurrentDroplet<'a> {
     }
 }
 
-pub async fn current_droplet(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+pub async fn current_droplet(Found(ctx, app): Found<App>) -> ApiResult<Response> {
+    let guid = guid_of(&*app).to_owned();
     let droplet = app.spec.current_droplet_guid.as_deref();
     Ok(ok(CurrentDroplet::of(&guid, droplet, &ctx.base)))
 }
@@ -117,11 +109,10 @@ impl Message for SetCurrentDroplet {
 }
 
 pub async fn set_current_droplet(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, app): Found<App>,
     Body(req): Body<SetCurrentDroplet>,
 ) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+    let guid = guid_of(&*app).to_owned();
     let droplet = req.data.guid;
     // A staged build of this app made it.
     // A staged build of this app made it.

@@ -37,8 +37,7 @@ pub struct CreateApp {
     pub relationships: Relationships,
     pub lifecycle: Option<LifecycleRequest>,
     pub environment_variables: Option<Map<String, Value>>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateApp {
@@ -57,8 +56,7 @@ impl Message for CreateApp {
 pub struct UpdateApp {
     pub name: Option<String>,
     pub lifecycle: Option<LifecycleRequest>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for UpdateApp {

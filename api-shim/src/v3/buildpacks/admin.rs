@@ -96,7 +96,7 @@ pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
             locked: req.locked.unwrap_or(false),
         },
     );
-    apply_metadata(&mut buildpack.metadata, &req.metadata);
+    apply_metadata(&mut buildpack.metadata, req.metadata.as_ref());
     // The new one first: if the caller may not create it, nothing else has moved.
     let root = &ctx.state.config.root_namespace;
     let store = &ctx.state.caches.buildpacks;
@@ -147,7 +147,7 @@ pub async fn update(
     if let Some(locked) = req.locked {
         buildpack.spec.locked = locked;
     }
-    apply_metadata(&mut buildpack.metadata, &req.metadata);
+    apply_metadata(&mut buildpack.metadata, req.metadata.as_ref());
     let planned = order::place(&slots(&all), &guid, position);
     buildpack.spec.position = position_of(&planned, &guid);
 

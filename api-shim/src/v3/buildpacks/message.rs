@@ -19,8 +19,7 @@ pub struct CreateBuildpack {
     pub enabled: Option<bool>,
     pub locked: Option<bool>,
     pub lifecycle: Option<String>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateBuildpack {
@@ -51,8 +50,7 @@ pub struct UpdateBuildpack {
     pub position: Option<Value>,
     pub enabled: Option<bool>,
     pub locked: Option<bool>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for UpdateBuildpack {

@@ -17,8 +17,7 @@ pub struct CreateBuild {
     pub staging_memory_in_mb: Option<i64>,
     pub staging_disk_in_mb: Option<i64>,
     pub staging_log_rate_limit_bytes_per_second: Option<i64>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateBuild {

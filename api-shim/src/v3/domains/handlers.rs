@@ -33,14 +33,13 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Respon
             shared_organization_guids: vec![],
         },
     );
-    apply_metadata(&mut domain.metadata, &req.metadata);
+    apply_metadata(&mut domain.metadata, req.metadata.as_ref());
     let root = &ctx.state.config.root_namespace;
     let domain = write::create(&ctx.client()?, root, &domain, domains).await?;
     Ok(created(DomainView::of(&domain, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let d = ctx.find::<Domain>(&guid)?;
+pub async fn delete(Found(ctx, d): Found<Domain>) -> ApiResult<Response> {
     let allowed = match &d.spec.organization_guid {
         None => ctx.perms.is_admin(),
         Some(o) => ctx.perms.manages_org(o),

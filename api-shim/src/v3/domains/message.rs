@@ -17,8 +17,7 @@ pub struct CreateDomain {
     #[serde(default)]
     pub internal: bool,
     pub relationships: Option<Relationships>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateDomain {

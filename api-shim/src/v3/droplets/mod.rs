@@ -110,8 +110,7 @@ impl Nested<Package> for Droplets {
 
 /// `GET /v3/apps/:guid/droplets/current`: CC's exact "Droplet not found" when there is none,
 /// which the cf CLI tolerates in `cf app` and the push summary.
-pub async fn current(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+pub async fn current(Found(ctx, app): Found<App>) -> ApiResult<Response> {
     let droplet = app
         .spec
         .current_droplet_guid

@@ -224,14 +224,7 @@ async fn bind_services(ctx: &Ctx, app: &App, services: &[ServiceEntry]) -> ApiRe
             .iter()
             .any(|b| b.spec.service_instance_guid == instance_guid)
         {
-            bind(
-                ctx,
-                app,
-                &entry.instance,
-                entry.binding_name.clone(),
-                &MetadataRequest::default(),
-            )
-            .await?;
+            bind(ctx, app, &entry.instance, entry.binding_name.clone(), None).await?;
         }
     }
     Ok(())
@@ -255,15 +248,7 @@ async fn map_routes(
                 )));
             }
             None => {
-                routes::create(
-                    ctx,
-                    &space,
-                    domain_guid,
-                    host.clone(),
-                    path.clone(),
-                    &MetadataRequest::default(),
-                )
-                .await?
+                routes::create(ctx, &space, domain_guid, host.clone(), path.clone(), None).await?
             }
         };
         let dest = Destination {

@@ -65,8 +65,7 @@ pub fn app_manifest(ctx: &Ctx, app: &App, env: BTreeMap<String, String>) -> AppM
 }
 
 /// `GET /v3/apps/:guid/manifest`.
-pub async fn show(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let app = ctx.find::<App>(&guid)?;
+pub async fn show(Found(ctx, app): Found<App>) -> ApiResult<Response> {
     let env = environment::read_vars(&ctx, &app).await?;
     let m = Manifest {
         version: None,

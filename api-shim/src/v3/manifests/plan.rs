@@ -92,10 +92,10 @@ pub fn plan(current: &App, m: &AppManifest) -> ApiResult<App> {
     if let Some(meta) = &m.metadata {
         apply_metadata(
             &mut app.metadata,
-            &MetadataRequest {
+            Some(&MetadataRequest {
                 labels: meta.labels.clone(),
                 annotations: meta.annotations.clone(),
-            },
+            }),
         );
     }
     Ok(app)

@@ -37,7 +37,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateOrganization>) -> ApiResult<
             suspended: req.suspended,
         },
     );
-    apply_metadata(&mut org.metadata, &req.metadata);
+    apply_metadata(&mut org.metadata, req.metadata.as_ref());
     let (root, orgs) = (&ctx.state.config.root_namespace, &ctx.state.caches.orgs);
     let org = write::create_until(&ctx.client()?, root, &org, orgs, READY_WITHIN, |o| {
         o.status.as_ref().is_some_and(|s| is_ready(&s.conditions))
@@ -47,11 +47,11 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateOrganization>) -> ApiResult<
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, org): Found<Org>,
     Body(req): Body<UpdateOrganization>,
 ) -> ApiResult<Response> {
-    let mut org = (*ctx.find::<Org>(&guid)?).clone();
+    let guid = guid_of(&*org).to_owned();
+    let mut org = (*org).clone();
     if !ctx.perms.manages_org(&guid) || (req.suspended.is_some() && !ctx.perms.is_admin()) {
         return Err(ApiError::not_authorized());
     }
@@ -65,13 +65,12 @@ pub async fn update(
         org.spec.name = name.to_owned();
     }
     org.spec.suspended = req.suspended.unwrap_or(org.spec.suspended);
-    apply_metadata(&mut org.metadata, &req.rename.metadata);
+    apply_metadata(&mut org.metadata, req.rename.metadata.as_ref());
     let updated = write::replace(&ctx.client()?, org, &ctx.state.caches.orgs).await?;
     Ok(ok(OrganizationView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let org = ctx.find::<Org>(&guid)?;
+pub async fn delete(Found(ctx, org): Found<Org>) -> ApiResult<Response> {
     if !ctx.perms.is_admin() {
         return Err(ApiError::not_authorized());
     }

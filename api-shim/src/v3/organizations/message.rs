@@ -11,8 +11,7 @@ pub struct CreateOrganization {
     pub name: String,
     #[serde(default)]
     pub suspended: bool,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateOrganization {

@@ -23,8 +23,7 @@ pub struct CreatePackage {
     pub type_: String,
     pub relationships: Relationships,
     pub data: Option<DockerData>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreatePackage {

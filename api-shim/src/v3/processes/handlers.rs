@@ -20,13 +20,15 @@ fn by_guid(ctx: &Ctx, guid: &str) -> ApiResult<ProcessOf> {
     Processes::get(ctx, guid).ok_or_else(|| ApiError::not_found(Processes::NAME))
 }
 
-/// Writes the changed process into its app, as the caller.
-async fn save(ctx: &Ctx, of: &ProcessOf, p: smelter_crds::Process) -> ApiResult<App> {
+/// Writes the changed process into its app, as the caller; answers the process as saved.
+async fn save(ctx: &Ctx, of: &ProcessOf, p: smelter_crds::Process) -> ApiResult<ProcessOf> {
+    let guid = p.guid.clone();
     let mut app = (*of.app).clone();
     if let Some(slot) = app.spec.processes.iter_mut().find(|x| x.guid == p.guid) {
         *slot = p;
     }
-    actions::replace(ctx, app).await
+    let app = Arc::new(actions::replace(ctx, app).await?);
+    ProcessOf::find(&app, |p| p.guid == guid).ok_or_else(|| ApiError::not_found(Processes::NAME))
 }
 
 pub async fn show_for_app(
@@ -44,19 +46,12 @@ async fn scale_one(ctx: Ctx, of: ProcessOf, req: ScaleProcess) -> ApiResult<Resp
         .map_err(|p| ApiError::unprocessable(p.join(", ")))?;
     let mut p = of.process().clone();
     scale.apply(&mut p);
-    let guid = p.guid.clone();
-    let app = save(&ctx, &of, p).await?;
-    let p = app
-        .spec
-        .processes
-        .iter()
-        .find(|p| p.guid == guid)
-        .ok_or_else(|| ApiError::not_found(Processes::NAME))?;
+    let saved = save(&ctx, &of, p).await?;
     // 202, as CC's `processes_controller#scale` renders it (`status: :accepted`).
     Ok((
         StatusCode::ACCEPTED,
         scale.warnings(),
-        Json(ProcessView::of(&app, p, &ctx.base)),
+        Json(ProcessView::of(&saved.app, saved.process(), &ctx.base)),
     )
         .into_response())
 }
@@ -87,14 +82,12 @@ pub async fn update(
     let of = by_guid(&ctx, &guid)?;
     let mut p = of.process().clone();
     req.apply(&mut p)?;
-    let app = save(&ctx, &of, p).await?;
-    let p = app
-        .spec
-        .processes
-        .iter()
-        .find(|p| p.guid == guid)
-        .ok_or_else(|| ApiError::not_found(Processes::NAME))?;
-    Ok((req.warnings(), Json(ProcessView::of(&app, p, &ctx.base))).into_response())
+    let saved = save(&ctx, &of, p).await?;
+    Ok((
+        req.warnings(),
+        Json(ProcessView::of(&saved.app, saved.process(), &ctx.base)),
+    )
+        .into_response())
 }
 
 /// Sidecars are not supported; the cf CLI lists them for `cf app`, so the list is empty.

@@ -178,8 +178,7 @@ pub struct UpdateProcess {
     pub command: Option<Option<String>>,
     pub health_check: Option<HealthCheckRequest>,
     pub readiness_health_check: Option<HealthCheckRequest>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for UpdateProcess {

@@ -131,8 +131,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateRole>) -> ApiResult<Response
     Ok(created(RoleView::of(&rb, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let rb = ctx.find::<RoleBinding>(&guid)?;
+pub async fn delete(Found(ctx, rb): Found<RoleBinding>) -> ApiResult<Response> {
     let allowed = match space_of(&rb) {
         Some(space) => ctx.perms.manages_space(space) || ctx.perms.manages_org(org_of(&rb)),
         None => ctx.perms.manages_org(org_of(&rb)),

@@ -42,7 +42,7 @@ pub async fn create(
     domain_guid: &str,
     host: String,
     path: String,
-    metadata: &MetadataRequest,
+    metadata: Option<&MetadataRequest>,
 ) -> ApiResult<Route> {
     let s = ctx.get::<Space>(space).ok_or_else(|| {
         ApiError::unprocessable(

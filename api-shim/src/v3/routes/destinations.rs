@@ -104,28 +104,23 @@ pub async fn add(ctx: &Ctx, route: &Route, new: Vec<Destination>) -> ApiResult<(
     Ok((updated, warnings))
 }
 
-pub async fn list(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let r = ctx.find::<Route>(&guid)?;
+pub async fn list(Found(ctx, r): Found<Route>) -> ApiResult<Response> {
     Ok(ok(DestinationsView::of(&r, &ctx.base)))
 }
 
 pub async fn insert(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, route): Found<Route>,
     Body(req): Body<Destinations>,
 ) -> ApiResult<Response> {
-    let route = ctx.find::<Route>(&guid)?;
     let new = destinations_from(&ctx, &route, req.destinations)?;
     let (updated, warnings) = add(&ctx, &route, new).await?;
     Ok((warnings, Json(DestinationsView::of(&updated, &ctx.base))).into_response())
 }
 
 pub async fn replace(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, route): Found<Route>,
     Body(req): Body<Destinations>,
 ) -> ApiResult<Response> {
-    let route = ctx.find::<Route>(&guid)?;
     let mut r = (*route).clone();
     r.spec.destinations = destinations_from(&ctx, &route, req.destinations)?;
     let new = r.spec.destinations.clone();

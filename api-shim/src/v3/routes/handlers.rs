@@ -14,7 +14,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateRoute>) -> ApiResult<Respons
         &req.relationships.domain.data.guid,
         req.host,
         req.path,
-        &req.metadata,
+        req.metadata.as_ref(),
     )
     .await?;
     let domain = domain_name(&ctx, &route);
@@ -27,12 +27,11 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateRoute>) -> ApiResult<Respons
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, route): Found<Route>,
     Body(req): Body<UpdateRoute>,
 ) -> ApiResult<Response> {
-    let mut route = (*ctx.find::<Route>(&guid)?).clone();
-    apply_metadata(&mut route.metadata, &req.metadata);
+    let mut route = (*route).clone();
+    apply_metadata(&mut route.metadata, req.metadata.as_ref());
     let updated = actions::replace(&ctx, route).await?;
     let domain = domain_name(&ctx, &updated);
     Ok((
@@ -42,7 +41,6 @@ pub async fn update(
         .into_response())
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let r = ctx.find::<Route>(&guid)?;
+pub async fn delete(Found(ctx, r): Found<Route>) -> ApiResult<Response> {
     jobs::delete(&ctx, &*r, Operation::RouteDelete).await
 }

@@ -79,8 +79,7 @@ pub struct CreateRoute {
     #[serde(default)]
     pub path: String,
     pub relationships: Relationships,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
     #[serde(default)]
     pub port: Option<i64>,
     #[serde(default)]
@@ -103,8 +102,7 @@ impl Message for CreateRoute {
 
 #[derive(Deserialize)]
 pub struct UpdateRoute {
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
     #[serde(default)]
     pub options: Option<Map<String, Value>>,
 }

@@ -27,7 +27,7 @@ pub async fn bind(
     app: &App,
     si: &ServiceInstance,
     name: Option<String>,
-    metadata: &MetadataRequest,
+    metadata: Option<&MetadataRequest>,
 ) -> ApiResult<ServiceBinding> {
     let app_guid = app.metadata.name.clone().unwrap_or_default();
     let si_guid = si.metadata.name.clone().unwrap_or_default();

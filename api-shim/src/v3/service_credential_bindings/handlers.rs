@@ -24,31 +24,28 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBinding>) -> ApiResult<Respo
     let app = ctx.get::<App>(&app_guid).ok_or_else(|| {
         ApiError::unprocessable(format!("The app could not be found: '{app_guid}'."))
     })?;
-    let made = actions::bind(&ctx, &app, &si, req.name, &req.metadata).await?;
+    let made = actions::bind(&ctx, &app, &si, req.name, req.metadata.as_ref()).await?;
     Ok(created(BindingView::of(&made, &ctx.base)))
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, b): Found<ServiceBinding>,
     Body(req): Body<UpdateBinding>,
 ) -> ApiResult<Response> {
-    let mut b = (*ctx.find::<ServiceBinding>(&guid)?).clone();
-    apply_metadata(&mut b.metadata, &req.metadata);
+    let mut b = (*b).clone();
+    apply_metadata(&mut b.metadata, req.metadata.as_ref());
     let store = &ctx.state.caches.service_bindings;
     let updated = write::replace(&ctx.client()?, b, store).await?;
     Ok(ok(BindingView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode> {
-    let b = ctx.find::<ServiceBinding>(&guid)?;
+pub async fn delete(Found(ctx, b): Found<ServiceBinding>) -> ApiResult<StatusCode> {
     vcap::unbind(&ctx, &b).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v3/service_credential_bindings/:guid/details`: the credentials, read as the caller.
-pub async fn details(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let b = ctx.find::<ServiceBinding>(&guid)?;
+pub async fn details(Found(ctx, b): Found<ServiceBinding>) -> ApiResult<Response> {
     let si =
         vcap::instance_of(&ctx, &b).ok_or_else(|| ApiError::not_found(ServiceBinding::NAME))?;
     let credentials = vcap::read_credentials(&ctx, &si).await?;

@@ -18,8 +18,7 @@ pub struct CreateBinding {
     pub name: Option<String>,
     pub relationships: Relationships,
     pub parameters: Option<Value>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateBinding {
@@ -44,8 +43,7 @@ impl Message for CreateBinding {
 
 #[derive(Deserialize)]
 pub struct UpdateBinding {
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for UpdateBinding {

@@ -96,7 +96,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateInstance>) -> ApiResult<Resp
         ]
         .into(),
     );
-    apply_metadata(&mut si.metadata, &req.metadata);
+    apply_metadata(&mut si.metadata, req.metadata.as_ref());
     let client = ctx.client()?;
     let store = &ctx.state.caches.service_instances;
     let made = write::create(&client, space, &si, store).await?;
@@ -112,18 +112,16 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateInstance>) -> ApiResult<Resp
 
 /// `GET /v3/service_instances/:guid`; `cf service` asks for related resources' fields, which
 /// are checked as the list checks them (a user-provided instance has none beyond its space).
-pub async fn show(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let si = ctx.find::<ServiceInstance>(&guid)?;
+pub async fn show(Found(ctx, si): Found<ServiceInstance>) -> ApiResult<Response> {
     ListQuery::parse(ctx.query.as_deref(), &<ServiceInstances as Objects>::LIST)?;
     Ok(ok(ServiceInstanceView::of(&si, &ctx.base)))
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, current): Found<ServiceInstance>,
     Body(req): Body<UpdateInstance>,
 ) -> ApiResult<Response> {
-    let current = ctx.find::<ServiceInstance>(&guid)?;
+    let guid = guid_of(&*current).to_owned();
     let credentials = req
         .credentials
         .as_ref()
@@ -146,7 +144,7 @@ pub async fn update(
     if req.route_service_url.is_some() {
         si.spec.route_service_url = req.route_service_url;
     }
-    apply_metadata(&mut si.metadata, &req.metadata);
+    apply_metadata(&mut si.metadata, req.metadata.as_ref());
     // Credentials first: if they cannot be written, the instance is unchanged.
     if let Some(credentials) = &credentials {
         write_credentials(&ctx, &si, credentials).await?;
@@ -166,8 +164,8 @@ pub async fn update(
     Ok(ok(ServiceInstanceView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode> {
-    let si = ctx.find::<ServiceInstance>(&guid)?;
+pub async fn delete(Found(ctx, si): Found<ServiceInstance>) -> ApiResult<StatusCode> {
+    let guid = guid_of(&*si).to_owned();
     // CC deletes a user-provided instance's bindings with it.
     vcap::unbind_all(&ctx, &guid).await?;
     let store = &ctx.state.caches.service_instances;
@@ -175,8 +173,7 @@ pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<StatusCode>
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn credentials_of(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let si = ctx.find::<ServiceInstance>(&guid)?;
+pub async fn credentials_of(Found(ctx, si): Found<ServiceInstance>) -> ApiResult<Response> {
     Ok(ok(vcap::read_credentials(&ctx, &si).await?))
 }
 

@@ -20,8 +20,7 @@ pub struct CreateInstance {
     pub tags: Vec<String>,
     pub syslog_drain_url: Option<String>,
     pub route_service_url: Option<String>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateInstance {
@@ -49,8 +48,7 @@ pub struct UpdateInstance {
     pub tags: Option<Vec<String>>,
     pub syslog_drain_url: Option<String>,
     pub route_service_url: Option<String>,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for UpdateInstance {

@@ -43,7 +43,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
     };
     let mut space = Space::new(&uuid::Uuid::new_v4().to_string(), spec);
     space.metadata.labels = Some([(labels::ORG_GUID.to_owned(), org.to_owned())].into());
-    apply_metadata(&mut space.metadata, &req.metadata);
+    apply_metadata(&mut space.metadata, req.metadata.as_ref());
     let spaces = &ctx.state.caches.spaces;
     let space = write::create_until(&ctx.client()?, org, &space, spaces, READY_WITHIN, |s| {
         s.status.as_ref().is_some_and(|st| is_ready(&st.conditions))
@@ -53,11 +53,11 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, space): Found<Space>,
     Body(req): Body<Rename>,
 ) -> ApiResult<Response> {
-    let mut space = (*ctx.find::<Space>(&guid)?).clone();
+    let guid = guid_of(&*space).to_owned();
+    let mut space = (*space).clone();
     let org = org_guid(&space).to_owned();
     if !ctx.perms.manages_org(&org) && !ctx.perms.manages_space(&guid) {
         return Err(ApiError::not_authorized());
@@ -73,13 +73,12 @@ pub async fn update(
         }
         space.spec.name = name.to_owned();
     }
-    apply_metadata(&mut space.metadata, &req.metadata);
+    apply_metadata(&mut space.metadata, req.metadata.as_ref());
     let updated = write::replace(&ctx.client()?, space, &ctx.state.caches.spaces).await?;
     Ok(ok(SpaceView::of(&updated, &ctx.base)))
 }
 
-pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    let space = ctx.find::<Space>(&guid)?;
+pub async fn delete(Found(ctx, space): Found<Space>) -> ApiResult<Response> {
     if !ctx.perms.manages_org(org_guid(&space)) {
         return Err(ApiError::not_authorized());
     }

@@ -12,8 +12,7 @@ pub struct Relationships {
 pub struct CreateSpace {
     pub name: String,
     pub relationships: Relationships,
-    #[serde(default)]
-    pub metadata: MetadataRequest,
+    pub metadata: Option<MetadataRequest>,
 }
 
 impl Message for CreateSpace {

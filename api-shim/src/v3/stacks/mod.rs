@@ -75,10 +75,6 @@ impl Listed for Stacks {
         &stack.guid
     }
 
-    fn meta(_: &Stack) -> Option<&ObjectMeta> {
-        None
-    }
-
     fn matches(_: &Ctx, stack: &Stack, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "names" => one_of(stack.name, wanted),

@@ -82,10 +82,6 @@ impl Listed for Users {
         &user.guid
     }
 
-    fn meta(_: &User) -> Option<&ObjectMeta> {
-        None
-    }
-
     fn matches(_: &Ctx, user: &User, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "usernames" => one_of(&user.name, wanted),

@@ -152,14 +152,15 @@ pub async fn refresh_app(ctx: &Ctx, app: &App) -> ApiResult<()> {
     write::apply_secret(&ctx.client()?, space_of(app), &secret).await
 }
 
+/// The bindings of an instance.
+fn bindings_of_instance(ctx: &Ctx, instance_guid: &str) -> Vec<Arc<ServiceBinding>> {
+    let store = &ctx.state.caches.service_bindings;
+    store.by(By::ServiceInstance, instance_guid)
+}
+
 /// Rewrites `VCAP_SERVICES` of every app bound to the instance.
 pub async fn refresh_bound_apps(ctx: &Ctx, instance_guid: &str) -> ApiResult<()> {
-    let bindings = ctx
-        .state
-        .caches
-        .service_bindings
-        .by(By::ServiceInstance, instance_guid);
-    for b in bindings {
+    for b in bindings_of_instance(ctx, instance_guid) {
         if let Some(app) = app_of(ctx, &b) {
             refresh_app(ctx, &app).await?;
         }
@@ -181,12 +182,7 @@ pub async fn unbind(ctx: &Ctx, b: &ServiceBinding) -> ApiResult<()> {
 
 /// Deletes every binding of the instance as the caller and refreshes the apps they bound.
 pub async fn unbind_all(ctx: &Ctx, instance_guid: &str) -> ApiResult<()> {
-    let bindings = ctx
-        .state
-        .caches
-        .service_bindings
-        .by(By::ServiceInstance, instance_guid);
-    for b in bindings {
+    for b in bindings_of_instance(ctx, instance_guid) {
         unbind(ctx, &b).await?;
     }
     Ok(())
