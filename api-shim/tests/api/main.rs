@@ -2,10 +2,12 @@
 //! controllers running: every request goes over HTTP, every write through the API server.
 
 mod apps;
+mod bad_input;
 mod blob_gc;
 mod buildpacks;
 use smelter_test_harness as harness;
 mod internal_blobs;
+mod lists;
 mod login;
 mod manifests;
 mod matrix;

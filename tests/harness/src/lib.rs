@@ -31,10 +31,12 @@ pub struct Shim {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
-/// A response: status, JSON body (Null when empty) and headers.
+/// A response: status, JSON body (Null when empty or not JSON), the body as text, and
+/// headers.
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    pub text: String,
     pub headers: reqwest::header::HeaderMap,
 }
 
@@ -293,7 +295,8 @@ impl Shim {
         self.raw(method, path, Some(token), body, false).await
     }
 
-    /// Any request; `path` may also be an absolute URL (as pagination and Location give).
+    /// Any request; `path` may also be an absolute URL (as pagination and Location give). A
+    /// server error fails the test.
     pub async fn raw(
         &self,
         method: Method,
@@ -302,6 +305,29 @@ impl Shim {
         body: Option<(&str, Vec<u8>)>,
         basic_cf: bool,
     ) -> Reply {
+        let reply = self
+            .try_request(method, path, token, body, basic_cf)
+            .await
+            .expect("request");
+        assert!(
+            reply.status < 500,
+            "server error {}: {}",
+            reply.status,
+            reply.text
+        );
+        reply
+    }
+
+    /// [`Shim::raw`], whatever the status, and with the error if no answer came (the
+    /// connection closed under the request): for tests that report these themselves.
+    pub async fn try_request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+        basic_cf: bool,
+    ) -> Result<Reply, reqwest::Error> {
         let url = if path.starts_with("http") {
             path.to_owned()
         } else {
@@ -317,25 +343,21 @@ impl Shim {
         if let Some((content_type, bytes)) = body {
             req = req.header("Content-Type", content_type).body(bytes);
         }
-        let resp = req.send().await.expect("request");
+        let resp = req.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.expect("body");
+        let bytes = resp.bytes().await?;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
-        assert!(
-            status < 500,
-            "server error {status}: {}",
-            String::from_utf8_lossy(&bytes)
-        );
-        Reply {
+        Ok(Reply {
             status,
             body,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
             headers,
-        }
+        })
     }
 
     /// Polls a job `Location` until COMPLETE.
