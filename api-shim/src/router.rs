@@ -301,6 +301,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .with_state(state)
+        // Outside the routes, so it runs before routing and any extractor, as in Rails.
+        .layer(axum::middleware::from_fn(
+            |req: Request, next: Next| async move {
+                match crate::http::path::check(req.uri().path()) {
+                    Ok(()) => next.run(req).await,
+                    Err(refusal) => axum::response::IntoResponse::into_response(refusal),
+                }
+            },
+        ))
         .layer(axum::middleware::from_fn(
             move |mut req: Request, next: Next| {
                 let external = external.clone();

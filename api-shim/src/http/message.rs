@@ -31,6 +31,10 @@ pub trait Message: DeserializeOwned + Send {
         serde_aux::serde_introspection::serde_introspect::<Self>()
     }
 
+    /// Whether keys outside [`Message::keys`] are let through unread rather than refused: CC's
+    /// messages refuse them (`NoAdditionalKeysValidator`), all but a few.
+    const IGNORES_UNKNOWN_KEYS: bool = false;
+
     /// CC's checks of the values, each refusal in CC's words.
     fn validate(&self) -> Result<(), Vec<String>> {
         Ok(())
@@ -39,14 +43,14 @@ pub trait Message: DeserializeOwned + Send {
     /// A test's shortcut: parses and checks `body`, with the refusals as texts.
     #[cfg(test)]
     fn check(body: &str) -> Result<(), Vec<String>> {
-        let message: Self = parse(body.as_bytes(), Self::keys()).map_err(|e| vec![e.detail])?;
+        let message: Self = parse::<Self>(body.as_bytes()).map_err(|e| vec![e.detail])?;
         message.validate()
     }
 
     /// A test's shortcut: parses `body`, which must be well-formed.
     #[cfg(test)]
     fn sample(body: &str) -> Self {
-        match parse(body.as_bytes(), Self::keys()) {
+        match parse::<Self>(body.as_bytes()) {
             Ok(message) => message,
             Err(e) => panic!("{body}: {}", e.detail),
         }
@@ -55,7 +59,7 @@ pub trait Message: DeserializeOwned + Send {
     /// Parses and checks a body already read (for handlers that must refuse a caller before
     /// they look at what was sent, as CC's admin-only endpoints do).
     fn from_body(bytes: &[u8]) -> ApiResult<Self> {
-        let message: Self = parse(bytes, Self::keys())?;
+        let message: Self = parse::<Self>(bytes)?;
         message
             .validate()
             .map_err(|problems| ApiError::unprocessable(problems.join(", ")))?;
@@ -112,8 +116,13 @@ pub async fn read(body: axum::body::Body, limit: usize) -> ApiResult<Bytes> {
     Ok(Bytes::from(buf))
 }
 
-/// Parses a JSON object body into `T`, refusing keys outside `allowed` the way CC does.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &[&str]) -> ApiResult<T> {
+/// Parses a JSON body into the message `M`, refusing unknown keys the way CC does.
+pub fn parse<M: Message>(bytes: &[u8]) -> ApiResult<M> {
+    parse_with(bytes, (!M::IGNORES_UNKNOWN_KEYS).then(M::keys))
+}
+
+/// Parses a JSON object body into `T`, refusing keys outside `allowed` (if given).
+fn parse_with<T: DeserializeOwned>(bytes: &[u8], allowed: Option<&[&str]>) -> ApiResult<T> {
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
@@ -129,7 +138,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8], allowed: &[&str]) -> ApiResult<T
     let unknown: Vec<&str> = map
         .keys()
         .map(String::as_str)
-        .filter(|k| !allowed.contains(k))
+        .filter(|k| allowed.is_some_and(|a| !a.contains(k)))
         .collect();
     if !unknown.is_empty() {
         return Err(ApiError::unprocessable(format!(
@@ -223,7 +232,7 @@ impl Message for Rename {
     fn validate(&self) -> Result<(), Vec<String>> {
         self.name
             .as_deref()
-            .map_or(Ok(()), |n| check_name(n).map(drop))
+            .map_or(Ok(()), |n| check_new_name(n).map(drop))
     }
 }
 
@@ -262,6 +271,24 @@ pub fn check_name(name: &str) -> Result<&str, Vec<String>> {
     }
 }
 
+/// CC's checks of a new name for an org or a space (`PATCH`): its update messages allow an
+/// empty name through to the model only as CC's length check lets it, and blanks through to
+/// the model, which strips them and refuses what is left in Sequel's words.
+pub fn check_new_name(name: &str) -> Result<&str, Vec<String>> {
+    if name.is_empty() {
+        return Err(vec![
+            "Name is too short (minimum is 1 character)".to_owned(),
+            "Name must not contain escaped characters".to_owned(),
+        ]);
+    }
+    match check_name(name) {
+        Err(problems) if name.trim().is_empty() && problems.len() == 1 => {
+            Err(vec!["name presence, name format".to_owned()])
+        }
+        checked => checked,
+    }
+}
+
 /// [`check_name`] as a 422, for handlers.
 pub fn valid_name(name: &str) -> ApiResult<&str> {
     check_name(name).map_err(|p| ApiError::unprocessable(p.join(", ")))
@@ -282,6 +309,16 @@ mod tests {
     #[test]
     fn names_follow_cc() {
         assert_eq!(check_name("  dev ").unwrap(), "dev");
+        assert_eq!(check_new_name(" dev").unwrap(), "dev");
+        assert_eq!(
+            check_new_name("   ").unwrap_err(),
+            ["name presence, name format"]
+        );
+        assert_eq!(check_new_name("").unwrap_err().len(), 2);
+        assert_eq!(
+            check_new_name("a\u{1b}").unwrap_err(),
+            ["Name must not contain escaped characters"]
+        );
         let cases: [(&str, &[&str]); 4] = [
             ("   ", &["Name can't be blank"]),
             ("a\u{1b}b", &["Name must not contain escaped characters"]),
@@ -299,7 +336,7 @@ mod tests {
 
     #[test]
     fn refuses_like_cc() {
-        let parse_org = |b: &str| parse::<Org>(b.as_bytes(), &["name", "suspended"]);
+        let parse_org = |b: &str| parse_with::<Org>(b.as_bytes(), Some(&["name", "suspended"]));
         assert_eq!(parse_org(r#"{"name":"o"}"#).unwrap().name, "o");
         let cases = [
             (

@@ -58,8 +58,8 @@ impl Pagination {
             first: link(1),
             last: link(total_pages),
             next: (query.page < total_pages).then(|| link(query.page + 1)),
-            previous: (query.page > 1 && query.page <= total_pages + 1)
-                .then(|| link(query.page - 1)),
+            // CC links the page before any page past the first, even past the last page.
+            previous: (query.page > 1).then(|| link(query.page - 1)),
         }
     }
 }

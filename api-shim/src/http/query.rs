@@ -313,6 +313,11 @@ impl ListQuery {
         self.filters.get(key).map(Vec::as_slice)
     }
 
+    /// Sets the filter `key` to `values`, as if sent.
+    pub fn set_filter(&mut self, key: &str, values: Vec<String>) {
+        self.filters.insert(key.to_owned(), values);
+    }
+
     /// Every filter given, with its values.
     pub fn filters(&self) -> impl Iterator<Item = (&str, &[String])> {
         self.filters.iter().map(|(k, v)| (k.as_str(), v.as_slice()))

@@ -73,6 +73,9 @@ pub trait Nested<P: Kind>: Listed {
     const NESTED: Accepts;
     /// The items under `parent` that the caller may see.
     fn under(ctx: &Ctx, parent: &Arc<P>, query: &ListQuery) -> Vec<Self::Item>;
+    /// Sets the filters CC sets to the parent for this list, whatever was sent (an app's
+    /// routes: `app_guids` is the app).
+    fn scope(_query: &mut ListQuery, _parent: &str) {}
 }
 
 /// `GET /v3/<resources>`.
@@ -88,8 +91,9 @@ pub async fn nested<R: Nested<P>, P: Kind>(
     ctx: Ctx,
     Path(guid): Path<String>,
 ) -> ApiResult<Response> {
-    let query = parse::<R>(&ctx, &R::NESTED)?;
+    let mut query = parse::<R>(&ctx, &R::NESTED)?;
     let parent = ctx.find::<P>(&guid)?;
+    R::scope(&mut query, &guid);
     let items = R::under(&ctx, &parent, &query);
     render::<R>(&ctx, items, &query)
 }

@@ -465,7 +465,7 @@ async fn bodies_over_the_limit_or_malformed_are_cf_errors() {
             Method::POST,
             "/v3/resource_matches",
             Some(("application/json", body)),
-            Cf::unprocessable("Resources array can have at most 5000 resources"),
+            Cf::unprocessable("Resources can have at most 5000 resources)"),
         )
         .await;
 

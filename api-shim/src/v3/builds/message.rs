@@ -56,12 +56,9 @@ mod tests {
     #[test]
     fn staging_limits_are_checked() {
         let check = |extra: &str| {
-            parse::<CreateBuild>(
-                format!(r#"{{"package":{{"guid":"p"}}{extra}}}"#).as_bytes(),
-                CreateBuild::keys(),
-            )
-            .unwrap()
-            .validate()
+            parse::<CreateBuild>(format!(r#"{{"package":{{"guid":"p"}}{extra}}}"#).as_bytes())
+                .unwrap()
+                .validate()
         };
         assert!(check("").is_ok());
         assert!(check(r#","staging_memory_in_mb":512"#).is_ok());

@@ -132,20 +132,35 @@ pub fn check(manifest: &Manifest) -> Vec<String> {
         };
         let mut own = Vec::new();
         if app.name.trim().is_empty() {
-            own.push("Name must not be empty".to_owned());
+            own.push((Phase::Name, "Name must not be empty".to_owned()));
         } else if let Err(p) = crate::v3::apps::message::check_app_name(&app.name) {
-            own.extend(p);
+            own.extend(p.into_iter().map(|p| (Phase::Name, p)));
+        }
+        own.extend(process_problems(&top_level_web(app)));
+        for p in app.processes.iter().flatten() {
+            own.extend(process_problems(p));
         }
         if app.buildpack.is_some() && app.buildpacks.is_some() {
-            own.push("Buildpack and buildpacks fields cannot be used together.".into());
+            let text = "Buildpack and Buildpacks fields cannot be used together.";
+            own.push((Phase::App, text.to_owned()));
         }
-        own.extend(values(&top_level_web(app)).err().into_iter().flatten());
-        for p in app.processes.iter().flatten() {
-            own.extend(values(p).err().into_iter().flatten());
-        }
-        problems.extend(own.into_iter().map(|p| format!("{prefix}{p}")));
+        // CC's order: each kind of check, for the top level and every process, in turn.
+        own.sort_by_key(|(phase, _)| *phase);
+        problems.extend(own.into_iter().map(|(_, p)| format!("{prefix}{p}")));
     }
     problems
+}
+
+/// The order of CC's checks of an application entry (`AppManifestMessage`): the name, the
+/// sizes of the top level and each process, then the scale of each (instances), then the rest
+/// of each process, then the app's own keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Name,
+    Sizes,
+    Scale,
+    Update,
+    App,
 }
 
 /// The web-process part of an app's top-level manifest keys.
@@ -171,30 +186,39 @@ const MAX_INSTANCES: i64 = 2_000_000;
 
 /// A process entry's settings, or its problems (`Process "web": Memory is not a number`).
 pub fn values(m: &ProcessManifest) -> Result<Values, Vec<String>> {
+    let (values, problems) = checked(m);
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems.into_iter().map(|(_, p)| p).collect())
+    }
+}
+
+/// What [`check`] finds wrong with one process entry, each with its phase.
+fn process_problems(m: &ProcessManifest) -> Vec<(Phase, String)> {
+    checked(m).1
+}
+
+/// A process entry's settings, and its problems (`Process "web": Memory is not a number`).
+fn checked(m: &ProcessManifest) -> (Values, Vec<(Phase, String)>) {
     let p = &m.settings;
     let mut problems = Vec::new();
+    let mut problem = |phase: Phase, text: String| {
+        problems.push((phase, format!("Process \"{}\": {text}", m.type_)));
+    };
     let mut values = Values::default();
-    if let Some(i) = &p.instances {
-        match i.trim().parse::<i64>() {
-            Ok(n) if n < 0 => problems.push("Instances must be greater than or equal to 0".into()),
-            Ok(n) if n > MAX_INSTANCES => problems.push(format!(
-                "Instances must be less than or equal to {MAX_INSTANCES}"
-            )),
-            Ok(n) => values.scale.instances = i32::try_from(n).ok(),
-            Err(_) if i.trim().parse::<f64>().is_ok() => {
-                problems.push("Instances must be an integer".into())
-            }
-            Err(_) => problems.push("Instances is not a number".into()),
+    // A size that is no size is refused with the sizes; one below the least, by CC's scale
+    // message, after the instances.
+    let mut too_small = Vec::new();
+    let mut size = |label: &str, value: &Option<String>| match megabytes(value.as_deref()?) {
+        Ok(mb) => Some(mb),
+        Err(SizeError::NotPositive) => {
+            too_small.push(SizeError::NotPositive.text(label));
+            None
         }
-    }
-    let mut size = |label: &str, value: &Option<String>| {
-        let value = value.as_deref()?;
-        match megabytes(value) {
-            Ok(mb) => Some(mb),
-            Err(e) => {
-                problems.push(e.text(label));
-                None
-            }
+        Err(e) => {
+            problem(Phase::Sizes, e.text(label));
+            None
         }
     };
     values.scale.memory_in_mb = size("Memory", &p.memory);
@@ -202,29 +226,52 @@ pub fn values(m: &ProcessManifest) -> Result<Values, Vec<String>> {
     if let Some(l) = &p.log_rate_limit_per_second {
         match bytes_per_second(l) {
             Ok(b) => values.scale.log_rate_limit_in_bytes_per_second = Some(b),
-            Err(e) => problems.push(e.text("Log rate limit per second")),
+            Err(SizeError::NotPositive) => too_small
+                .push("Log rate limit must be an integer greater than or equal to -1".to_owned()),
+            Err(e) => problem(Phase::Sizes, e.text("Log rate limit per second")),
         }
+    }
+    if let Some(i) = &p.instances {
+        let refused = match i.trim().parse::<i64>() {
+            Ok(n) if n < 0 => Some("Instances must be greater than or equal to 0".to_owned()),
+            Ok(n) if n > MAX_INSTANCES => Some(format!(
+                "Instances must be less than or equal to {MAX_INSTANCES}"
+            )),
+            Ok(n) => {
+                values.scale.instances = i32::try_from(n).ok();
+                None
+            }
+            Err(_) if i.trim().parse::<f64>().is_ok() => {
+                Some("Instances must be an integer".into())
+            }
+            Err(_) => Some("Instances is not a number".into()),
+        };
+        if let Some(text) = refused {
+            problem(Phase::Scale, text);
+        }
+    }
+    for text in too_small {
+        problem(Phase::Scale, text);
     }
     if let Some(t) = &p.health_check_type {
         match crate::v3::processes::message::health_check_type(t) {
             Some(t) => values.health_check_type = Some(t),
-            None => problems.push(format!(
-                "Health check type must be \"port\", \"process\", or \"http\" (got \"{t}\")"
-            )),
+            None => problem(
+                Phase::Update,
+                format!(
+                    "Health check type must be \"port\", \"process\", or \"http\" (got \"{t}\")"
+                ),
+            ),
         }
     }
     if p.timeout.is_some_and(|t| t < 1) || p.health_check_invocation_timeout.is_some_and(|t| t < 1)
     {
-        problems.push("Timeout must be greater than or equal to 1".into());
+        problem(
+            Phase::Update,
+            "Timeout must be greater than or equal to 1".into(),
+        );
     }
-    if problems.is_empty() {
-        Ok(values)
-    } else {
-        Err(problems
-            .into_iter()
-            .map(|problem| format!("Process \"{}\": {problem}", m.type_))
-            .collect())
-    }
+    (values, problems)
 }
 
 /// The keys CC reads as text. YAML leaves `-1` or `1024` unquoted; CC reads such a scalar
@@ -538,16 +585,17 @@ mod tests {
         );
         assert_eq!(
             problems("applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n"),
-            ["For application 'a': Buildpack and buildpacks fields cannot be used together."]
+            ["For application 'a': Buildpack and Buildpacks fields cannot be used together."]
         );
         assert_eq!(
             problems(
                 "applications:\n- name: x\n  memory: abc\n  instances: -1\n  processes:\n  - type: worker\n    disk_quota: 10Q\n"
             ),
+            // CC's order: every size first, then the instances.
             [
-                "For application 'x': Process \"web\": Instances must be greater than or equal to 0",
                 "For application 'x': Process \"web\": Memory is not a number",
                 "For application 'x': Process \"worker\": Disk quota must use a supported unit: B, K, KB, M, MB, G, GB, T, or TB",
+                "For application 'x': Process \"web\": Instances must be greater than or equal to 0",
             ]
         );
         assert_eq!(

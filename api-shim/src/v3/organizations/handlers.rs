@@ -5,7 +5,7 @@ use super::{
     OrganizationView,
     message::{CreateOrganization, UpdateOrganization},
 };
-use crate::{http::message::valid_name, storage::cache::is_ready, v3::prelude::*};
+use crate::{storage::cache::is_ready, v3::prelude::*};
 use smelter_crds::{Org, OrgSpec};
 use std::time::Duration;
 
@@ -56,7 +56,8 @@ pub async fn update(
         return Err(ApiError::not_authorized());
     }
     if let Some(name) = &req.rename.name {
-        let name = valid_name(name)?;
+        // Checked by the message.
+        let name = name.trim();
         if taken(&ctx, name, Some(&guid)) {
             return Err(ApiError::unprocessable(format!(
                 "Organization name '{name}' is already taken."

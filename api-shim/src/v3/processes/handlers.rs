@@ -90,10 +90,14 @@ pub async fn update(
         .into_response())
 }
 
-/// Sidecars are not supported; the cf CLI lists them for `cf app`, so the list is empty.
+/// CC's `SidecarsListMessage`: paging, ordering, `guids` and the timestamps, no labels.
+pub const SIDECARS: Accepts = Accepts::filters("").without_label_selector();
+
+/// Sidecars are not supported; the cf CLI lists them for `cf app`, so the list is empty. The
+/// query is checked before the process is looked up, as CC does.
 pub async fn sidecars(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
+    let query = ListQuery::parse(ctx.query.as_deref(), &SIDECARS)?;
     by_guid(&ctx, &guid)?;
-    let query = ListQuery::parse(ctx.query.as_deref(), &Accepts::filters(""))?;
     Ok(ok(Page::<()> {
         pagination: Pagination::of(0, &query, &ctx.base, &ctx.path),
         resources: Vec::new(),

@@ -272,9 +272,7 @@ mod tests {
     use crate::{http::message::parse, v3::apps::actions::web_process};
 
     fn scale(body: &str) -> Result<Scale, Vec<String>> {
-        parse::<ScaleProcess>(body.as_bytes(), ScaleProcess::keys())
-            .unwrap()
-            .checked()
+        parse::<ScaleProcess>(body.as_bytes()).unwrap().checked()
     }
 
     #[test]
@@ -324,7 +322,7 @@ mod tests {
     #[test]
     fn http_health_checks_need_a_path() {
         let update = |body: &str| {
-            let u: UpdateProcess = parse(body.as_bytes(), UpdateProcess::keys()).unwrap();
+            let u: UpdateProcess = parse(body.as_bytes()).unwrap();
             let mut p = web_process("a");
             u.apply(&mut p).map(|()| p)
         };
@@ -337,11 +335,8 @@ mod tests {
             update(r#"{"health_check":{"type":"http","data":{"endpoint":"health"}}}"#).is_err()
         );
         assert!(update(r#"{"health_check":{"type":"tcp"}}"#).is_err());
-        let u: UpdateProcess = parse(
-            br#"{"health_check":{"data":{"interval":5}}}"#,
-            UpdateProcess::keys(),
-        )
-        .unwrap();
+        let u: UpdateProcess =
+            parse::<UpdateProcess>(br#"{"health_check":{"data":{"interval":5}}}"#).unwrap();
         assert_eq!(u.warnings().as_slice(), [INTERVAL_IGNORED]);
     }
 }

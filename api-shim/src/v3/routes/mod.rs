@@ -83,4 +83,9 @@ impl Nested<App> for Routes {
         let guid = app.metadata.name.as_deref().unwrap_or_default();
         ctx.seen_by(By::App, guid).collect()
     }
+
+    // CC's `routes#index_by_app` lists with `app_guids` set to the app.
+    fn scope(query: &mut ListQuery, app: &str) {
+        query.set_filter("app_guids", vec![app.to_owned()]);
+    }
 }

@@ -63,7 +63,8 @@ pub async fn update(
         return Err(ApiError::not_authorized());
     }
     if let Some(name) = &req.name {
-        let name = valid_name(name)?;
+        // Checked by the message.
+        let name = name.trim();
         if taken(&ctx, &org, name, Some(&guid)) {
             let org_name = ctx.get::<Org>(&org).map(|o| o.spec.name.clone());
             return Err(ApiError::unprocessable(format!(
