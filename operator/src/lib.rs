@@ -52,6 +52,7 @@ pub mod lrp;
 mod meta;
 pub mod metrics;
 mod orgs;
+mod params;
 pub mod route;
 mod scoped;
 mod spaces;
@@ -60,9 +61,9 @@ pub mod tenancy;
 mod watch;
 mod write;
 
-pub use context::FIELD_MANAGER;
 pub use error::Error;
 pub use metrics::Metrics;
+pub use params::FIELD_MANAGER;
 pub use route::ingress::RoutingConfig;
 pub use staging::job::StagingConfig;
 

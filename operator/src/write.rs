@@ -5,12 +5,12 @@
 
 use crate::{
     Error,
-    context::{FIELD_MANAGER, apply_params},
+    params::{apply_params, json_patch_params, post_params},
 };
 use json_patch::{AddOperation, PatchOperation, jsonptr::PointerBuf};
 use kube::{
     Api, Resource,
-    api::{DeleteParams, Patch, PatchParams, PostParams},
+    api::{DeleteParams, Patch},
     runtime::reflector::ObjectRef,
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -63,13 +63,7 @@ where
     K: Resource + Clone + Serialize + DeserializeOwned + Debug,
 {
     let name = desired.meta().name.clone().unwrap_or_default();
-    let create = || async {
-        let params = PostParams {
-            field_manager: Some(FIELD_MANAGER.into()),
-            ..PostParams::default()
-        };
-        api.create(&params, desired).await
-    };
+    let create = || async { api.create(&post_params(), desired).await };
     let patch = || async {
         let parts = Patch::Json::<()>(owned_parts(desired, cached));
         api.patch(&name, &json_patch_params(), &parts).await
@@ -145,14 +139,6 @@ where
     let ops = json_patch::Patch(vec![add(&["status"], status)]);
     api.patch_status(name, &json_patch_params(), &Patch::Json::<()>(ops))
         .await
-}
-
-/// A JSON patch's parameters: the operator's field manager, nothing else.
-fn json_patch_params() -> PatchParams {
-    PatchParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PatchParams::default()
-    }
 }
 
 /// The resource version a write produced, or the write's error naming `what` and the object.

@@ -11,12 +11,11 @@ use super::{
     status::{build_status, is_final},
 };
 use crate::{
-    Error, caches::Caches, context::Context, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy,
+    Error, caches::Caches, context::Context, params::post_params, scoped::SpaceScoped, tenancy,
 };
 use k8s_openapi::{api::batch::v1::Job, apimachinery::pkg::apis::meta::v1::Time};
 use kube::{
     Api, Resource, ResourceExt,
-    api::PostParams,
     runtime::{
         Controller,
         controller::Action,
@@ -210,11 +209,7 @@ async fn create_job(
         namespace: namespace.clone(),
         source,
     };
-    let params = PostParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PostParams::default()
-    };
-    match jobs.create(&params, desired).await {
+    match jobs.create(&post_params(), desired).await {
         Ok(job) => {
             tracing::info!(job = %name, "created staging job");
             ctx.publish(
