@@ -1,7 +1,7 @@
 //! What every reconciler shares: the client, the configuration, the event recorder, the
 //! metrics, and the per-object backoff of failed reconciles.
 
-use crate::{Config, Error, metrics::Metrics, params::FIELD_MANAGER, write::version};
+use crate::{Error, config::Config, metrics::Metrics, params::FIELD_MANAGER, write::version};
 use kube::{
     Client, Resource,
     runtime::{

@@ -45,6 +45,7 @@
 
 pub mod app;
 mod caches;
+mod config;
 mod context;
 mod error;
 mod headless;
@@ -53,6 +54,7 @@ mod meta;
 pub mod metrics;
 mod orgs;
 mod params;
+mod pods;
 pub mod route;
 mod scoped;
 mod spaces;
@@ -61,11 +63,10 @@ pub mod tenancy;
 mod watch;
 mod write;
 
+pub use config::{Config, RoutingConfig, StagingConfig};
 pub use error::Error;
 pub use metrics::Metrics;
 pub use params::FIELD_MANAGER;
-pub use route::ingress::RoutingConfig;
-pub use staging::job::StagingConfig;
 
 use futures::{FutureExt, Stream, StreamExt};
 use kube::{
@@ -78,28 +79,6 @@ use kube::{
 };
 use smelter_common::health::Health;
 use std::{fmt::Debug, future::Future, sync::Arc};
-
-/// What the operator is told at start.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Smelter's own namespace: where `Org`s, admin `Buildpack`s and the shared signing keys
-    /// live. It need not exist when the operator starts.
-    pub root_namespace: String,
-    /// How staging Jobs are made (its images and blob URL also run the apps).
-    pub staging: StagingConfig,
-    /// How routes become Ingresses.
-    pub routing: RoutingConfig,
-}
-
-impl Config {
-    pub fn new(root_namespace: impl Into<String>) -> Self {
-        Self {
-            root_namespace: root_namespace.into(),
-            staging: StagingConfig::default(),
-            routing: RoutingConfig::default(),
-        }
-    }
-}
 
 /// Runs every controller until `shutdown` resolves, then lets running reconciles finish and
 /// returns. Marks `health` ready once every controller's cache holds its first full list.
