@@ -1,7 +1,9 @@
 //! What every reconciler shares: the client, the configuration, the event recorder, the
 //! metrics, and the per-object backoff of failed reconciles.
 
-use crate::{Error, config::Config, metrics::Metrics, params::FIELD_MANAGER, write::version};
+use crate::{
+    config::Config, error::Error, metrics::Metrics, params::FIELD_MANAGER, write::version,
+};
 use kube::{
     Client, Resource,
     runtime::{

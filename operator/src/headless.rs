@@ -9,7 +9,7 @@
 //! Kubernetes never changes a Service's `clusterIP` in place (an apply that does is
 //! refused), so a Service made with one (by an earlier Smelter) is deleted and made again.
 
-use crate::{Error, write};
+use crate::{error::Error, write};
 use k8s_openapi::api::core::v1::Service;
 use std::sync::Arc;
 

@@ -1,8 +1,8 @@
 //! The Org controller: every `Org` in the root namespace owns the namespace named by its GUID.
 
 use crate::{
-    Error,
     context::Context,
+    error::Error,
     tenancy::{
         self, NamespaceOwner,
         build::{Tenant, TenantKind},

@@ -2,8 +2,8 @@
 //! GUID. A space's org is the one whose namespace it lives in.
 
 use crate::{
-    Error,
     context::Context,
+    error::Error,
     tenancy::{
         self, NamespaceOwner, RESYNC, access,
         build::{Tenant, TenantKind},

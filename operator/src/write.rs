@@ -4,7 +4,7 @@
 //! keeps a reconcile from repeating one whose watch event has not arrived yet.
 
 use crate::{
-    Error,
+    error::Error,
     params::{apply_params, json_patch_params, post_params},
 };
 use json_patch::{AddOperation, PatchOperation, jsonptr::PointerBuf};

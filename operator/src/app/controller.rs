@@ -8,7 +8,7 @@ use super::{
     desired::{self, Placement},
     status,
 };
-use crate::{Error, caches::Caches, scoped::SpaceScoped, tenancy, write};
+use crate::{caches::Caches, error::Error, scoped::SpaceScoped, tenancy, write};
 use kube::{
     Api, Resource, ResourceExt,
     api::DeleteParams,

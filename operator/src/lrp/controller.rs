@@ -5,7 +5,7 @@
 //! controller owns them and watches the pods. It reads them all from the caches.
 
 use super::{instances, rollout, workload};
-use crate::{Error, caches::Caches, headless, scoped::SpaceScoped, tenancy, write};
+use crate::{caches::Caches, error::Error, headless, scoped::SpaceScoped, tenancy, write};
 use k8s_openapi::api::{
     apps::v1::StatefulSet,
     core::v1::{PodTemplateSpec, Service},

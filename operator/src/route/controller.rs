@@ -7,8 +7,8 @@
 
 use super::{emitter, ingress};
 use crate::{
-    Error, caches::Caches, lrp::workload::service_name, meta::is_owned_by, scoped::SpaceScoped,
-    tenancy, write,
+    caches::Caches, error::Error, lrp::workload::service_name, meta::is_owned_by,
+    scoped::SpaceScoped, tenancy, write,
 };
 use k8s_openapi::{
     api::{

@@ -11,7 +11,8 @@ use super::{
     status::{build_status, is_final},
 };
 use crate::{
-    Error, caches::Caches, context::Context, params::post_params, scoped::SpaceScoped, tenancy,
+    caches::Caches, context::Context, error::Error, params::post_params, scoped::SpaceScoped,
+    tenancy,
 };
 use k8s_openapi::{api::batch::v1::Job, apimachinery::pkg::apis::meta::v1::Time};
 use kube::{

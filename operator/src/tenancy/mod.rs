@@ -11,7 +11,7 @@ pub mod access;
 pub mod build;
 pub mod status;
 
-use crate::{Error, context::Context, params::apply_params};
+use crate::{context::Context, error::Error, params::apply_params};
 use build::{Tenant, build_namespace};
 use k8s_openapi::{
     NamespaceResourceScope,
