@@ -2,7 +2,11 @@
 //! metrics, and the per-object backoff of failed reconciles.
 
 use crate::{
-    config::Config, error::Error, metrics::Metrics, params::FIELD_MANAGER, write::version,
+    config::Config,
+    error::Error,
+    metrics::Metrics,
+    params::FIELD_MANAGER,
+    write::{self, Recent, version},
 };
 use kube::{
     Client, Resource,
@@ -31,8 +35,8 @@ pub(crate) struct Context {
     /// produced: a reconcile that reads an older copy from the cache (the watch event of its
     /// own write not yet in) must not write the same status again.
     written: Mutex<HashMap<String, (u64, serde_json::Value)>>,
-    /// The children applied lately, so a reconcile does not apply one twice.
-    pub recent: crate::write::Recent,
+    /// The children written lately, so a reconcile does not write one twice.
+    pub recent: Recent,
 }
 
 impl Context {
@@ -44,7 +48,7 @@ impl Context {
             metrics,
             backoff: Backoff::default(),
             written: Mutex::default(),
-            recent: crate::write::Recent::default(),
+            recent: Recent::default(),
         }
     }
 
@@ -143,10 +147,10 @@ impl Context {
         }
     }
 
-    /// Writes `status` as `obj`'s whole status (see [`crate::write::replace_status`]) unless it
-    /// is what the operator last wrote and the cached `obj` is merely older than that write.
+    /// Writes `status` as `obj`'s whole status (see [`write::replace_status`]) unless it is
+    /// what the operator last wrote and the cached `obj` is merely older than that write.
     /// Returns whether it wrote.
-    pub async fn apply_status<K>(
+    pub async fn write_status<K>(
         &self,
         controller: &'static str,
         obj: &K,
@@ -175,14 +179,14 @@ impl Context {
         let name = obj.meta().name.clone().unwrap_or_default();
         let namespace = obj.meta().namespace.clone().unwrap_or_default();
         let api: kube::Api<K> = kube::Api::namespaced(self.client.clone(), &namespace);
-        let applied = crate::write::replace_status(&api, &name, status.clone())
+        let replaced = write::replace_status(&api, &name, status.clone())
             .await
-            .map_err(|source| Error::ApplyStatus {
+            .map_err(|source| Error::WriteStatus {
                 kind: controller,
                 name,
                 source,
             })?;
-        let written = version(applied.meta().resource_version.as_deref());
+        let written = version(replaced.meta().resource_version.as_deref());
         self.written
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

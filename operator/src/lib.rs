@@ -22,7 +22,7 @@
 //! | `rbac.authorization.k8s.io` | `clusterroles` named `smelter-space-manager` | bind |
 //! | `cf.smelter.dev` | `builds`, `packages`, `buildpacks`, `apps`, `routes`, `domains` | list, watch |
 //! | `cf.smelter.dev` | `lrps` | list, watch, create, patch, delete |
-//! | `cf.smelter.dev` | `builds/status`, `lrps/status`, `routes/status` | patch |
+//! | `cf.smelter.dev` | `apps/status`, `builds/status`, `lrps/status`, `routes/status` | patch |
 //! | `batch` | `jobs` | get, list, watch, create |
 //! | `apps` | `statefulsets` | list, watch, create, patch, delete |
 //! | `""` | `services` | list, watch, create, patch, delete |
@@ -33,9 +33,12 @@
 //! | `events.k8s.io` | `events` | create, patch |
 //! | `apiextensions.k8s.io` | `customresourcedefinitions` | get (the start-up check) |
 //!
-//! `create` on namespaces, rolebindings, LRPs, StatefulSets, Services, Ingresses and
-//! EndpointSlices because a server-side apply of an absent object creates it. `get` on jobs
-//! reads the Job another reconcile created first. `bind` because RBAC only lets whoever could
+//! `create` on LRPs, StatefulSets, Services and Ingresses because the operator creates them
+//! with a POST (and changes them with a JSON patch, see [`write::put`]); on namespaces,
+//! rolebindings, and a route's own Service and EndpointSlices because a server-side apply of
+//! an absent object creates it. `patch` on the statuses: the operator replaces the statuses it
+//! owns with a JSON patch, and applies those of orgs and spaces. `get` on jobs reads the Job
+//! another reconcile created first. `bind` because RBAC only lets whoever could
 //! grant a role's permissions, or may bind it, create a binding to it; `bind` on that one role
 //! is the narrower of the two. `delete` on services and endpointslices removes a route's own
 //! (see [`route::emitter`]) once it leads to fewer than two destinations. `delete` on

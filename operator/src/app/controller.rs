@@ -101,8 +101,8 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
     for desired in &wanted {
         let name = desired.name_any();
         let cached = live.iter().find(|l| l.name_any() == name).map(|l| &**l);
-        // An LRP applied a moment ago whose watch event has not arrived yet is live too: the
-        // app's route may have arrived in between, and applying the LRP again with its URI
+        // An LRP written a moment ago whose watch event has not arrived yet is live too: the
+        // app's route may have arrived in between, and writing the LRP again with its URI
         // would roll out a second revision nobody asked for (seen with 1,000 apps at once).
         let pending = ctx.recent.in_flight_copy(desired, cached);
         if pending.is_some() {
@@ -117,10 +117,8 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
             in_place.push(cached.unwrap_or(desired));
             continue;
         }
-        ctx.recent
-            .apply(&lrps, desired, cached, "apply lrp")
-            .await?;
-        tracing::info!(lrp = %name, process_type = %desired.spec.process_type, instances = desired.spec.instances, "applied lrp");
+        ctx.recent.put(&lrps, desired, cached, "write lrp").await?;
+        tracing::info!(lrp = %name, process_type = %desired.spec.process_type, instances = desired.spec.instances, "wrote lrp");
         // Just written: its instances are what the cached one (if any) reports.
         in_place.push(cached.unwrap_or(desired));
     }
@@ -155,7 +153,7 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
     let previous = ctx.last_status(app, app.status.as_ref());
     let wanted_status = status::status(app, where_, &in_place, previous.as_ref(), &tenancy::now());
     if previous.as_ref() != Some(&wanted_status) {
-        ctx.apply_status(CONTROLLER, app, &wanted_status).await?;
+        ctx.write_status(CONTROLLER, app, &wanted_status).await?;
     }
     Ok(Action::requeue(recheck))
 }

@@ -89,12 +89,12 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         .filter(|s| crate::meta::is_owned_by(&**s, lrp))
         .collect();
     let plan = rollout::plan(&owned, &revision, lrp.spec.instances);
-    // The workload and the Service go out together: each apply waits on the API server
+    // The workload and the Service go out together: each write waits on the API server
     // (a new Service took a second under a burst, when it still got a cluster IP), and a
     // reconcile holds one of the controller's few slots while it waits.
     let (workload_in_flight, service_in_flight) = futures::try_join!(
-        apply_workloads(lrp, scoped, &namespace, &owned, &plan, &template, &revision),
-        apply_service(lrp, scoped, &namespace),
+        write_workloads(lrp, scoped, &namespace, &owned, &plan, &template, &revision),
+        write_service(lrp, scoped, &namespace),
     )?;
     let recheck = if workload_in_flight || service_in_flight {
         write::IN_FLIGHT
@@ -138,7 +138,7 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
     if previous.is_none() && pods.is_empty() && lrp.spec.instances > 0 {
         return Ok(Action::requeue(recheck));
     }
-    if previous.as_ref() != Some(&status) && ctx.apply_status(CONTROLLER, lrp, &status).await? {
+    if previous.as_ref() != Some(&status) && ctx.write_status(CONTROLLER, lrp, &status).await? {
         for crash in crashes {
             let note = format!("instance {} crashed: {}", crash.index, crash.reason);
             ctx.publish(lrp, EventType::Warning, "InstanceCrashed", "Run", note)
@@ -148,9 +148,9 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
     Ok(Action::requeue(recheck))
 }
 
-/// Applies the current revision's StatefulSet when the plan says so and deletes the retired
-/// ones; returns whether an apply was skipped as in flight (see [`write::Recent`]).
-async fn apply_workloads(
+/// Writes the current revision's StatefulSet when the plan says so and deletes the retired
+/// ones; returns whether a write was skipped as in flight (see [`write::Recent`]).
+async fn write_workloads(
     lrp: &Lrp,
     scoped: &SpaceScoped,
     namespace: &str,
@@ -161,7 +161,7 @@ async fn apply_workloads(
 ) -> Result<bool, Error> {
     let ctx = &scoped.ctx;
     let mut in_flight = false;
-    if plan.apply_current {
+    if plan.write_current {
         let desired = workload::statefulset(lrp, template, revision, lrp.spec.instances);
         let cached = owned
             .iter()
@@ -169,15 +169,15 @@ async fn apply_workloads(
         let statefulsets: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), namespace);
         if ctx
             .recent
-            .apply(
+            .put(
                 &statefulsets,
                 &desired,
                 cached.map(|s| &**s),
-                "apply statefulset",
+                "write statefulset",
             )
             .await?
         {
-            tracing::info!(%revision, instances = lrp.spec.instances, "applied statefulset");
+            tracing::info!(%revision, instances = lrp.spec.instances, "wrote statefulset");
         } else {
             in_flight = true;
         }
@@ -189,9 +189,9 @@ async fn apply_workloads(
     Ok(in_flight)
 }
 
-/// Puts the LRP's Service back when deleted or changed; returns whether its apply was skipped
+/// Puts the LRP's Service back when deleted or changed; returns whether its write was skipped
 /// as in flight.
-async fn apply_service(lrp: &Lrp, scoped: &SpaceScoped, namespace: &str) -> Result<bool, Error> {
+async fn write_service(lrp: &Lrp, scoped: &SpaceScoped, namespace: &str) -> Result<bool, Error> {
     let ctx = &scoped.ctx;
     let name = workload::service_name(&lrp.name_any());
     let desired = workload::service(lrp);
@@ -206,10 +206,10 @@ async fn apply_service(lrp: &Lrp, scoped: &SpaceScoped, namespace: &str) -> Resu
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), namespace);
     if ctx
         .recent
-        .apply(&services, &desired, live.as_deref(), "apply service")
+        .put(&services, &desired, live.as_deref(), "write service")
         .await?
     {
-        tracing::info!("applied service");
+        tracing::info!("wrote service");
         Ok(false)
     } else {
         Ok(true)

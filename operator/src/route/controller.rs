@@ -169,10 +169,10 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         (Ok(want), have) => {
             let recent = &ctx.recent;
             if recent
-                .apply(&ingresses, want, have.as_deref(), "apply ingress")
+                .put(&ingresses, want, have.as_deref(), "write ingress")
                 .await?
             {
-                tracing::info!(url = ?url, "applied ingress");
+                tracing::info!(url = ?url, "wrote ingress");
             } else {
                 recheck = write::IN_FLIGHT;
             }
@@ -230,7 +230,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         }],
     };
     if previous.as_ref() != Some(&wanted) {
-        ctx.apply_status(CONTROLLER, route, &wanted).await?;
+        ctx.write_status(CONTROLLER, route, &wanted).await?;
     }
     Ok(Action::requeue(recheck))
 }

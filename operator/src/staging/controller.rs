@@ -249,7 +249,7 @@ async fn finish(
         live,
         &tenancy::now(),
     );
-    let changed = live != Some(&desired) && ctx.apply_status(CONTROLLER, build, &desired).await?;
+    let changed = live != Some(&desired) && ctx.write_status(CONTROLLER, build, &desired).await?;
     if changed {
         tracing::info!(state = ?desired.state, error = ?desired.error, "status written");
     }

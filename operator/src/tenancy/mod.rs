@@ -1,11 +1,11 @@
 //! Tenancy: an org or a space owns a namespace named by its GUID.
 //!
 //! The pipeline both controllers share: *build* the desired namespace (pure, [`build`]) and
-//! the role bindings the operator keeps in it (pure, [`access`]), *apply* each when the live
-//! one differs, *status* from their state (pure, [`status`]), and on deletion *clean up* by
-//! deleting the namespace, which takes the role bindings with it. A namespaced object
-//! cannot own a cluster-scoped namespace through an owner reference (the garbage collector
-//! refuses), so a finalizer holds the org or space until its namespace is gone.
+//! the role bindings the operator keeps in it (pure, [`access`]), *apply* each (server-side)
+//! when the live one differs, *status* from their state (pure, [`status`]), and on deletion
+//! *clean up* by deleting the namespace, which takes the role bindings with it. A namespaced
+//! object cannot own a cluster-scoped namespace through an owner reference (the garbage
+//! collector refuses), so a finalizer holds the org or space until its namespace is gone.
 
 pub mod access;
 pub mod build;
@@ -221,7 +221,8 @@ async fn cleanup<K: NamespaceOwner>(obj: &K, ctx: &Context) -> Result<Action, Er
     Err(Error::NamespaceTerminating { name })
 }
 
-/// Server-side applies the status when it differs from the live one.
+/// Server-side applies the status when it differs from the live one: only the operator's
+/// fields, so others' conditions stay (orgs and spaces are few; the apply's cost is no matter).
 async fn write_status<K: NamespaceOwner>(
     obj: &K,
     api: &Api<K>,
@@ -243,7 +244,7 @@ async fn write_status<K: NamespaceOwner>(
     let patch = status::status_patch(&K::api_version(&()), &K::kind(&()), generation, &ready);
     api.patch_status(&obj.name_any(), &apply_params(), &Patch::Apply(&patch))
         .await
-        .map_err(|source| Error::ApplyStatus {
+        .map_err(|source| Error::WriteStatus {
             kind: K::CONTROLLER,
             name: obj.name_any(),
             source,
