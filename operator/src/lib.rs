@@ -58,6 +58,7 @@ pub mod metrics;
 mod orgs;
 mod params;
 mod pods;
+mod prologue;
 pub mod route;
 mod scoped;
 mod spaces;
@@ -81,6 +82,7 @@ use kube::{
     },
 };
 use smelter_common::health::Health;
+use smelter_crds::{App, Build, Lrp, Org, Route, Space};
 use std::{fmt::Debug, future::Future, sync::Arc};
 
 /// Runs every controller until `shutdown` resolves, then lets running reconciles finish and
@@ -133,51 +135,53 @@ pub async fn run(
         }
     };
 
+    // Every reconcile starts with the same prologue: the tenancy one for orgs and spaces,
+    // the space one for the objects in space namespaces.
     let orgs = drain(
         "org",
         orgs.graceful_shutdown_on(shutdown.clone()).run(
-            orgs::reconcile,
-            orgs::error_policy,
+            tenancy::reconcile::<Org>,
+            tenancy::error_policy::<Org>,
             ctx.clone(),
         ),
     );
     let spaces = drain(
         "space",
         spaces.graceful_shutdown_on(shutdown.clone()).run(
-            spaces::reconcile,
-            spaces::error_policy,
+            tenancy::reconcile::<Space>,
+            tenancy::error_policy::<Space>,
             ctx.clone(),
         ),
     );
     let builds = drain(
         "build",
         builds.graceful_shutdown_on(shutdown.clone()).run(
-            staging::controller::reconcile,
-            staging::controller::error_policy,
+            prologue::reconcile::<Build>,
+            prologue::error_policy::<Build>,
             scoped.clone(),
         ),
     );
     let apps = drain(
         "app",
         apps.graceful_shutdown_on(shutdown.clone()).run(
-            app::controller::reconcile,
-            app::controller::error_policy,
+            prologue::reconcile::<App>,
+            prologue::error_policy::<App>,
             scoped.clone(),
         ),
     );
     let lrps = drain(
         "lrp",
         lrps.graceful_shutdown_on(shutdown.clone()).run(
-            lrp::controller::reconcile,
-            lrp::controller::error_policy,
+            prologue::reconcile::<Lrp>,
+            prologue::error_policy::<Lrp>,
             scoped.clone(),
         ),
     );
     let routes = drain(
         "route",
         routes.graceful_shutdown_on(shutdown.clone()).run(
-            route::controller::reconcile,
-            route::controller::error_policy,
+            prologue::reconcile::<Route>,
+            prologue::error_policy::<Route>,
             scoped,
         ),
     );

@@ -5,7 +5,13 @@
 //! controller owns them and watches the pods. It reads them all from the caches.
 
 use super::{instances, rollout, workload};
-use crate::{caches::Caches, error::Error, headless, scoped::SpaceScoped, tenancy, write};
+use crate::{
+    caches::Caches,
+    error::Error,
+    headless,
+    prologue::{InSpace, RECHECK, SpaceObject},
+    tenancy, write,
+};
 use k8s_openapi::api::{
     apps::v1::StatefulSet,
     core::v1::{PodTemplateSpec, Service},
@@ -15,12 +21,7 @@ use kube::{
     runtime::{Controller, controller::Action, events::EventType, reflector::ObjectRef},
 };
 use smelter_crds::{Lrp, labels};
-use std::{sync::Arc, time::Duration};
-
-pub(crate) const CONTROLLER: &str = "lrp";
-
-/// How often a settled LRP is looked at again without a watch event.
-const RECHECK: Duration = Duration::from_secs(300);
+use std::sync::Arc;
 
 /// LRPs everywhere, the StatefulSets and Services they own, and their pods (by the process
 /// label every instance carries), so each instance's change reaches the status at once.
@@ -38,53 +39,41 @@ fn lrp_of(pod: &impl ResourceExt) -> Option<ObjectRef<Lrp>> {
     Some(ObjectRef::new(guid).within(&pod.namespace()?))
 }
 
-pub(crate) async fn reconcile(lrp: Arc<Lrp>, scoped: Arc<SpaceScoped>) -> Result<Action, Error> {
-    scoped
-        .ctx
-        .observe(CONTROLLER, &*lrp, reconcile_lrp(&lrp, &scoped))
-        .await
+impl SpaceObject for Lrp {
+    const CONTROLLER: &'static str = "lrp";
+
+    async fn reconcile(&self, at: &InSpace<'_>) -> Result<Action, Error> {
+        reconcile(self, at).await
+    }
 }
 
-pub(crate) fn error_policy(lrp: Arc<Lrp>, error: &Error, scoped: Arc<SpaceScoped>) -> Action {
-    scoped.ctx.error_policy(CONTROLLER, &*lrp, error)
-}
-
-async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error> {
-    // Its children go with it through their owner references.
-    if lrp.meta().deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
-    }
-    let namespace = lrp.namespace().ok_or_else(|| Error::NoNamespace {
-        kind: CONTROLLER,
-        name: lrp.name_any(),
-    })?;
-    if scoped.space_of(lrp.labels(), &namespace).await.is_none() {
-        tracing::debug!("not in a space of this installation; leaving it alone");
-        return Ok(Action::requeue(RECHECK));
-    }
-    let ctx = &scoped.ctx;
+async fn reconcile(lrp: &Lrp, at: &InSpace<'_>) -> Result<Action, Error> {
+    let (ctx, caches, namespace) = (at.ctx, &at.scoped.caches, at.namespace.as_str());
     let guid = lrp.name_any();
     let created = lrp
         .meta()
         .creation_timestamp
         .as_ref()
         .map_or_else(std::time::SystemTime::now, |t| t.0.into());
-    let (template, revision) =
-        match workload::pod_template(lrp, &ctx.config.staging, scoped.signer().await?, created) {
-            Ok(made) => made,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot run");
-                ctx.publish(lrp, EventType::Warning, "CannotRun", "Run", e.to_string())
-                    .await;
-                return Ok(Action::requeue(RECHECK));
-            }
-        };
-    let caches = &scoped.caches;
+    let (template, revision) = match workload::pod_template(
+        lrp,
+        &ctx.config.staging,
+        at.scoped.signer().await?,
+        created,
+    ) {
+        Ok(made) => made,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot run");
+            ctx.publish(lrp, EventType::Warning, "CannotRun", "Run", e.to_string())
+                .await;
+            return Ok(Action::requeue(RECHECK));
+        }
+    };
 
     // The workloads: the current revision at the desired size; older ones once it is ready.
     let owned: Vec<_> = caches
         .statefulsets
-        .labelled(&namespace, labels::PROCESS_GUID, &guid)
+        .labelled(namespace, labels::PROCESS_GUID, &guid)
         .into_iter()
         .filter(|s| crate::meta::is_owned_by(&**s, lrp))
         .collect();
@@ -93,8 +82,8 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
     // (a new Service took a second under a burst, when it still got a cluster IP), and a
     // reconcile holds one of the controller's few slots while it waits.
     let (workload_in_flight, service_in_flight) = futures::try_join!(
-        write_workloads(lrp, scoped, &namespace, &owned, &plan, &template, &revision),
-        write_service(lrp, scoped, &namespace),
+        write_workloads(lrp, at, &owned, &plan, &template, &revision),
+        write_service(lrp, at),
     )?;
     let recheck = if workload_in_flight || service_in_flight {
         write::IN_FLIGHT
@@ -112,7 +101,7 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         .collect();
     let pods: Vec<_> = caches
         .instances
-        .labelled(&namespace, labels::PROCESS_GUID, &guid)
+        .labelled(namespace, labels::PROCESS_GUID, &guid)
         .into_iter()
         .filter(|p| {
             p.owner_references()
@@ -138,7 +127,8 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
     if previous.is_none() && pods.is_empty() && lrp.spec.instances > 0 {
         return Ok(Action::requeue(recheck));
     }
-    if previous.as_ref() != Some(&status) && ctx.write_status(CONTROLLER, lrp, &status).await? {
+    if previous.as_ref() != Some(&status) && ctx.write_status(Lrp::CONTROLLER, lrp, &status).await?
+    {
         for crash in crashes {
             let note = format!("instance {} crashed: {}", crash.index, crash.reason);
             ctx.publish(lrp, EventType::Warning, "InstanceCrashed", "Run", note)
@@ -152,14 +142,13 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
 /// ones; returns whether a write was skipped as in flight (see [`write::Recent`]).
 async fn write_workloads(
     lrp: &Lrp,
-    scoped: &SpaceScoped,
-    namespace: &str,
+    at: &InSpace<'_>,
     owned: &[Arc<StatefulSet>],
     plan: &rollout::Rollout,
     template: &PodTemplateSpec,
     revision: &str,
 ) -> Result<bool, Error> {
-    let ctx = &scoped.ctx;
+    let (ctx, namespace) = (at.ctx, at.namespace.as_str());
     let mut in_flight = false;
     if plan.write_current {
         let desired = workload::statefulset(lrp, template, revision, lrp.spec.instances);
@@ -191,11 +180,11 @@ async fn write_workloads(
 
 /// Puts the LRP's Service back when deleted or changed; returns whether its write was skipped
 /// as in flight.
-async fn write_service(lrp: &Lrp, scoped: &SpaceScoped, namespace: &str) -> Result<bool, Error> {
-    let ctx = &scoped.ctx;
+async fn write_service(lrp: &Lrp, at: &InSpace<'_>) -> Result<bool, Error> {
+    let (ctx, namespace) = (at.ctx, at.namespace.as_str());
     let name = workload::service_name(&lrp.name_any());
     let desired = workload::service(lrp);
-    let cached = scoped.caches.services.get(namespace, &name);
+    let cached = at.scoped.caches.services.get(namespace, &name);
     let live = headless::without_cluster_ip(&ctx.client, namespace, &name, cached).await?;
     if live
         .as_ref()

@@ -1,11 +1,13 @@
 //! Tenancy: an org or a space owns a namespace named by its GUID.
 //!
-//! The pipeline both controllers share: *build* the desired namespace (pure, [`build`]) and
-//! the role bindings the operator keeps in it (pure, [`access`]), *apply* each (server-side)
-//! when the live one differs, *status* from their state (pure, [`status`]), and on deletion
-//! *clean up* by deleting the namespace, which takes the role bindings with it. A namespaced
-//! object cannot own a cluster-scoped namespace through an owner reference (the garbage
-//! collector refuses), so a finalizer holds the org or space until its namespace is gone.
+//! The pipeline both controllers share: the prologue (the reconcile's span and metrics, as
+//! every controller's, see [`crate::prologue`]; an object that is not this installation's is
+//! left alone; the finalizer), *build* the desired namespace (pure, [`build`]) and the role
+//! bindings the operator keeps in it (pure, [`access`]), *apply* each (server-side) when the
+//! live one differs, *status* from their state (pure, [`status`]), and on deletion *clean up*
+//! by deleting the namespace, which takes the role bindings with it. A namespaced object
+//! cannot own a cluster-scoped namespace through an owner reference (the garbage collector
+//! refuses), so a finalizer holds the org or space until its namespace is gone.
 
 pub mod access;
 pub mod build;
@@ -30,7 +32,7 @@ use kube::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 use status::{NamespaceState, Readiness};
-use std::{fmt::Debug, sync::Arc, time::Duration};
+use std::{fmt::Debug, future::Future, sync::Arc, time::Duration};
 
 /// Holds an org or a space until the namespace it owns is gone.
 pub const FINALIZER: &str = "cf.smelter.dev/namespace";
@@ -59,13 +61,40 @@ pub(crate) trait NamespaceOwner:
 
     /// `status.observedGeneration` and `status.conditions`.
     fn status_parts(&self) -> (Option<i64>, &[Condition]);
+
+    /// Whether the object is this installation's to set up. Its deletion is finished
+    /// regardless: only a Smelter operator adds the finalizer, and whichever sees it can
+    /// release it.
+    fn is_ours(&self, ctx: &Context) -> impl Future<Output = Result<bool, Error>> + Send {
+        let _ = ctx;
+        async { Ok(true) }
+    }
+}
+
+/// Reconciles `obj` in its controller's span and metrics.
+pub(crate) async fn reconcile<K: NamespaceOwner>(
+    obj: Arc<K>,
+    ctx: Arc<Context>,
+) -> Result<Action, Error> {
+    ctx.observe(K::CONTROLLER, &*obj, reconcile_owner(obj.clone(), &ctx))
+        .await
+}
+
+/// What the controller does after a failed reconcile of `obj`.
+pub(crate) fn error_policy<K: NamespaceOwner>(
+    obj: Arc<K>,
+    error: &Error,
+    ctx: Arc<Context>,
+) -> Action {
+    ctx.error_policy(K::CONTROLLER, &*obj, error)
 }
 
 /// Reconciles `obj`: its namespace while it lives, the namespace's deletion when it goes.
-pub(crate) async fn reconcile<K: NamespaceOwner>(
-    obj: Arc<K>,
-    ctx: &Context,
-) -> Result<Action, Error> {
+async fn reconcile_owner<K: NamespaceOwner>(obj: Arc<K>, ctx: &Context) -> Result<Action, Error> {
+    if obj.meta().deletion_timestamp.is_none() && !obj.is_ours(ctx).await? {
+        tracing::debug!("not this installation's; leaving it alone");
+        return Ok(Action::requeue(RESYNC));
+    }
     let name = obj.name_any();
     let namespace = obj.namespace().ok_or_else(|| Error::NoNamespace {
         kind: K::CONTROLLER,
