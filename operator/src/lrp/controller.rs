@@ -3,6 +3,10 @@
 //! retired by [`super::rollout`], and its Service; its status is the ActualLRP view of its
 //! pods ([`super::instances`]). A workload or Service deleted by hand comes back: the
 //! controller owns them and watches the pods. It reads them all from the caches.
+//!
+//! An LRP whose spec cannot run here (a stack this installation does not have) gets nothing
+//! new: what an earlier revision runs stays, its status says why (`Ready` False, reason
+//! `CannotRun`) and so does a Warning event, once; then it waits for a change.
 
 use super::{instances, rollout, workload};
 use crate::{
@@ -50,46 +54,37 @@ impl SpaceObject for Lrp {
 async fn reconcile(lrp: &Lrp, at: &InSpace<'_>) -> Result<Action, Error> {
     let (ctx, caches, namespace) = (at.ctx, &at.scoped.caches, at.namespace.as_str());
     let guid = lrp.name_any();
-    let created = lrp
-        .meta()
-        .creation_timestamp
-        .as_ref()
-        .map_or_else(std::time::SystemTime::now, |t| t.0.into());
-    let (template, revision) = match workload::pod_template(
-        lrp,
-        &ctx.config.staging,
-        at.scoped.signer().await?,
-        created,
-    ) {
-        Ok(made) => made,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot run");
-            ctx.publish(lrp, EventType::Warning, "CannotRun", "Run", e.to_string())
-                .await;
-            return Ok(Action::requeue(RECHECK));
-        }
-    };
-
-    // The workloads: the current revision at the desired size; older ones once it is ready.
     let owned: Vec<_> = caches
         .statefulsets
         .labelled(namespace, labels::PROCESS_GUID, &guid)
         .into_iter()
         .filter(|s| crate::meta::is_owned_by(&**s, lrp))
         .collect();
-    let plan = rollout::plan(&owned, &revision, lrp.spec.instances);
-    // The workload and the Service go out together: each write waits on the API server
-    // (a new Service took a second under a burst, when it still got a cluster IP), and a
-    // reconcile holds one of the controller's few slots while it waits.
-    let (workload_in_flight, service_in_flight) = futures::try_join!(
-        write_workloads(lrp, at, &owned, &plan, &template, &revision),
-        write_service(lrp, at),
-    )?;
-    let recheck = if workload_in_flight || service_in_flight {
-        write::IN_FLIGHT
-    } else {
-        RECHECK
-    };
+
+    // What the current revision runs; an error is the spec's, and waits for it to change.
+    let created = lrp
+        .meta()
+        .creation_timestamp
+        .as_ref()
+        .map_or_else(std::time::SystemTime::now, |t| t.0.into());
+    let runnable =
+        workload::pod_template(lrp, &ctx.config.staging, at.scoped.signer().await?, created);
+
+    // The workloads: the current revision at the desired size; older ones once it is ready.
+    let mut recheck = RECHECK;
+    if let Ok((template, revision)) = &runnable {
+        let plan = rollout::plan(&owned, revision, lrp.spec.instances);
+        // The workload and the Service go out together: each write waits on the API server
+        // (a new Service took a second under a burst, when it still got a cluster IP), and a
+        // reconcile holds one of the controller's few slots while it waits.
+        let (workload_in_flight, service_in_flight) = futures::try_join!(
+            write_workloads(lrp, at, &owned, &plan, template, revision),
+            write_service(lrp, at),
+        )?;
+        if workload_in_flight || service_in_flight {
+            recheck = write::IN_FLIGHT;
+        }
+    }
 
     // The ActualLRP view.
     // Only the pods of this LRP's own StatefulSets: after a stop and a start, the stopped
@@ -110,23 +105,31 @@ async fn reconcile(lrp: &Lrp, at: &InSpace<'_>) -> Result<Action, Error> {
         })
         .collect();
     let previous = ctx.last_status(lrp, lrp.status.as_ref());
+    let now = tenancy::now();
     let (status, crashes) = instances::status(
         &lrp.spec.process_type,
         lrp.spec.instances,
-        &revision,
+        runnable
+            .as_ref()
+            .ok()
+            .map(|(_, revision)| revision.as_str()),
         &pods,
         lrp.meta().generation,
         previous.as_ref(),
-        &tenancy::now(),
+        &now,
     );
-    // A new LRP's first status waits for its first pod: until then it could only say that
-    // every instance is starting, which no status says as well (the API reports STARTING
-    // for an LRP without one), and the pod's arrival starts the reconcile that writes it.
-    // Writing it earlier as well cost every new LRP a second status write (measured with
-    // 1,000 apps: 1.96 status writes per LRP, now 1).
-    if previous.is_none() && pods.is_empty() && lrp.spec.instances > 0 {
-        return Ok(Action::requeue(recheck));
-    }
+    let status = match &runnable {
+        Err(why) => instances::cannot_run(status, &why.to_string(), previous.as_ref(), &now),
+        // A new LRP's first status waits for its first pod: until then it could only say that
+        // every instance is starting, which no status says as well (the API reports STARTING
+        // for an LRP without one), and the pod's arrival starts the reconcile that writes it.
+        // Writing it earlier as well cost every new LRP a second status write (measured with
+        // 1,000 apps: 1.96 status writes per LRP, now 1).
+        Ok(_) if previous.is_none() && pods.is_empty() && lrp.spec.instances > 0 => {
+            return Ok(Action::requeue(recheck));
+        }
+        Ok(_) => status,
+    };
     if previous.as_ref() != Some(&status) && ctx.write_status(Lrp::CONTROLLER, lrp, &status).await?
     {
         for crash in crashes {
@@ -134,8 +137,22 @@ async fn reconcile(lrp: &Lrp, at: &InSpace<'_>) -> Result<Action, Error> {
             ctx.publish(lrp, EventType::Warning, "InstanceCrashed", "Run", note)
                 .await;
         }
+        if let Err(why) = &runnable
+            && instances::newly_cannot_run(previous.as_ref(), &status)
+        {
+            tracing::warn!(error = %why, "cannot run");
+            let note = why.to_string();
+            ctx.publish(lrp, EventType::Warning, instances::CANNOT_RUN, "Run", note)
+                .await;
+        }
     }
-    Ok(Action::requeue(recheck))
+    Ok(match runnable {
+        Ok(_) => Action::requeue(recheck),
+        // Nothing but a change of the spec (or of the operator's configuration, which starts
+        // every reconcile again) can make it run; the instances it still has reach the status
+        // through their own watch events.
+        Err(_) => Action::await_change(),
+    })
 }
 
 /// Writes the current revision's StatefulSet when the plan says so and deletes the retired
