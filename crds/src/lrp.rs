@@ -108,7 +108,7 @@ pub struct LrpStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["index".into()]))]
     pub instances: Vec<ActualLrp>,
-    /// Standard conditions: `Ready` when every desired instance runs.
+    /// Standard conditions: `Ready` when every desired instance runs; False with reason `CannotRun` when the spec cannot run in this installation (the message says why), until the spec changes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
     pub conditions: Conditions,

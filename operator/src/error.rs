@@ -60,7 +60,7 @@ pub enum Error {
         source: kube::Error,
     },
     #[error("failed to write the status of {kind} {name}")]
-    ApplyStatus {
+    WriteStatus {
         kind: &'static str,
         name: String,
         #[source]
@@ -87,7 +87,8 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
-    /// `what` is the verb and the kind, such as `apply statefulset`; `name` is
+    /// `what` is the verb and the kind, such as `write statefulset` (created or patched, see
+    /// [`crate::write::put`]) or `apply endpointslice` (a server-side apply); `name` is
     /// `namespace/name`.
     #[error("failed to {what} {name}")]
     Write {
@@ -119,7 +120,7 @@ impl Error {
             Error::ApplyRoleBinding { .. } => "apply_role_binding",
             Error::DeleteRoleBinding { .. } => "delete_role_binding",
             Error::ReadOrg { .. } => "read_org",
-            Error::ApplyStatus { .. } => "apply_status",
+            Error::WriteStatus { .. } => "write_status",
             Error::AddFinalizer { .. } => "add_finalizer",
             Error::RemoveFinalizer { .. } => "remove_finalizer",
             Error::Finalizer { .. } => "finalizer",

@@ -6,10 +6,10 @@
 //! address allocated (one more API write, an IPAddress object, on the 1,000-app benchmark)
 //! and, on a real cluster, rules that kube-proxy keeps on every node for each app.
 //!
-//! Kubernetes never changes a Service's `clusterIP` in place (an apply that does is
+//! Kubernetes never changes a Service's `clusterIP` in place (a write that does is
 //! refused), so a Service made with one (by an earlier Smelter) is deleted and made again.
 
-use crate::{Error, write};
+use crate::{error::Error, write};
 use k8s_openapi::api::core::v1::Service;
 use std::sync::Arc;
 

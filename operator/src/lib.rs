@@ -22,7 +22,7 @@
 //! | `rbac.authorization.k8s.io` | `clusterroles` named `smelter-space-manager` | bind |
 //! | `cf.smelter.dev` | `builds`, `packages`, `buildpacks`, `apps`, `routes`, `domains` | list, watch |
 //! | `cf.smelter.dev` | `lrps` | list, watch, create, patch, delete |
-//! | `cf.smelter.dev` | `builds/status`, `lrps/status`, `routes/status` | patch |
+//! | `cf.smelter.dev` | `apps/status`, `builds/status`, `lrps/status`, `routes/status` | patch |
 //! | `batch` | `jobs` | get, list, watch, create |
 //! | `apps` | `statefulsets` | list, watch, create, patch, delete |
 //! | `""` | `services` | list, watch, create, patch, delete |
@@ -33,9 +33,12 @@
 //! | `events.k8s.io` | `events` | create, patch |
 //! | `apiextensions.k8s.io` | `customresourcedefinitions` | get (the start-up check) |
 //!
-//! `create` on namespaces, rolebindings, LRPs, StatefulSets, Services, Ingresses and
-//! EndpointSlices because a server-side apply of an absent object creates it. `get` on jobs
-//! reads the Job another reconcile created first. `bind` because RBAC only lets whoever could
+//! `create` on LRPs, StatefulSets, Services and Ingresses because the operator creates them
+//! with a POST (and changes them with a JSON patch, see [`write::put`]); on namespaces,
+//! rolebindings, and a route's own Service and EndpointSlices because a server-side apply of
+//! an absent object creates it. `patch` on the statuses: the operator replaces the statuses it
+//! owns with a JSON patch, and applies those of orgs and spaces. `get` on jobs reads the Job
+//! another reconcile created first. `bind` because RBAC only lets whoever could
 //! grant a role's permissions, or may bind it, create a binding to it; `bind` on that one role
 //! is the narrower of the two. `delete` on services and endpointslices removes a route's own
 //! (see [`route::emitter`]) once it leads to fewer than two destinations. `delete` on
@@ -45,6 +48,7 @@
 
 pub mod app;
 mod caches;
+mod config;
 mod context;
 mod error;
 mod headless;
@@ -52,6 +56,9 @@ pub mod lrp;
 mod meta;
 pub mod metrics;
 mod orgs;
+mod params;
+mod pods;
+mod prologue;
 pub mod route;
 mod scoped;
 mod spaces;
@@ -60,11 +67,10 @@ pub mod tenancy;
 mod watch;
 mod write;
 
-pub use context::FIELD_MANAGER;
+pub use config::{Config, RoutingConfig, StagingConfig};
 pub use error::Error;
 pub use metrics::Metrics;
-pub use route::ingress::RoutingConfig;
-pub use staging::job::StagingConfig;
+pub use params::FIELD_MANAGER;
 
 use futures::{FutureExt, Stream, StreamExt};
 use kube::{
@@ -76,29 +82,8 @@ use kube::{
     },
 };
 use smelter_common::health::Health;
+use smelter_crds::{App, Build, Lrp, Org, Route, Space};
 use std::{fmt::Debug, future::Future, sync::Arc};
-
-/// What the operator is told at start.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Smelter's own namespace: where `Org`s, admin `Buildpack`s and the shared signing keys
-    /// live. It need not exist when the operator starts.
-    pub root_namespace: String,
-    /// How staging Jobs are made (its images and blob URL also run the apps).
-    pub staging: StagingConfig,
-    /// How routes become Ingresses.
-    pub routing: RoutingConfig,
-}
-
-impl Config {
-    pub fn new(root_namespace: impl Into<String>) -> Self {
-        Self {
-            root_namespace: root_namespace.into(),
-            staging: StagingConfig::default(),
-            routing: RoutingConfig::default(),
-        }
-    }
-}
 
 /// Runs every controller until `shutdown` resolves, then lets running reconciles finish and
 /// returns. Marks `health` ready once every controller's cache holds its first full list.
@@ -150,51 +135,53 @@ pub async fn run(
         }
     };
 
+    // Every reconcile starts with the same prologue: the tenancy one for orgs and spaces,
+    // the space one for the objects in space namespaces.
     let orgs = drain(
         "org",
         orgs.graceful_shutdown_on(shutdown.clone()).run(
-            orgs::reconcile,
-            orgs::error_policy,
+            tenancy::reconcile::<Org>,
+            tenancy::error_policy::<Org>,
             ctx.clone(),
         ),
     );
     let spaces = drain(
         "space",
         spaces.graceful_shutdown_on(shutdown.clone()).run(
-            spaces::reconcile,
-            spaces::error_policy,
+            tenancy::reconcile::<Space>,
+            tenancy::error_policy::<Space>,
             ctx.clone(),
         ),
     );
     let builds = drain(
         "build",
         builds.graceful_shutdown_on(shutdown.clone()).run(
-            staging::controller::reconcile,
-            staging::controller::error_policy,
+            prologue::reconcile::<Build>,
+            prologue::error_policy::<Build>,
             scoped.clone(),
         ),
     );
     let apps = drain(
         "app",
         apps.graceful_shutdown_on(shutdown.clone()).run(
-            app::controller::reconcile,
-            app::controller::error_policy,
+            prologue::reconcile::<App>,
+            prologue::error_policy::<App>,
             scoped.clone(),
         ),
     );
     let lrps = drain(
         "lrp",
         lrps.graceful_shutdown_on(shutdown.clone()).run(
-            lrp::controller::reconcile,
-            lrp::controller::error_policy,
+            prologue::reconcile::<Lrp>,
+            prologue::error_policy::<Lrp>,
             scoped.clone(),
         ),
     );
     let routes = drain(
         "route",
         routes.graceful_shutdown_on(shutdown.clone()).run(
-            route::controller::reconcile,
-            route::controller::error_policy,
+            prologue::reconcile::<Route>,
+            prologue::error_policy::<Route>,
             scoped,
         ),
     );

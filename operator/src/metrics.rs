@@ -1,6 +1,6 @@
 //! The reconcilers' Prometheus metrics, served on the binary's `/metrics`.
 
-use crate::Error;
+use crate::error::Error;
 use prometheus_client::{
     encoding::EncodeLabelSet,
     metrics::{counter::Counter, family::Family, histogram::Histogram},

@@ -1,20 +1,19 @@
 //! The Org controller: every `Org` in the root namespace owns the namespace named by its GUID.
 
 use crate::{
-    Error,
     context::Context,
+    error::Error,
     tenancy::{
-        self, NamespaceOwner,
+        NamespaceOwner,
         build::{Tenant, TenantKind},
     },
 };
 use k8s_openapi::{api::core::v1::Namespace, apimachinery::pkg::apis::meta::v1::Condition};
 use kube::{
     Api, ResourceExt,
-    runtime::{Controller, controller::Action, reflector::ObjectRef, watcher},
+    runtime::{Controller, reflector::ObjectRef, watcher},
 };
 use smelter_crds::Org;
-use std::sync::Arc;
 
 impl NamespaceOwner for Org {
     const CONTROLLER: &'static str = "org";
@@ -55,19 +54,6 @@ pub(crate) fn controller(ctx: &Context) -> Controller<Org> {
 /// controller, since the Org is not in its cache.
 fn org_of_namespace(ns: &Namespace, root: &str) -> Option<ObjectRef<Org>> {
     Some(ObjectRef::new(ns.metadata.name.as_deref()?).within(root))
-}
-
-pub(crate) async fn reconcile(org: Arc<Org>, ctx: Arc<Context>) -> Result<Action, Error> {
-    ctx.observe(
-        Org::CONTROLLER,
-        &*org,
-        tenancy::reconcile(org.clone(), &ctx),
-    )
-    .await
-}
-
-pub(crate) fn error_policy(org: Arc<Org>, error: &Error, ctx: Arc<Context>) -> Action {
-    ctx.error_policy(Org::CONTROLLER, &*org, error)
 }
 
 #[cfg(test)]

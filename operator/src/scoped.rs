@@ -2,7 +2,7 @@
 //! this installation's orgs and spaces (the tenancy controllers' caches), the caches of what
 //! they read, and the blob URL signing key.
 
-use crate::{Error, caches::Caches, context::Context};
+use crate::{caches::Caches, context::Context, error::Error};
 use futures::future::{BoxFuture, Shared};
 use kube::{
     ResourceExt,

@@ -2,10 +2,10 @@
 //! GUID. A space's org is the one whose namespace it lives in.
 
 use crate::{
-    Error,
     context::Context,
+    error::Error,
     tenancy::{
-        self, NamespaceOwner, RESYNC, access,
+        NamespaceOwner, access,
         build::{Tenant, TenantKind},
     },
 };
@@ -14,11 +14,10 @@ use k8s_openapi::{
     apimachinery::pkg::apis::meta::v1::Condition,
 };
 use kube::{
-    Api, Resource, ResourceExt,
-    runtime::{Controller, controller::Action, reflector::ObjectRef, watcher},
+    Api, ResourceExt,
+    runtime::{Controller, reflector::ObjectRef, watcher},
 };
 use smelter_crds::{Org, Space, labels};
-use std::sync::Arc;
 
 impl NamespaceOwner for Space {
     const CONTROLLER: &'static str = "space";
@@ -41,6 +40,12 @@ impl NamespaceOwner for Space {
         self.status
             .as_ref()
             .map_or((None, &[]), |s| (s.observed_generation, &s.conditions))
+    }
+
+    /// A Space outside the namespace of one of this installation's Orgs is not ours to set up
+    /// (it may be another installation's, in a shared cluster).
+    async fn is_ours(&self, ctx: &Context) -> Result<bool, Error> {
+        in_an_org(self, ctx).await
     }
 }
 
@@ -78,31 +83,6 @@ fn space_of_role_binding(rb: &RoleBinding) -> Option<ObjectRef<Space>> {
     let org = rb.labels().get(labels::ORG_GUID)?;
     let space = rb.labels().get(labels::SPACE_GUID)?;
     Some(ObjectRef::new(space).within(org))
-}
-
-pub(crate) async fn reconcile(space: Arc<Space>, ctx: Arc<Context>) -> Result<Action, Error> {
-    ctx.observe(
-        Space::CONTROLLER,
-        &*space,
-        reconcile_space(space.clone(), &ctx),
-    )
-    .await
-}
-
-pub(crate) fn error_policy(space: Arc<Space>, error: &Error, ctx: Arc<Context>) -> Action {
-    ctx.error_policy(Space::CONTROLLER, &*space, error)
-}
-
-async fn reconcile_space(space: Arc<Space>, ctx: &Context) -> Result<Action, Error> {
-    // A Space outside the namespace of one of this installation's Orgs is not ours to set up
-    // (it may be another installation's, in a shared cluster). Its deletion is ours to finish
-    // regardless: only a Smelter operator adds the finalizer, and whichever sees it can
-    // release it, even after its Org vanished.
-    if space.meta().deletion_timestamp.is_none() && !in_an_org(&space, ctx).await? {
-        tracing::debug!("not in the namespace of an org of this installation; leaving it alone");
-        return Ok(Action::requeue(RESYNC));
-    }
-    tenancy::reconcile(space, ctx).await
 }
 
 /// Whether the space's namespace is that of an Org in this installation's root namespace.

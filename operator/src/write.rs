@@ -1,16 +1,17 @@
-//! The writes every child of the operator's goes through: a server-side apply with the
-//! operator's one field manager, a create-or-patch for the children made by the thousand, and
-//! a delete that is done when the object is already gone; and the memory of recent writes that
+//! The writes every child of the operator's goes through, each as the operator's one field
+//! manager: a create-or-patch ([`put`]) for the children made by the thousand, a server-side
+//! apply ([`apply`]) for the few shared with others, a status replaced whole, and a delete that
+//! is done when the object is already gone; and the memory of recent writes ([`Recent`]) that
 //! keeps a reconcile from repeating one whose watch event has not arrived yet.
 
 use crate::{
-    Error,
-    context::{FIELD_MANAGER, apply_params},
+    error::Error,
+    params::{apply_params, json_patch_params, post_params},
 };
 use json_patch::{AddOperation, PatchOperation, jsonptr::PointerBuf};
 use kube::{
     Api, Resource,
-    api::{DeleteParams, Patch, PatchParams, PostParams},
+    api::{DeleteParams, Patch},
     runtime::reflector::ObjectRef,
 };
 use serde::{Serialize, de::DeserializeOwned};
@@ -22,7 +23,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// How long an apply is trusted to be on its way to the cache. A watch event takes
+/// How long a write is trusted to be on its way to the cache. A watch event takes
 /// milliseconds, seconds under a burst. A reconcile that skipped a write for it looks again
 /// after this long, so a child deleted in that instant (its arrival and its deletion both
 /// before the reconcile) comes back then.
@@ -63,13 +64,7 @@ where
     K: Resource + Clone + Serialize + DeserializeOwned + Debug,
 {
     let name = desired.meta().name.clone().unwrap_or_default();
-    let create = || async {
-        let params = PostParams {
-            field_manager: Some(FIELD_MANAGER.into()),
-            ..PostParams::default()
-        };
-        api.create(&params, desired).await
-    };
+    let create = || async { api.create(&post_params(), desired).await };
     let patch = || async {
         let parts = Patch::Json::<()>(owned_parts(desired, cached));
         api.patch(&name, &json_patch_params(), &parts).await
@@ -147,14 +142,6 @@ where
         .await
 }
 
-/// A JSON patch's parameters: the operator's field manager, nothing else.
-fn json_patch_params() -> PatchParams {
-    PatchParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PatchParams::default()
-    }
-}
-
 /// The resource version a write produced, or the write's error naming `what` and the object.
 fn written_version<K: Resource>(
     written: Result<K, kube::Error>,
@@ -200,21 +187,21 @@ where
     }
 }
 
-/// The children applied in the last [`IN_FLIGHT`], each with what was applied and the resource
-/// version the write produced. A controller watches several kinds of children, and the arrival
-/// of one (a new LRP's StatefulSet) starts a reconcile that may not see another written just
-/// before (its Service) in the cache yet: applying that again changed nothing but cost a write
-/// (measured with 1,000 apps: 1.62 Service writes per LRP, now 1).
+/// The children written in the last [`IN_FLIGHT`], each with what was written and the
+/// resource version the write produced. A controller watches several kinds of children, and
+/// the arrival of one (a new LRP's StatefulSet) starts a reconcile that may not see another
+/// written just before (its Service) in the cache yet: writing that again changed nothing but
+/// cost a write (measured with 1,000 apps: 1.62 Service writes per LRP, now 1).
 #[derive(Default)]
 pub(crate) struct Recent {
-    applied: Mutex<HashMap<String, (Instant, u64, serde_json::Value)>>,
+    written: Mutex<HashMap<String, (Instant, u64, serde_json::Value)>>,
 }
 
 impl Recent {
     /// Writes `desired` as [`put`] does, unless the same `desired` was written in the last
     /// [`IN_FLIGHT`] and `cached` (the watch cache's copy, if any) predates that write.
     /// Returns whether it wrote; a caller that gets `false` looks again after [`IN_FLIGHT`].
-    pub async fn apply<K>(
+    pub async fn put<K>(
         &self,
         api: &Api<K>,
         desired: &K,
@@ -235,8 +222,8 @@ impl Recent {
         Ok(true)
     }
 
-    /// What was last applied under `desired`'s name while that write is still in flight:
-    /// applied in the last [`IN_FLIGHT`] and newer than `cached`, the watch cache's copy.
+    /// What was last written under `desired`'s name while that write is still in flight:
+    /// written in the last [`IN_FLIGHT`] and newer than `cached`, the watch cache's copy.
     pub fn in_flight_copy<K>(&self, desired: &K, cached: Option<&K>) -> Option<K>
     where
         K: Resource<DynamicType = ()> + DeserializeOwned,
@@ -256,11 +243,11 @@ impl Recent {
     /// What went out under `key` lately if a cache at `cached` (0: absent) has not seen that
     /// write; forgets writes the cache has caught up with, and old ones.
     fn in_flight_body(&self, key: &str, cached: u64) -> Option<serde_json::Value> {
-        let mut applied = self.lock();
-        applied.retain(|_, (at, _, _)| at.elapsed() < IN_FLIGHT);
-        match applied.get(key) {
-            Some((_, written, _)) if cached >= *written => {
-                applied.remove(key);
+        let mut written = self.lock();
+        written.retain(|_, (at, _, _)| at.elapsed() < IN_FLIGHT);
+        match written.get(key) {
+            Some((_, version, _)) if cached >= *version => {
+                written.remove(key);
                 None
             }
             Some((_, _, last)) => Some(last.clone()),
@@ -271,7 +258,7 @@ impl Recent {
     fn lock(
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, u64, serde_json::Value)>> {
-        self.applied.lock().unwrap_or_else(PoisonError::into_inner)
+        self.written.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -287,7 +274,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn an_apply_is_in_flight_until_the_cache_has_it() {
+    fn a_write_is_in_flight_until_the_cache_has_it() {
         let recent = Recent::default();
         let body = json!({"spec": 1});
         recent
@@ -304,9 +291,9 @@ mod tests {
     }
 
     #[test]
-    fn the_copy_in_flight_is_the_one_applied_until_the_cache_has_it() {
+    fn the_copy_in_flight_is_the_one_written_until_the_cache_has_it() {
         use k8s_openapi::api::core::v1::ConfigMap;
-        let applied = ConfigMap {
+        let written = ConfigMap {
             metadata: kube::api::ObjectMeta {
                 name: Some("c".into()),
                 namespace: Some("n".into()),
@@ -317,17 +304,17 @@ mod tests {
         };
         let recent = Recent::default();
         recent.lock().insert(
-            ObjectRef::from_obj(&applied).to_string(),
-            (Instant::now(), 7, serde_json::to_value(&applied).unwrap()),
+            ObjectRef::from_obj(&written).to_string(),
+            (Instant::now(), 7, serde_json::to_value(&written).unwrap()),
         );
-        let mut desired = applied.clone();
+        let mut desired = written.clone();
         desired.data = Some([("uris".to_owned(), "[\"a\"]".to_owned())].into());
         assert_eq!(
             recent.in_flight_copy(&desired, None),
-            Some(applied.clone()),
+            Some(written.clone()),
             "absent from the cache"
         );
-        let mut cached = applied.clone();
+        let mut cached = written.clone();
         cached.metadata.resource_version = Some("7".into());
         assert_eq!(
             recent.in_flight_copy(&desired, Some(&cached)),
@@ -375,7 +362,7 @@ mod tests {
     }
 
     #[test]
-    fn an_old_apply_is_not_in_flight() {
+    fn an_old_write_is_not_in_flight() {
         let recent = Recent::default();
         let body = json!({});
         let long_ago = Instant::now() - IN_FLIGHT;

@@ -1,24 +1,30 @@
-//! The App and Route controllers against the tier-1 control plane: what they make of apps and
-//! routes, and how they wait for what is not there yet. Tier 1 has no kubelet, so nothing here
+//! The App, LRP and Route controllers against the tier-1 control plane: what they make of apps,
+//! LRPs and routes, and how they wait for what is not there yet. Tier 1 has no kubelet, so nothing here
 //! depends on an instance running; what instances do (running, crashing, rolling out, being
 //! routed to) is tested on a real node (tests/node).
 
 mod common;
 
 use common::{Operator, SETTLE, org_and_space, wait_some};
-use k8s_openapi::api::{core::v1::Service, discovery::v1::EndpointSlice, networking::v1::Ingress};
+use k8s_openapi::{
+    api::{
+        apps::v1::StatefulSet, core::v1::Service, discovery::v1::EndpointSlice, events::v1::Event,
+        networking::v1::Ingress,
+    },
+    apimachinery::pkg::apis::meta::v1::Condition,
+};
 use kube::{
     Api, Client, ResourceExt,
-    api::{DeleteParams, Patch, PatchParams, PostParams},
+    api::{DeleteParams, ListParams, Patch, PatchParams, PostParams},
 };
 use serde_json::json;
 use smelter_crds::{
     App, AppSpec, Build, BuildSpec, Checksum, ChecksumType, DesiredState, Domain, DomainSpec,
-    HealthCheck, Lifecycle, Lrp, Process, Route, RouteSpec, build::Droplet, labels,
-    route::Destination,
+    DropletReference, HealthCheck, Lifecycle, Lrp, LrpSpec, Process, Route, RouteSpec,
+    build::Droplet, labels, route::Destination,
 };
-use smelter_test_support as support;
-use std::collections::BTreeMap;
+use smelter_test_support::{self as support, writes::counting_client};
+use std::{collections::BTreeMap, time::Duration};
 
 fn tenant_labels(org: &str, space: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -471,5 +477,156 @@ async fn an_lrps_service_is_headless_and_one_with_a_cluster_ip_is_made_again() {
         .await
         .expect("the service");
     assert_eq!(again.uid(), service.uid());
+    op.stop().await;
+}
+
+/// The LRP's status generation and its Ready condition.
+fn lrp_ready(lrp: &Lrp) -> Option<(Option<i64>, Condition)> {
+    let status = lrp.status.as_ref()?;
+    let ready = status.conditions.iter().find(|c| c.type_ == "Ready")?;
+    Some((status.observed_generation, ready.clone()))
+}
+
+#[tokio::test]
+async fn an_lrp_that_cannot_run_says_why_once_and_waits_for_a_change() {
+    let client = support::client().await;
+    let (counting, writes) = counting_client().await;
+    let op = Operator::start_with(&client, counting).await;
+    let (org, space) = org_and_space(&client, &op).await;
+    // An LRP on a stack this installation does not have (written by hand, say, or left by an
+    // installation that had the stack).
+    let guid = support::guid();
+    let mut lrp = Lrp::new(
+        &guid,
+        LrpSpec {
+            app_guid: support::guid(),
+            process_type: "web".into(),
+            command: None,
+            instances: 1,
+            memory_in_mb: 64,
+            disk_in_mb: 256,
+            log_rate_limit_in_bytes_per_second: -1,
+            health_check: HealthCheck::default(),
+            readiness_health_check: None,
+            droplet: Some(DropletReference {
+                guid: support::guid(),
+                checksum: Checksum {
+                    type_: ChecksumType::Sha256,
+                    value: "e".repeat(64),
+                },
+            }),
+            image: None,
+            ports: vec![8080],
+            environment_secret: None,
+            environment: BTreeMap::new(),
+            stack: Some("windows".into()),
+        },
+    );
+    lrp.metadata.labels = Some(tenant_labels(&org, &space));
+    let lrps: Api<Lrp> = Api::namespaced(client.clone(), &space);
+    let created = lrps
+        .create(&PostParams::default(), &lrp)
+        .await
+        .expect("create lrp");
+
+    // Its status says why, for the generation it saw.
+    let (observed, ready) = wait_some("Ready False, CannotRun", || async {
+        lrps.get(&guid)
+            .await
+            .ok()
+            .as_ref()
+            .and_then(lrp_ready)
+            .filter(|(_, c)| c.reason == "CannotRun")
+    })
+    .await;
+    assert_eq!(observed, created.metadata.generation);
+    assert_eq!(
+        (
+            ready.status.as_str(),
+            ready.message.as_str(),
+            ready.observed_generation
+        ),
+        (
+            "False",
+            "stack windows is not available",
+            created.metadata.generation
+        )
+    );
+    // So does a Warning event.
+    let events: Api<Event> = Api::namespaced(client.clone(), &space);
+    let event = wait_some("the CannotRun event", || async {
+        events
+            .list(&ListParams::default())
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .find(|e| {
+                e.reason.as_deref() == Some("CannotRun")
+                    && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some(guid.as_str())
+            })
+    })
+    .await;
+    assert_eq!(event.type_.as_deref(), Some("Warning"));
+    assert_eq!(
+        event.note.as_deref(),
+        Some("stack windows is not available")
+    );
+    // Nothing runs.
+    let statefulsets: Api<StatefulSet> = Api::namespaced(client.clone(), &space);
+    let of_lrp = ListParams::default().labels(&format!("{}={guid}", labels::PROCESS_GUID));
+    let none = statefulsets.list(&of_lrp).await.expect("statefulsets");
+    assert!(none.items.is_empty(), "{:?}", none.items);
+
+    // It waits for a change: a reconcile started by one that is not the spec's (a label) finds
+    // the same status and says nothing again, and none follows on its own.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let in_space = |w: &String| w.contains(&format!("/namespaces/{space}/"));
+    let before = writes.log().iter().filter(|w| in_space(w)).count();
+    lrps.patch(
+        &guid,
+        &PatchParams::default(),
+        &Patch::Merge(&json!({ "metadata": { "labels": { "poked": "yes" } } })),
+    )
+    .await
+    .expect("label the lrp");
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after: Vec<String> = writes.log().into_iter().filter(|w| in_space(w)).collect();
+    assert_eq!(
+        after.len(),
+        before,
+        "writes while it waits: {:?}",
+        &after[before..]
+    );
+
+    // A change of the spec is looked at: on a stack the installation has, it runs.
+    let fixed = lrps
+        .patch(
+            &guid,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({ "spec": { "stack": "cflinuxfs4" } })),
+        )
+        .await
+        .expect("fix the stack");
+    wait_some("its StatefulSet", || async {
+        let list = statefulsets.list(&of_lrp).await.ok()?;
+        list.items.into_iter().next()
+    })
+    .await;
+    let (observed, ready) = wait_some("Ready for the new generation", || async {
+        lrps.get(&guid)
+            .await
+            .ok()
+            .as_ref()
+            .and_then(lrp_ready)
+            .filter(|(observed, _)| *observed == fixed.metadata.generation)
+    })
+    .await;
+    assert_eq!(ready.observed_generation, observed);
+    assert_eq!(
+        (ready.status.as_str(), ready.reason.as_str()),
+        ("False", "InstancesStarting"),
+        "tier 1 has no kubelet"
+    );
     op.stop().await;
 }

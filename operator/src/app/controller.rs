@@ -8,19 +8,20 @@ use super::{
     desired::{self, Placement},
     status,
 };
-use crate::{Error, caches::Caches, scoped::SpaceScoped, tenancy, write};
+use crate::{
+    caches::Caches,
+    error::Error,
+    prologue::{InSpace, RECHECK, SpaceObject},
+    scoped::SpaceScoped,
+    tenancy, write,
+};
 use kube::{
     Api, Resource, ResourceExt,
     api::DeleteParams,
     runtime::{Controller, controller::Action, reflector::ObjectRef},
 };
 use smelter_crds::{App, Build, Lrp, labels, route};
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
-
-pub(crate) const CONTROLLER: &str = "app";
-
-/// How often a settled app is looked at again without a watch event.
-const RECHECK: Duration = Duration::from_secs(300);
+use std::collections::BTreeMap;
 
 /// Apps everywhere, the LRPs they own, and their builds: a droplet staged after the app
 /// names it reaches the app at once.
@@ -36,30 +37,16 @@ fn app_of(build: &Build) -> Option<ObjectRef<App>> {
     Some(ObjectRef::new(&build.spec.app_guid).within(&build.namespace()?))
 }
 
-pub(crate) async fn reconcile(app: Arc<App>, scoped: Arc<SpaceScoped>) -> Result<Action, Error> {
-    scoped
-        .ctx
-        .observe(CONTROLLER, &*app, reconcile_app(&app, &scoped))
-        .await
-}
+impl SpaceObject for App {
+    const CONTROLLER: &'static str = "app";
 
-pub(crate) fn error_policy(app: Arc<App>, error: &Error, scoped: Arc<SpaceScoped>) -> Action {
-    scoped.ctx.error_policy(CONTROLLER, &*app, error)
-}
-
-async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error> {
-    if app.meta().deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
+    async fn reconcile(&self, at: &InSpace<'_>) -> Result<Action, Error> {
+        reconcile(self, at).await
     }
-    let namespace = app.namespace().ok_or_else(|| Error::NoNamespace {
-        kind: CONTROLLER,
-        name: app.name_any(),
-    })?;
-    let Some((space, org)) = scoped.space_of(app.labels(), &namespace).await else {
-        tracing::debug!("not in a space of this installation; leaving it alone");
-        return Ok(Action::requeue(RECHECK));
-    };
-    let ctx = &scoped.ctx;
+}
+
+async fn reconcile(app: &App, at: &InSpace<'_>) -> Result<Action, Error> {
+    let (ctx, scoped, namespace) = (at.ctx, at.scoped, &at.namespace);
     let guid = app.name_any();
 
     // The droplet is in the status of the build that made it (its GUID is the build's).
@@ -71,7 +58,7 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
             scoped
                 .caches
                 .builds
-                .get(&namespace, droplet_guid)?
+                .get(namespace, droplet_guid)?
                 .status
                 .as_ref()?
                 .droplet
@@ -79,30 +66,30 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
                 .filter(|d| d.guid == *droplet_guid)
         });
     let placement = Placement {
-        space_guid: space.name_any(),
-        space_name: space.spec.name.clone(),
-        org_guid: org.name_any(),
-        org_name: org.spec.name.clone(),
+        space_guid: at.space.name_any(),
+        space_name: at.space.spec.name.clone(),
+        org_guid: at.org.name_any(),
+        org_name: at.org.spec.name.clone(),
         uris: if droplet.is_some() {
-            uris(&guid, &namespace, scoped)
+            uris(&guid, namespace, scoped)
         } else {
             BTreeMap::new()
         },
     };
     let wanted = desired::lrps(app, droplet.as_ref(), &placement);
 
-    let lrps: Api<Lrp> = Api::namespaced(ctx.client.clone(), &namespace);
+    let lrps: Api<Lrp> = Api::namespaced(ctx.client.clone(), namespace);
     let live = scoped
         .caches
         .lrps
-        .labelled(&namespace, labels::APP_GUID, &guid);
+        .labelled(namespace, labels::APP_GUID, &guid);
     let mut in_place = Vec::new();
     let mut recheck = RECHECK;
     for desired in &wanted {
         let name = desired.name_any();
         let cached = live.iter().find(|l| l.name_any() == name).map(|l| &**l);
-        // An LRP applied a moment ago whose watch event has not arrived yet is live too: the
-        // app's route may have arrived in between, and applying the LRP again with its URI
+        // An LRP written a moment ago whose watch event has not arrived yet is live too: the
+        // app's route may have arrived in between, and writing the LRP again with its URI
         // would roll out a second revision nobody asked for (seen with 1,000 apps at once).
         let pending = ctx.recent.in_flight_copy(desired, cached);
         if pending.is_some() {
@@ -117,10 +104,8 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
             in_place.push(cached.unwrap_or(desired));
             continue;
         }
-        ctx.recent
-            .apply(&lrps, desired, cached, "apply lrp")
-            .await?;
-        tracing::info!(lrp = %name, process_type = %desired.spec.process_type, instances = desired.spec.instances, "applied lrp");
+        ctx.recent.put(&lrps, desired, cached, "write lrp").await?;
+        tracing::info!(lrp = %name, process_type = %desired.spec.process_type, instances = desired.spec.instances, "wrote lrp");
         // Just written: its instances are what the cached one (if any) reports.
         in_place.push(cached.unwrap_or(desired));
     }
@@ -155,7 +140,8 @@ async fn reconcile_app(app: &App, scoped: &SpaceScoped) -> Result<Action, Error>
     let previous = ctx.last_status(app, app.status.as_ref());
     let wanted_status = status::status(app, where_, &in_place, previous.as_ref(), &tenancy::now());
     if previous.as_ref() != Some(&wanted_status) {
-        ctx.apply_status(CONTROLLER, app, &wanted_status).await?;
+        ctx.write_status(App::CONTROLLER, app, &wanted_status)
+            .await?;
     }
     Ok(Action::requeue(recheck))
 }

@@ -3,9 +3,19 @@
 //! retired by [`super::rollout`], and its Service; its status is the ActualLRP view of its
 //! pods ([`super::instances`]). A workload or Service deleted by hand comes back: the
 //! controller owns them and watches the pods. It reads them all from the caches.
+//!
+//! An LRP whose spec cannot run here (a stack this installation does not have) gets nothing
+//! new: what an earlier revision runs stays, its status says why (`Ready` False, reason
+//! `CannotRun`) and so does a Warning event, once; then it waits for a change.
 
 use super::{instances, rollout, workload};
-use crate::{Error, caches::Caches, headless, scoped::SpaceScoped, tenancy, write};
+use crate::{
+    caches::Caches,
+    error::Error,
+    headless,
+    prologue::{InSpace, RECHECK, SpaceObject},
+    tenancy, write,
+};
 use k8s_openapi::api::{
     apps::v1::StatefulSet,
     core::v1::{PodTemplateSpec, Service},
@@ -15,12 +25,7 @@ use kube::{
     runtime::{Controller, controller::Action, events::EventType, reflector::ObjectRef},
 };
 use smelter_crds::{Lrp, labels};
-use std::{sync::Arc, time::Duration};
-
-pub(crate) const CONTROLLER: &str = "lrp";
-
-/// How often a settled LRP is looked at again without a watch event.
-const RECHECK: Duration = Duration::from_secs(300);
+use std::sync::Arc;
 
 /// LRPs everywhere, the StatefulSets and Services they own, and their pods (by the process
 /// label every instance carries), so each instance's change reaches the status at once.
@@ -38,69 +43,48 @@ fn lrp_of(pod: &impl ResourceExt) -> Option<ObjectRef<Lrp>> {
     Some(ObjectRef::new(guid).within(&pod.namespace()?))
 }
 
-pub(crate) async fn reconcile(lrp: Arc<Lrp>, scoped: Arc<SpaceScoped>) -> Result<Action, Error> {
-    scoped
-        .ctx
-        .observe(CONTROLLER, &*lrp, reconcile_lrp(&lrp, &scoped))
-        .await
+impl SpaceObject for Lrp {
+    const CONTROLLER: &'static str = "lrp";
+
+    async fn reconcile(&self, at: &InSpace<'_>) -> Result<Action, Error> {
+        reconcile(self, at).await
+    }
 }
 
-pub(crate) fn error_policy(lrp: Arc<Lrp>, error: &Error, scoped: Arc<SpaceScoped>) -> Action {
-    scoped.ctx.error_policy(CONTROLLER, &*lrp, error)
-}
-
-async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error> {
-    // Its children go with it through their owner references.
-    if lrp.meta().deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
-    }
-    let namespace = lrp.namespace().ok_or_else(|| Error::NoNamespace {
-        kind: CONTROLLER,
-        name: lrp.name_any(),
-    })?;
-    if scoped.space_of(lrp.labels(), &namespace).await.is_none() {
-        tracing::debug!("not in a space of this installation; leaving it alone");
-        return Ok(Action::requeue(RECHECK));
-    }
-    let ctx = &scoped.ctx;
+async fn reconcile(lrp: &Lrp, at: &InSpace<'_>) -> Result<Action, Error> {
+    let (ctx, caches, namespace) = (at.ctx, &at.scoped.caches, at.namespace.as_str());
     let guid = lrp.name_any();
+    let owned: Vec<_> = caches
+        .statefulsets
+        .labelled(namespace, labels::PROCESS_GUID, &guid)
+        .into_iter()
+        .filter(|s| crate::meta::is_owned_by(&**s, lrp))
+        .collect();
+
+    // What the current revision runs; an error is the spec's, and waits for it to change.
     let created = lrp
         .meta()
         .creation_timestamp
         .as_ref()
         .map_or_else(std::time::SystemTime::now, |t| t.0.into());
-    let (template, revision) =
-        match workload::pod_template(lrp, &ctx.config.staging, scoped.signer().await?, created) {
-            Ok(made) => made,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot run");
-                ctx.publish(lrp, EventType::Warning, "CannotRun", "Run", e.to_string())
-                    .await;
-                return Ok(Action::requeue(RECHECK));
-            }
-        };
-    let caches = &scoped.caches;
+    let runnable =
+        workload::pod_template(lrp, &ctx.config.staging, at.scoped.signer().await?, created);
 
     // The workloads: the current revision at the desired size; older ones once it is ready.
-    let owned: Vec<_> = caches
-        .statefulsets
-        .labelled(&namespace, labels::PROCESS_GUID, &guid)
-        .into_iter()
-        .filter(|s| crate::meta::is_owned_by(&**s, lrp))
-        .collect();
-    let plan = rollout::plan(&owned, &revision, lrp.spec.instances);
-    // The workload and the Service go out together: each apply waits on the API server
-    // (a new Service took a second under a burst, when it still got a cluster IP), and a
-    // reconcile holds one of the controller's few slots while it waits.
-    let (workload_in_flight, service_in_flight) = futures::try_join!(
-        apply_workloads(lrp, scoped, &namespace, &owned, &plan, &template, &revision),
-        apply_service(lrp, scoped, &namespace),
-    )?;
-    let recheck = if workload_in_flight || service_in_flight {
-        write::IN_FLIGHT
-    } else {
-        RECHECK
-    };
+    let mut recheck = RECHECK;
+    if let Ok((template, revision)) = &runnable {
+        let plan = rollout::plan(&owned, revision, lrp.spec.instances);
+        // The workload and the Service go out together: each write waits on the API server
+        // (a new Service took a second under a burst, when it still got a cluster IP), and a
+        // reconcile holds one of the controller's few slots while it waits.
+        let (workload_in_flight, service_in_flight) = futures::try_join!(
+            write_workloads(lrp, at, &owned, &plan, template, revision),
+            write_service(lrp, at),
+        )?;
+        if workload_in_flight || service_in_flight {
+            recheck = write::IN_FLIGHT;
+        }
+    }
 
     // The ActualLRP view.
     // Only the pods of this LRP's own StatefulSets: after a stop and a start, the stopped
@@ -112,7 +96,7 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         .collect();
     let pods: Vec<_> = caches
         .instances
-        .labelled(&namespace, labels::PROCESS_GUID, &guid)
+        .labelled(namespace, labels::PROCESS_GUID, &guid)
         .into_iter()
         .filter(|p| {
             p.owner_references()
@@ -121,47 +105,69 @@ async fn reconcile_lrp(lrp: &Lrp, scoped: &SpaceScoped) -> Result<Action, Error>
         })
         .collect();
     let previous = ctx.last_status(lrp, lrp.status.as_ref());
+    let now = tenancy::now();
     let (status, crashes) = instances::status(
         &lrp.spec.process_type,
         lrp.spec.instances,
-        &revision,
+        runnable
+            .as_ref()
+            .ok()
+            .map(|(_, revision)| revision.as_str()),
         &pods,
         lrp.meta().generation,
         previous.as_ref(),
-        &tenancy::now(),
+        &now,
     );
-    // A new LRP's first status waits for its first pod: until then it could only say that
-    // every instance is starting, which no status says as well (the API reports STARTING
-    // for an LRP without one), and the pod's arrival starts the reconcile that writes it.
-    // Writing it earlier as well cost every new LRP a second status write (measured with
-    // 1,000 apps: 1.96 status writes per LRP, now 1).
-    if previous.is_none() && pods.is_empty() && lrp.spec.instances > 0 {
-        return Ok(Action::requeue(recheck));
-    }
-    if previous.as_ref() != Some(&status) && ctx.apply_status(CONTROLLER, lrp, &status).await? {
+    let status = match &runnable {
+        Err(why) => instances::cannot_run(status, &why.to_string(), previous.as_ref(), &now),
+        // A new LRP's first status waits for its first pod: until then it could only say that
+        // every instance is starting, which no status says as well (the API reports STARTING
+        // for an LRP without one), and the pod's arrival starts the reconcile that writes it.
+        // Writing it earlier as well cost every new LRP a second status write (measured with
+        // 1,000 apps: 1.96 status writes per LRP, now 1).
+        Ok(_) if previous.is_none() && pods.is_empty() && lrp.spec.instances > 0 => {
+            return Ok(Action::requeue(recheck));
+        }
+        Ok(_) => status,
+    };
+    if previous.as_ref() != Some(&status) && ctx.write_status(Lrp::CONTROLLER, lrp, &status).await?
+    {
         for crash in crashes {
             let note = format!("instance {} crashed: {}", crash.index, crash.reason);
             ctx.publish(lrp, EventType::Warning, "InstanceCrashed", "Run", note)
                 .await;
         }
+        if let Err(why) = &runnable
+            && instances::newly_cannot_run(previous.as_ref(), &status)
+        {
+            tracing::warn!(error = %why, "cannot run");
+            let note = why.to_string();
+            ctx.publish(lrp, EventType::Warning, instances::CANNOT_RUN, "Run", note)
+                .await;
+        }
     }
-    Ok(Action::requeue(recheck))
+    Ok(match runnable {
+        Ok(_) => Action::requeue(recheck),
+        // Nothing but a change of the spec (or of the operator's configuration, which starts
+        // every reconcile again) can make it run; the instances it still has reach the status
+        // through their own watch events.
+        Err(_) => Action::await_change(),
+    })
 }
 
-/// Applies the current revision's StatefulSet when the plan says so and deletes the retired
-/// ones; returns whether an apply was skipped as in flight (see [`write::Recent`]).
-async fn apply_workloads(
+/// Writes the current revision's StatefulSet when the plan says so and deletes the retired
+/// ones; returns whether a write was skipped as in flight (see [`write::Recent`]).
+async fn write_workloads(
     lrp: &Lrp,
-    scoped: &SpaceScoped,
-    namespace: &str,
+    at: &InSpace<'_>,
     owned: &[Arc<StatefulSet>],
     plan: &rollout::Rollout,
     template: &PodTemplateSpec,
     revision: &str,
 ) -> Result<bool, Error> {
-    let ctx = &scoped.ctx;
+    let (ctx, namespace) = (at.ctx, at.namespace.as_str());
     let mut in_flight = false;
-    if plan.apply_current {
+    if plan.write_current {
         let desired = workload::statefulset(lrp, template, revision, lrp.spec.instances);
         let cached = owned
             .iter()
@@ -169,15 +175,15 @@ async fn apply_workloads(
         let statefulsets: Api<StatefulSet> = Api::namespaced(ctx.client.clone(), namespace);
         if ctx
             .recent
-            .apply(
+            .put(
                 &statefulsets,
                 &desired,
                 cached.map(|s| &**s),
-                "apply statefulset",
+                "write statefulset",
             )
             .await?
         {
-            tracing::info!(%revision, instances = lrp.spec.instances, "applied statefulset");
+            tracing::info!(%revision, instances = lrp.spec.instances, "wrote statefulset");
         } else {
             in_flight = true;
         }
@@ -189,13 +195,13 @@ async fn apply_workloads(
     Ok(in_flight)
 }
 
-/// Puts the LRP's Service back when deleted or changed; returns whether its apply was skipped
+/// Puts the LRP's Service back when deleted or changed; returns whether its write was skipped
 /// as in flight.
-async fn apply_service(lrp: &Lrp, scoped: &SpaceScoped, namespace: &str) -> Result<bool, Error> {
-    let ctx = &scoped.ctx;
+async fn write_service(lrp: &Lrp, at: &InSpace<'_>) -> Result<bool, Error> {
+    let (ctx, namespace) = (at.ctx, at.namespace.as_str());
     let name = workload::service_name(&lrp.name_any());
     let desired = workload::service(lrp);
-    let cached = scoped.caches.services.get(namespace, &name);
+    let cached = at.scoped.caches.services.get(namespace, &name);
     let live = headless::without_cluster_ip(&ctx.client, namespace, &name, cached).await?;
     if live
         .as_ref()
@@ -206,10 +212,10 @@ async fn apply_service(lrp: &Lrp, scoped: &SpaceScoped, namespace: &str) -> Resu
     let services: Api<Service> = Api::namespaced(ctx.client.clone(), namespace);
     if ctx
         .recent
-        .apply(&services, &desired, live.as_deref(), "apply service")
+        .put(&services, &desired, live.as_deref(), "write service")
         .await?
     {
-        tracing::info!("applied service");
+        tracing::info!("wrote service");
         Ok(false)
     } else {
         Ok(true)

@@ -1,5 +1,6 @@
 //! Pure: the ActualLRP view of an LRP (ARCHITECTURE.md §7) from its pods: per instance index,
-//! Diego's state, since when, the crash count and reason, the address.
+//! Diego's state, since when, the crash count and reason, the address; and the `Ready`
+//! condition that sums it up, or says that the LRP cannot run.
 
 use super::workload::{APP_CONTAINER, POD_INDEX, REVISION};
 use k8s_openapi::{
@@ -10,6 +11,12 @@ use kube::ResourceExt;
 use smelter_crds::lrp::{ActualLrp, InstanceState, LrpStatus};
 use std::borrow::Borrow;
 
+/// The type of the condition that says whether every desired instance runs.
+pub const READY: &str = "Ready";
+/// The reason `Ready` is False when the spec cannot run in this installation (a stack it does
+/// not have); also the reason of the Warning event that says so.
+pub const CANNOT_RUN: &str = "CannotRun";
+
 /// An instance that crashed since the last status: for the `InstanceCrashed` event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Crash {
@@ -17,12 +24,13 @@ pub struct Crash {
     pub reason: String,
 }
 
-/// The status of an LRP of `process_type` wanting `instances`, running `revision`, with
-/// `pods` (of every revision). `previous` keeps condition times steady and tells new crashes.
+/// The status of an LRP of `process_type` wanting `instances`, running `revision` (none when
+/// its spec cannot run), with `pods` (of every revision). `previous` keeps condition times
+/// steady and tells new crashes.
 pub fn status(
     process_type: &str,
     instances: i32,
-    revision: &str,
+    revision: Option<&str>,
     pods: &[impl Borrow<Pod>],
     generation: Option<i64>,
     previous: Option<&LrpStatus>,
@@ -38,7 +46,9 @@ pub fn status(
         // The current revision's instance, else the older one still serving that index.
         let pod = candidates
             .clone()
-            .find(|p| p.labels().get(REVISION).map(String::as_str) == Some(revision))
+            .find(|p| {
+                revision.is_some_and(|r| p.labels().get(REVISION).map(String::as_str) == Some(r))
+            })
             .or_else(|| candidates.clone().next());
         let instance = pod.map_or_else(
             || ActualLrp {
@@ -86,26 +96,80 @@ pub fn status(
             format!("{running} of {instances} instances running"),
         )
     };
-    let last_transition_time = previous
-        .and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"))
-        .filter(|c| c.status == cond_status)
-        .map_or_else(|| now.clone(), |c| c.last_transition_time.clone());
-    let ready = Condition {
-        type_: "Ready".into(),
-        status: cond_status.into(),
-        reason: reason.into(),
-        message,
-        observed_generation: generation,
-        last_transition_time,
-    };
     let status = LrpStatus {
         observed_generation: generation,
         running,
         crashed,
         instances: actual,
-        conditions: vec![ready],
+        conditions: vec![ready(
+            cond_status,
+            reason,
+            message,
+            generation,
+            previous,
+            now,
+        )],
     };
     (status, crashes)
+}
+
+/// `status` (the ActualLRP view of whatever instances an earlier revision still runs) for an
+/// LRP whose spec cannot run, `why`: `Ready` False, reason [`CANNOT_RUN`], `why` its message.
+pub fn cannot_run(
+    status: LrpStatus,
+    why: &str,
+    previous: Option<&LrpStatus>,
+    now: &Time,
+) -> LrpStatus {
+    let generation = status.observed_generation;
+    LrpStatus {
+        conditions: vec![ready(
+            "False",
+            CANNOT_RUN,
+            why.to_owned(),
+            generation,
+            previous,
+            now,
+        )],
+        ..status
+    }
+}
+
+/// Whether `status` says that the LRP cannot run and `previous` did not say so, in those words,
+/// of the same generation: only then is it news for an Event. A reconcile that finds it the
+/// same again (started by an instance's change, say) tells nobody.
+pub fn newly_cannot_run(previous: Option<&LrpStatus>, status: &LrpStatus) -> bool {
+    let cannot_run = |s: &LrpStatus| {
+        s.conditions
+            .iter()
+            .find(|c| c.type_ == READY && c.reason == CANNOT_RUN)
+            .map(|c| (c.message.clone(), c.observed_generation))
+    };
+    let now = cannot_run(status);
+    now.is_some() && previous.and_then(cannot_run) != now
+}
+
+/// The `Ready` condition, its transition time kept from `previous` while its status holds.
+fn ready(
+    status: &str,
+    reason: &str,
+    message: String,
+    generation: Option<i64>,
+    previous: Option<&LrpStatus>,
+    now: &Time,
+) -> Condition {
+    let last_transition_time = previous
+        .and_then(|s| s.conditions.iter().find(|c| c.type_ == READY))
+        .filter(|c| c.status == status)
+        .map_or_else(|| now.clone(), |c| c.last_transition_time.clone());
+    Condition {
+        type_: READY.into(),
+        status: status.into(),
+        reason: reason.into(),
+        message,
+        observed_generation: generation,
+        last_transition_time,
+    }
 }
 
 fn instance_of(index: i32, pod: &Pod, process_type: &str) -> ActualLrp {
@@ -240,7 +304,7 @@ mod tests {
             pod("old", 2, true, 0, None),
             pod("new", 2, false, 0, Some("ContainerCreating")),
         ];
-        let (s, crashes) = status("web", 4, "new", &pods, Some(2), None, &time(9));
+        let (s, crashes) = status("web", 4, Some("new"), &pods, Some(2), None, &time(9));
         let states: Vec<_> = s
             .instances
             .iter()
@@ -291,15 +355,91 @@ mod tests {
     #[test]
     fn the_same_pods_give_the_same_status_and_no_new_crash() {
         let pods = [pod("r", 0, true, 1, None)];
-        let (first, crashes) = status("web", 1, "r", &pods, Some(1), None, &time(9));
+        let (first, crashes) = status("web", 1, Some("r"), &pods, Some(1), None, &time(9));
         assert_eq!(
             crashes.len(),
             1,
             "a restarted instance is news the first time"
         );
-        let (again, crashes) = status("web", 1, "r", &pods, Some(1), Some(&first), &time(99));
+        let (again, crashes) = status("web", 1, Some("r"), &pods, Some(1), Some(&first), &time(99));
         assert_eq!(again, first);
         assert!(crashes.is_empty());
         assert_eq!(first.conditions[0].reason, "AllInstancesRunning");
+    }
+
+    #[test]
+    fn an_lrp_that_cannot_run_says_why_and_keeps_what_still_runs() {
+        // An older revision still serves index 0; the spec names a stack that is not there.
+        let pods = [pod("old", 0, true, 0, None)];
+        let (view, _) = status("web", 2, None, &pods, Some(3), None, &time(9));
+        let why = "stack windows is not available";
+        let s = cannot_run(view, why, None, &time(9));
+        assert_eq!(s.observed_generation, Some(3));
+        assert_eq!(
+            (s.running, s.crashed),
+            (1, 0),
+            "the old instance still runs"
+        );
+        assert_eq!(
+            s.instances
+                .iter()
+                .map(|i| i.state.clone())
+                .collect::<Vec<_>>(),
+            [InstanceState::Running, InstanceState::Starting]
+        );
+        assert_eq!(
+            s.conditions,
+            [Condition {
+                type_: READY.into(),
+                status: "False".into(),
+                reason: CANNOT_RUN.into(),
+                message: why.into(),
+                observed_generation: Some(3),
+                last_transition_time: time(9),
+            }]
+        );
+
+        // Looked at again later, it is the same status: nothing to write.
+        let (view, _) = status("web", 2, None, &pods, Some(3), Some(&s), &time(99));
+        assert_eq!(cannot_run(view, why, Some(&s), &time(99)), s);
+    }
+
+    #[test]
+    fn cannot_run_is_news_once_per_reason_and_generation() {
+        let why = |generation, message: &str| {
+            let (view, _) = status(
+                "web",
+                1,
+                None,
+                &[] as &[Pod],
+                Some(generation),
+                None,
+                &time(9),
+            );
+            cannot_run(view, message, None, &time(9))
+        };
+        let (runs, _) = status("web", 1, Some("r"), &[] as &[Pod], Some(1), None, &time(9));
+        let windows = why(1, "stack windows is not available");
+        // (previous, status, news)
+        let cases = [
+            (None, &windows, true),
+            (Some(&runs), &windows, true),
+            (Some(&windows), &windows, false),
+            (
+                Some(&windows),
+                &why(2, "stack windows is not available"),
+                true,
+            ),
+            (
+                Some(&windows),
+                &why(1, "stack macos is not available"),
+                true,
+            ),
+            (None, &runs, false),
+            (Some(&windows), &runs, false),
+        ];
+        for (i, (previous, status, news)) in cases.into_iter().enumerate() {
+            assert_eq!(newly_cannot_run(previous, status), news, "case {i}");
+        }
     }
 }

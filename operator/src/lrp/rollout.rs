@@ -9,8 +9,8 @@ use std::borrow::Borrow;
 /// The changes a reconcile makes to the StatefulSets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rollout {
-    /// Whether the current revision's StatefulSet must be applied (absent, or another size).
-    pub apply_current: bool,
+    /// Whether the current revision's StatefulSet must be written (absent, or another size).
+    pub write_current: bool,
     /// Older revisions to delete, by name.
     pub delete: Vec<String>,
 }
@@ -27,7 +27,7 @@ pub fn plan(live: &[impl Borrow<StatefulSet>], revision: &str, instances: i32) -
     let is_current =
         |s: &&StatefulSet| s.labels().get(REVISION).map(String::as_str) == Some(revision);
     let current = live.clone().find(is_current);
-    let apply_current = current.is_none_or(|s| {
+    let write_current = current.is_none_or(|s| {
         s.spec.as_ref().and_then(|spec| spec.replicas) != Some(instances)
             || s.metadata.deletion_timestamp.is_some()
     });
@@ -46,7 +46,7 @@ pub fn plan(live: &[impl Borrow<StatefulSet>], revision: &str, instances: i32) -
         Vec::new()
     };
     Rollout {
-        apply_current,
+        write_current,
         delete,
     }
 }
@@ -97,13 +97,13 @@ mod tests {
                 (false, vec!["lrp-old"]),
             ),
         ];
-        for (live, instances, (apply, delete)) in cases {
+        for (live, instances, (write, delete)) in cases {
             let names: Vec<String> = live.iter().map(ResourceExt::name_any).collect();
             let got = plan(&live, "new", instances);
             assert_eq!(
                 got,
                 Rollout {
-                    apply_current: apply,
+                    write_current: write,
                     delete: delete.iter().map(|d| (*d).to_owned()).collect(),
                 },
                 "{names:?} x{instances}"

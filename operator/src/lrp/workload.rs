@@ -14,14 +14,15 @@
 //!   one is deleted only once every new instance is ready (see [`super::rollout`]). Meanwhile
 //!   the Service sends traffic to the ready instances of both, as CF's rolling deployment does.
 
+use crate::{config::StagingConfig, pods};
 use k8s_openapi::{
     api::{
         apps::v1::{StatefulSet, StatefulSetSpec},
         core::v1::{
-            Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource,
-            HTTPGetAction, Lifecycle, LifecycleHandler, ObjectFieldSelector, PodSecurityContext,
-            PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretEnvSource, Service,
-            ServicePort, ServiceSpec, SleepAction, TCPSocketAction, Volume, VolumeMount,
+            Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, HTTPGetAction,
+            Lifecycle, LifecycleHandler, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
+            ResourceRequirements, Service, ServicePort, ServiceSpec, SleepAction, TCPSocketAction,
+            Volume, VolumeMount,
         },
     },
     apimachinery::pkg::{
@@ -40,16 +41,12 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use crate::staging::job::StagingConfig;
-
 /// The label with an instance's revision.
 pub const REVISION: &str = "cf.smelter.dev/revision";
 /// The label Kubernetes puts on a StatefulSet's pods with their ordinal.
 pub const POD_INDEX: &str = "apps.kubernetes.io/pod-index";
 /// The app container's name.
 pub const APP_CONTAINER: &str = "app";
-/// CF's `vcap` user.
-const VCAP_UID: i64 = 2000;
 /// Where the droplet is unpacked: its `app/` is the app's directory, as on a Diego cell.
 const HOME: &str = "/home/vcap";
 /// CF's defaults: an instance has 60 s to become healthy, and one check may take 1 s.
@@ -174,7 +171,7 @@ pub fn pod_template(
         name: APP_CONTAINER.into(),
         image_pull_policy: Some("IfNotPresent".into()),
         env: Some(env),
-        env_from: Some(secrets_env(
+        env_from: Some(pods::secrets_env(
             spec.environment_secret
                 .iter()
                 .cloned()
@@ -215,14 +212,9 @@ pub fn pod_template(
 
     match (&spec.droplet, &spec.image) {
         (Some(droplet), _) => {
-            let stack = spec
-                .stack
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .unwrap_or(&config.default_stack);
+            let stack = config.stack(spec.stack.as_deref());
             let image = config
-                .stack_images
-                .get(stack)
+                .stack_image(stack)
                 .ok_or_else(|| WorkloadError::UnknownStack(stack.to_owned()))?;
             let url = signer.url(
                 &config.blob_url,
@@ -258,7 +250,7 @@ pub fn pod_template(
                 termination_message_policy: Some("FallbackToLogsOnError".into()),
                 ..Default::default()
             }]);
-            app.image = Some(image.clone());
+            app.image = Some(image.to_owned());
             app.command = Some(vec!["/tmp/lifecycle/launcher".into()]);
             // The launcher runs the droplet's own command for the type when given none.
             app.args = Some(
@@ -271,12 +263,7 @@ pub fn pod_template(
                 mount("lifecycle", "/tmp/lifecycle"),
                 mount("home", HOME),
             ]);
-            pod.security_context = Some(PodSecurityContext {
-                run_as_user: Some(VCAP_UID),
-                run_as_group: Some(VCAP_UID),
-                fs_group: Some(VCAP_UID),
-                ..Default::default()
-            });
+            pod.security_context = Some(pods::as_vcap());
             pod.volumes = Some(
                 ["lifecycle", "home"]
                     .iter()
@@ -429,21 +416,6 @@ pub fn service(lrp: &Lrp) -> Service {
         }),
         ..Default::default()
     }
-}
-
-/// The Secrets a container takes variables from, each optional: an app without user variables
-/// or without service bindings has no such Secret, and its instances still start.
-pub(crate) fn secrets_env(names: impl IntoIterator<Item = String>) -> Vec<EnvFromSource> {
-    names
-        .into_iter()
-        .map(|name| EnvFromSource {
-            secret_ref: Some(SecretEnvSource {
-                name,
-                optional: Some(true),
-            }),
-            ..Default::default()
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -7,7 +7,12 @@
 
 use super::{emitter, ingress};
 use crate::{
-    Error, caches::Caches, lrp::workload::service_name, meta::is_owned_by, scoped::SpaceScoped,
+    caches::Caches,
+    error::Error,
+    lrp::workload::service_name,
+    meta::is_owned_by,
+    prologue::{InSpace, RECHECK, SpaceObject},
+    scoped::SpaceScoped,
     tenancy, write,
 };
 use k8s_openapi::{
@@ -27,12 +32,7 @@ use kube::{
     },
 };
 use smelter_crds::{Route, labels, route::RouteStatus};
-use std::{sync::Arc, time::Duration};
-
-pub(crate) const CONTROLLER: &str = "route";
-
-/// How often a settled route is looked at again without a watch event.
-const RECHECK: Duration = Duration::from_secs(300);
+use std::sync::Arc;
 
 /// Routes everywhere, the Ingresses, Services and EndpointSlices they own, the apps they lead
 /// to (an app that appears after its route, or whose processes change, reaches the route at
@@ -80,43 +80,26 @@ fn routes_to(
         .collect()
 }
 
-pub(crate) async fn reconcile(
-    route: Arc<Route>,
-    scoped: Arc<SpaceScoped>,
-) -> Result<Action, Error> {
-    scoped
-        .ctx
-        .observe(CONTROLLER, &*route, reconcile_route(&route, &scoped))
-        .await
-}
+impl SpaceObject for Route {
+    const CONTROLLER: &'static str = "route";
 
-pub(crate) fn error_policy(route: Arc<Route>, error: &Error, scoped: Arc<SpaceScoped>) -> Action {
-    scoped.ctx.error_policy(CONTROLLER, &*route, error)
+    async fn reconcile(&self, at: &InSpace<'_>) -> Result<Action, Error> {
+        reconcile(self, at).await
+    }
 }
 
 /// Why a route has no Ingress, as its Ready condition's reason and message.
 type NotServed = (&'static str, String);
 
-async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, Error> {
-    if route.meta().deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
-    }
-    let namespace = route.namespace().ok_or_else(|| Error::NoNamespace {
-        kind: CONTROLLER,
-        name: route.name_any(),
-    })?;
-    if scoped.space_of(route.labels(), &namespace).await.is_none() {
-        tracing::debug!("not in a space of this installation; leaving it alone");
-        return Ok(Action::requeue(RECHECK));
-    }
-    let ctx = &scoped.ctx;
+async fn reconcile(route: &Route, at: &InSpace<'_>) -> Result<Action, Error> {
+    let (ctx, scoped, namespace) = (at.ctx, at.scoped, at.namespace.as_str());
     let guid = route.name_any();
     let domain = scoped.domain(&route.spec.domain_guid);
     let url = domain
         .as_ref()
         .map(|d| smelter_crds::route::url(&route.spec.host, &d.spec.name, &route.spec.path));
 
-    let targets = targets(route, &namespace, scoped);
+    let targets = targets(route, namespace, scoped);
     let desired: Result<Ingress, NotServed> = match (&domain, targets.first()) {
         (None, _) => Err((
             "DomainNotFound",
@@ -129,7 +112,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         (Some(_), None) if route.spec.destinations.is_empty() => {
             Err(("NoDestinations", "the route has no destinations".into()))
         }
-        (Some(_), None) => Err(("DestinationNotFound", missing(route, &namespace, scoped))),
+        (Some(_), None) => Err(("DestinationNotFound", missing(route, namespace, scoped))),
         (Some(d), Some(target)) => {
             let backend = if targets.len() == 1 {
                 ingress::Backend {
@@ -155,13 +138,13 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
     // to them, and go only after it has moved away.
     let several = desired.is_ok() && targets.len() > 1;
     if several {
-        emit(route, &namespace, &targets, scoped).await?;
+        emit(route, namespace, &targets, scoped).await?;
     }
-    let ingresses: Api<Ingress> = Api::namespaced(ctx.client.clone(), &namespace);
+    let ingresses: Api<Ingress> = Api::namespaced(ctx.client.clone(), namespace);
     let live = scoped
         .caches
         .ingresses
-        .get(&namespace, &guid)
+        .get(namespace, &guid)
         .filter(|i| is_owned_by(&**i, route));
     let mut recheck = RECHECK;
     match (&desired, live) {
@@ -169,23 +152,23 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         (Ok(want), have) => {
             let recent = &ctx.recent;
             if recent
-                .apply(&ingresses, want, have.as_deref(), "apply ingress")
+                .put(&ingresses, want, have.as_deref(), "write ingress")
                 .await?
             {
-                tracing::info!(url = ?url, "applied ingress");
+                tracing::info!(url = ?url, "wrote ingress");
             } else {
                 recheck = write::IN_FLIGHT;
             }
         }
         (Err(_), Some(_)) => {
-            write::delete::<Ingress>(&ctx.client, &namespace, &guid, "delete ingress").await?;
+            write::delete::<Ingress>(&ctx.client, namespace, &guid, "delete ingress").await?;
             tracing::info!("deleted ingress");
         }
         (Err(_), None) => {}
     }
     retire(
         route,
-        &namespace,
+        namespace,
         if several { &targets } else { &[] },
         scoped,
     )
@@ -199,7 +182,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
                 "served by an Ingress to {} of {} destinations; {}",
                 targets.len(),
                 route.spec.destinations.len(),
-                missing(route, &namespace, scoped)
+                missing(route, namespace, scoped)
             ),
         ),
         Ok(_) if several => (
@@ -230,7 +213,7 @@ async fn reconcile_route(route: &Route, scoped: &SpaceScoped) -> Result<Action, 
         }],
     };
     if previous.as_ref() != Some(&wanted) {
-        ctx.apply_status(CONTROLLER, route, &wanted).await?;
+        ctx.write_status(Route::CONTROLLER, route, &wanted).await?;
     }
     Ok(Action::requeue(recheck))
 }

@@ -3,6 +3,7 @@
 //! instances only, as Diego's route emitter does: the destination process's own Service, or,
 //! for a route to several, the route's (see [`super::emitter`]).
 
+use crate::config::RoutingConfig;
 use k8s_openapi::{
     api::networking::v1::{
         HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
@@ -12,16 +13,6 @@ use k8s_openapi::{
 };
 use kube::{Resource, ResourceExt};
 use smelter_crds::{Route, labels};
-
-/// How routes are exposed in this installation.
-#[derive(Clone, Debug, Default)]
-pub struct RoutingConfig {
-    /// The `ingressClassName` of every Ingress; none means the cluster's default class.
-    pub ingress_class: Option<String>,
-    /// A TLS Secret (in each space namespace) for the Ingresses; none leaves TLS to the
-    /// ingress controller's default certificate, the usual way to serve a wildcard apps domain.
-    pub tls_secret: Option<String>,
-}
 
 /// The route's host name: `host.domain`, the bare domain, or a wildcard.
 pub fn fqdn(route: &Route, domain: &str) -> String {

@@ -11,12 +11,16 @@ use super::{
     status::{build_status, is_final},
 };
 use crate::{
-    Error, caches::Caches, context::Context, context::FIELD_MANAGER, scoped::SpaceScoped, tenancy,
+    caches::Caches,
+    context::Context,
+    error::Error,
+    params::post_params,
+    prologue::{InSpace, RECHECK, SpaceObject},
+    tenancy,
 };
 use k8s_openapi::{api::batch::v1::Job, apimachinery::pkg::apis::meta::v1::Time};
 use kube::{
     Api, Resource, ResourceExt,
-    api::PostParams,
     runtime::{
         Controller,
         controller::Action,
@@ -30,12 +34,6 @@ use smelter_crds::{
 };
 use std::{sync::Arc, time::Duration};
 
-pub(crate) const CONTROLLER: &str = "build";
-
-/// How often a build that is not ours, or still staging, is looked at again without a watch
-/// event. Staging progress arrives through the Job and Pod watches, an upload's end through
-/// the Package watch.
-const RECHECK: Duration = Duration::from_secs(300);
 /// How long a build may wait for its package to appear before it fails.
 const MISSING_PACKAGE_GRACE: Duration = Duration::from_secs(60);
 
@@ -76,37 +74,27 @@ fn build_of(pod: &impl ResourceExt) -> Option<ObjectRef<Build>> {
     Some(ObjectRef::new(guid).within(&pod.namespace()?))
 }
 
-pub(crate) async fn reconcile(
-    build: Arc<Build>,
-    builds: Arc<SpaceScoped>,
-) -> Result<Action, Error> {
-    builds
-        .ctx
-        .observe(CONTROLLER, &*build, reconcile_build(&build, &builds))
-        .await
+impl SpaceObject for Build {
+    const CONTROLLER: &'static str = "build";
+
+    /// A staged or failed build never changes again, so a settled installation spends nothing
+    /// on its builds.
+    fn is_settled(&self) -> bool {
+        is_final(self.status.as_ref())
+    }
+
+    /// Staging progress arrives through the Job and Pod watches, an upload's end through the
+    /// Package watch; a build still staging is looked at again after [`RECHECK`] regardless.
+    async fn reconcile(&self, at: &InSpace<'_>) -> Result<Action, Error> {
+        reconcile(self, at).await
+    }
 }
 
-pub(crate) fn error_policy(build: Arc<Build>, error: &Error, builds: Arc<SpaceScoped>) -> Action {
-    builds.ctx.error_policy(CONTROLLER, &*build, error)
-}
-
-async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, Error> {
-    if is_final(build.status.as_ref()) || build.meta().deletion_timestamp.is_some() {
-        return Ok(Action::await_change());
-    }
-    let namespace = build.namespace().ok_or_else(|| Error::NoNamespace {
-        kind: CONTROLLER,
-        name: build.name_any(),
-    })?;
-    if builds.space_of(build.labels(), &namespace).await.is_none() {
-        tracing::debug!("not in a space of this installation; leaving it alone");
-        return Ok(Action::requeue(RECHECK));
-    }
-    let ctx = &builds.ctx;
+async fn reconcile(build: &Build, at: &InSpace<'_>) -> Result<Action, Error> {
+    let (ctx, caches, namespace) = (at.ctx, &at.scoped.caches, at.namespace.as_str());
     let guid = build.name_any();
     let package_guid = &build.spec.package_guid;
-    let caches = &builds.caches;
-    let Some(package) = caches.packages.get(&namespace, package_guid) else {
+    let Some(package) = caches.packages.get(namespace, package_guid) else {
         // The API creates the package first; a young build may just have been read before
         // its package reached this replica's view (the package's arrival triggers it). Only
         // an old one has really lost it.
@@ -137,8 +125,8 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
 
     let config = &ctx.config.staging;
     let stack = stack_of(build, config);
-    let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), &namespace);
-    let job = match caches.jobs.get(&namespace, &guid) {
+    let jobs: Api<Job> = Api::namespaced(ctx.client.clone(), namespace);
+    let job = match caches.jobs.get(namespace, &guid) {
         Some(job) => job,
         None => {
             let admin = caches.buildpacks.store().state();
@@ -162,7 +150,7 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
                     .map_or_else(std::time::SystemTime::now, |t| t.0.into()),
                 droplet_guid,
             };
-            let desired = match job::staging_job(&input, config, builds.signer().await?) {
+            let desired = match job::staging_job(&input, config, at.scoped.signer().await?) {
                 Ok(job) => job,
                 Err(e) => {
                     let error = format!("StagingError - Staging error: {e}");
@@ -175,7 +163,7 @@ async fn reconcile_build(build: &Build, builds: &SpaceScoped) -> Result<Action, 
 
     let pods = caches
         .staging_pods
-        .labelled(&namespace, labels::BUILD_GUID, &guid);
+        .labelled(namespace, labels::BUILD_GUID, &guid);
     let staging = outcome::observe(&job, &pods, droplet_guid, stack);
     let settle = outcome::settle_wait(&pods, std::time::SystemTime::now());
     if !matches!(staging, Staging::Running) && !settle.is_zero() {
@@ -210,11 +198,7 @@ async fn create_job(
         namespace: namespace.clone(),
         source,
     };
-    let params = PostParams {
-        field_manager: Some(FIELD_MANAGER.into()),
-        ..PostParams::default()
-    };
-    match jobs.create(&params, desired).await {
+    match jobs.create(&post_params(), desired).await {
         Ok(job) => {
             tracing::info!(job = %name, "created staging job");
             ctx.publish(
@@ -253,7 +237,8 @@ async fn finish(
         live,
         &tenancy::now(),
     );
-    let changed = live != Some(&desired) && ctx.apply_status(CONTROLLER, build, &desired).await?;
+    let changed =
+        live != Some(&desired) && ctx.write_status(Build::CONTROLLER, build, &desired).await?;
     if changed {
         tracing::info!(state = ?desired.state, error = ?desired.error, "status written");
     }

@@ -8,11 +8,12 @@
 //! A Job's pod template is immutable, so the Job is created once and never updated; the URLs'
 //! expiry is derived from the Build's creation time, so building it twice gives the same Job.
 
+use crate::{config::StagingConfig, pods};
 use k8s_openapi::{
     api::{
         batch::v1::{Job, JobSpec},
         core::v1::{
-            Container, EmptyDirVolumeSource, EnvVar, PodSecurityContext, PodSpec, PodTemplateSpec,
+            Container, EmptyDirVolumeSource, EnvVar, PodSpec, PodTemplateSpec,
             ResourceRequirements, Volume, VolumeMount,
         },
     },
@@ -31,47 +32,6 @@ use std::{
 pub const BUILDER_CONTAINER: &str = "builder";
 /// The init container's name.
 pub const FETCH_CONTAINER: &str = "fetch";
-/// CF's `vcap` user, which the stack image runs apps and staging as.
-const VCAP_UID: i64 = 2000;
-
-/// How staging runs in this installation.
-#[derive(Clone, Debug)]
-pub struct StagingConfig {
-    /// The image with the lifecycle programs (`/lifecycle/fetcher`, `builder`, `launcher`).
-    pub lifecycle_image: String,
-    /// The image buildpacks run on, per stack name; `default_stack` when the build names none.
-    pub stack_images: BTreeMap<String, String>,
-    pub default_stack: String,
-    /// Where pods reach the api-shim's internal blob endpoint, e.g.
-    /// `http://smelter-api.smelter.svc:8080`.
-    pub blob_url: String,
-    /// CF's staging timeout (15 minutes).
-    pub timeout: Duration,
-    /// CF's defaults when the build names no limits.
-    pub default_memory_mb: i64,
-    pub default_disk_mb: i64,
-    /// How long a finished Job (and its pod's log, the `STG` lines) is kept.
-    pub job_ttl: Duration,
-}
-
-impl Default for StagingConfig {
-    fn default() -> Self {
-        Self {
-            lifecycle_image: format!("smelter/lifecycle:{}", env!("CARGO_PKG_VERSION")),
-            stack_images: [(
-                "cflinuxfs4".to_owned(),
-                format!("smelter/cflinuxfs4:{}", env!("CARGO_PKG_VERSION")),
-            )]
-            .into(),
-            default_stack: "cflinuxfs4".into(),
-            blob_url: "http://smelter-api.smelter.svc:8080".into(),
-            timeout: Duration::from_secs(15 * 60),
-            default_memory_mb: 1024,
-            default_disk_mb: 1024,
-            job_ttl: Duration::from_secs(3600),
-        }
-    }
-}
 
 /// A buildpack as staging needs it: its name (the directory it is unpacked into), where its
 /// zip is and its digest.
@@ -110,13 +70,7 @@ pub enum JobError {
 
 /// The stack a build stages on.
 pub fn stack_of<'a>(build: &'a Build, config: &'a StagingConfig) -> &'a str {
-    build
-        .spec
-        .lifecycle
-        .stack
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(&config.default_stack)
+    config.stack(build.spec.lifecycle.stack.as_deref())
 }
 
 pub fn staging_job(
@@ -129,8 +83,7 @@ pub fn staging_job(
     let spec = &build.spec;
     let stack = stack_of(build, config);
     let stack_image = config
-        .stack_images
-        .get(stack)
+        .stack_image(stack)
         .ok_or_else(|| JobError::UnknownStack(stack.to_owned()))?;
     // Valid for the whole timeout after the Job can first start, plus time to be scheduled.
     let ttl = config.timeout.saturating_mul(2) + Duration::from_secs(3600);
@@ -233,7 +186,7 @@ pub fn staging_job(
     };
     let builder = Container {
         name: BUILDER_CONTAINER.to_owned(),
-        image: Some(stack_image.clone()),
+        image: Some(stack_image.to_owned()),
         image_pull_policy: Some("IfNotPresent".into()),
         command: Some(vec!["/tmp/lifecycle/builder".into()]),
         args: Some(builder_args),
@@ -246,7 +199,7 @@ pub fn staging_job(
             ),
             env("SMELTER_UPLOAD_CACHE", url("PUT", &cache_key)),
         ]),
-        env_from: Some(crate::lrp::workload::secrets_env(
+        env_from: Some(pods::secrets_env(
             input
                 .env_secret
                 .iter()
@@ -298,12 +251,7 @@ pub fn staging_job(
                     restart_policy: Some("Never".into()),
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
-                    security_context: Some(PodSecurityContext {
-                        run_as_user: Some(VCAP_UID),
-                        run_as_group: Some(VCAP_UID),
-                        fs_group: Some(VCAP_UID),
-                        ..Default::default()
-                    }),
+                    security_context: Some(pods::as_vcap()),
                     init_containers: Some(vec![fetcher]),
                     containers: vec![builder],
                     volumes: Some(

@@ -1,6 +1,7 @@
 //! Table tests of the staging Job builder.
 
-use super::job::{StagingBuildpack, StagingConfig, StagingInput, staging_job};
+use super::job::{StagingBuildpack, StagingInput, staging_job};
+use crate::config::StagingConfig;
 use k8s_openapi::api::batch::v1::Job;
 use smelter_blobstore::UrlSigner;
 use smelter_crds::{Build, build::BuildSpec, common::Lifecycle};

@@ -1,9 +1,11 @@
 //! Tenancy: an org or a space owns a namespace named by its GUID.
 //!
-//! The pipeline both controllers share: *build* the desired namespace (pure, [`build`]) and
-//! the role bindings the operator keeps in it (pure, [`access`]), *apply* each when the live
-//! one differs, *status* from their state (pure, [`status`]), and on deletion *clean up* by
-//! deleting the namespace, which takes the role bindings with it. A namespaced object
+//! The pipeline both controllers share: the prologue (the reconcile's span and metrics, as
+//! every controller's, see [`crate::prologue`]; an object that is not this installation's is
+//! left alone; the finalizer), *build* the desired namespace (pure, [`build`]) and the role
+//! bindings the operator keeps in it (pure, [`access`]), *apply* each (server-side) when the
+//! live one differs, *status* from their state (pure, [`status`]), and on deletion *clean up*
+//! by deleting the namespace, which takes the role bindings with it. A namespaced object
 //! cannot own a cluster-scoped namespace through an owner reference (the garbage collector
 //! refuses), so a finalizer holds the org or space until its namespace is gone.
 
@@ -11,10 +13,7 @@ pub mod access;
 pub mod build;
 pub mod status;
 
-use crate::{
-    Error,
-    context::{Context, apply_params},
-};
+use crate::{context::Context, error::Error, params::apply_params};
 use build::{Tenant, build_namespace};
 use k8s_openapi::{
     NamespaceResourceScope,
@@ -33,7 +32,7 @@ use kube::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 use status::{NamespaceState, Readiness};
-use std::{fmt::Debug, sync::Arc, time::Duration};
+use std::{fmt::Debug, future::Future, sync::Arc, time::Duration};
 
 /// Holds an org or a space until the namespace it owns is gone.
 pub const FINALIZER: &str = "cf.smelter.dev/namespace";
@@ -62,13 +61,40 @@ pub(crate) trait NamespaceOwner:
 
     /// `status.observedGeneration` and `status.conditions`.
     fn status_parts(&self) -> (Option<i64>, &[Condition]);
+
+    /// Whether the object is this installation's to set up. Its deletion is finished
+    /// regardless: only a Smelter operator adds the finalizer, and whichever sees it can
+    /// release it.
+    fn is_ours(&self, ctx: &Context) -> impl Future<Output = Result<bool, Error>> + Send {
+        let _ = ctx;
+        async { Ok(true) }
+    }
+}
+
+/// Reconciles `obj` in its controller's span and metrics.
+pub(crate) async fn reconcile<K: NamespaceOwner>(
+    obj: Arc<K>,
+    ctx: Arc<Context>,
+) -> Result<Action, Error> {
+    ctx.observe(K::CONTROLLER, &*obj, reconcile_owner(obj.clone(), &ctx))
+        .await
+}
+
+/// What the controller does after a failed reconcile of `obj`.
+pub(crate) fn error_policy<K: NamespaceOwner>(
+    obj: Arc<K>,
+    error: &Error,
+    ctx: Arc<Context>,
+) -> Action {
+    ctx.error_policy(K::CONTROLLER, &*obj, error)
 }
 
 /// Reconciles `obj`: its namespace while it lives, the namespace's deletion when it goes.
-pub(crate) async fn reconcile<K: NamespaceOwner>(
-    obj: Arc<K>,
-    ctx: &Context,
-) -> Result<Action, Error> {
+async fn reconcile_owner<K: NamespaceOwner>(obj: Arc<K>, ctx: &Context) -> Result<Action, Error> {
+    if obj.meta().deletion_timestamp.is_none() && !obj.is_ours(ctx).await? {
+        tracing::debug!("not this installation's; leaving it alone");
+        return Ok(Action::requeue(RESYNC));
+    }
     let name = obj.name_any();
     let namespace = obj.namespace().ok_or_else(|| Error::NoNamespace {
         kind: K::CONTROLLER,
@@ -224,7 +250,8 @@ async fn cleanup<K: NamespaceOwner>(obj: &K, ctx: &Context) -> Result<Action, Er
     Err(Error::NamespaceTerminating { name })
 }
 
-/// Server-side applies the status when it differs from the live one.
+/// Server-side applies the status when it differs from the live one: only the operator's
+/// fields, so others' conditions stay (orgs and spaces are few; the apply's cost is no matter).
 async fn write_status<K: NamespaceOwner>(
     obj: &K,
     api: &Api<K>,
@@ -246,7 +273,7 @@ async fn write_status<K: NamespaceOwner>(
     let patch = status::status_patch(&K::api_version(&()), &K::kind(&()), generation, &ready);
     api.patch_status(&obj.name_any(), &apply_params(), &Patch::Apply(&patch))
         .await
-        .map_err(|source| Error::ApplyStatus {
+        .map_err(|source| Error::WriteStatus {
             kind: K::CONTROLLER,
             name: obj.name_any(),
             source,

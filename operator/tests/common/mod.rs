@@ -31,13 +31,23 @@ pub struct Operator {
 impl Operator {
     /// Starts an operator on a new root namespace of its own.
     pub async fn start(client: &Client) -> Self {
-        support::install_crds(client).await;
-        let root = support::namespace(client, "op-root").await;
-        Self::start_in(client, root).await
+        Self::start_with(client, client.clone()).await
     }
 
     /// Starts an operator on `root`, and waits until it is ready.
     pub async fn start_in(client: &Client, root: String) -> Self {
+        Self::start_as(client.clone(), root).await
+    }
+
+    /// Starts an operator on a new root namespace of its own whose API requests go through
+    /// `operator_client` (a counting one, say).
+    pub async fn start_with(client: &Client, operator_client: Client) -> Self {
+        support::install_crds(client).await;
+        let root = support::namespace(client, "op-root").await;
+        Self::start_as(operator_client, root).await
+    }
+
+    async fn start_as(client: Client, root: String) -> Self {
         // The operator's logs, shown with a failing test's output (RUST_LOG filters them).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
@@ -49,7 +59,7 @@ impl Operator {
         let health = Health::new(registry_with_build_info("operator-test"));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(smelter_operator::run(
-            client.clone(),
+            client,
             Config::new(&root),
             Metrics::default(),
             health.clone(),
