@@ -2,7 +2,7 @@
 //! Kubernetes clients writes go through.
 
 use crate::{
-    auth::{Caller, Permissions, TokenIssuer, Users},
+    auth::{TokenIssuer, Users},
     config::Config,
     storage::cache::Caches,
 };
@@ -68,9 +68,10 @@ impl KubeClients {
         self.own.clone()
     }
 
-    /// A client that impersonates `caller` with `groups`.
-    pub fn as_caller(&self, caller: &Caller, groups: Vec<String>) -> Result<Client, kube::Error> {
-        let key = (caller.kube_user(), groups);
+    /// A client that impersonates the Kubernetes `user` with `groups`, so every write is
+    /// authorised by RBAC as the CF user it is made for.
+    pub fn impersonating(&self, user: String, groups: Vec<String>) -> Result<Client, kube::Error> {
+        let key = (user, groups);
         if let Ok(cache) = self.per_user.lock()
             && let Some(client) = cache.get(&key)
         {
@@ -84,25 +85,5 @@ impl KubeClients {
             cache.insert(key, client.clone());
         }
         Ok(client)
-    }
-}
-
-impl AppState {
-    /// The client a write by `caller` goes through: impersonating them, with the groups their
-    /// CF roles imply (`cf:org-managers:<org>` lets an org manager manage every space's roles,
-    /// through the RoleBinding the operator puts in each space namespace).
-    pub fn client_for(&self, caller: &Caller) -> Result<Client, kube::Error> {
-        self.client_as(caller, &Permissions::of(caller, &self.caches))
-    }
-
-    /// [`AppState::client_for`] with the caller's permissions already known.
-    pub fn client_as(&self, caller: &Caller, perms: &Permissions) -> Result<Client, kube::Error> {
-        let mut groups = caller.kube_groups();
-        groups.extend(
-            perms
-                .managed_orgs()
-                .map(|org| format!("{}{org}", crate::auth::caller::ORG_MANAGERS_GROUP_PREFIX)),
-        );
-        self.kube.as_caller(caller, groups)
     }
 }

@@ -33,12 +33,16 @@ impl Caller {
         kube_user(&self.claims.user_name)
     }
 
-    /// The Kubernetes groups a write is made with.
-    pub fn kube_groups(&self) -> Vec<String> {
+    /// The Kubernetes groups a write is made with: every user's, the admins', and one per
+    /// org the caller manages (`cf:org-managers:<org>` lets an org manager manage every
+    /// space's roles, through the RoleBinding the operator puts in each space namespace).
+    pub fn kube_groups(&self, perms: &super::Permissions) -> Vec<String> {
         let mut groups = vec![USERS_GROUP.to_owned(), "system:authenticated".to_owned()];
         if self.is_admin() {
             groups.push(ADMINS_GROUP.to_owned());
         }
+        let managed = perms.managed_orgs();
+        groups.extend(managed.map(|org| format!("{ORG_MANAGERS_GROUP_PREFIX}{org}")));
         groups
     }
 }

@@ -125,8 +125,10 @@ impl Ctx {
 
     /// The Kubernetes client a write by the caller goes through (impersonating them).
     pub fn client(&self) -> Result<kube::Client, ApiError> {
+        let groups = self.caller.kube_groups(&self.perms);
         self.state
-            .client_as(&self.caller, &self.perms)
+            .kube
+            .impersonating(self.caller.kube_user(), groups)
             .map_err(ApiError::from_kube)
     }
 }
