@@ -80,3 +80,15 @@ pub fn space(guid: &str) -> Space {
 pub fn base() -> BaseUrl {
     BaseUrl("https://api.x".into())
 }
+
+/// A table test of one of CC's pure checks: each of `ok` passes (no problems) and each
+/// `(input, text)` of `refused` is refused with `text` among its problems.
+pub fn check_table(problems: impl Fn(&str) -> Vec<String>, ok: &[&str], refused: &[(&str, &str)]) {
+    for input in ok {
+        assert_eq!(problems(input), Vec::<String>::new(), "{input:?}");
+    }
+    for (input, text) in refused {
+        let found = problems(input);
+        assert!(found.iter().any(|p| p == text), "{input:?}: {found:?}");
+    }
+}

@@ -1,8 +1,8 @@
-//! The `Caller` extractor: the verified bearer of a CF API request.
+//! The `Caller`: the verified bearer of a CF API request, and who they are to Kubernetes.
 
-use crate::{http::errors::ApiError, state::AppState};
-use axum::{extract::FromRequestParts, http::request::Parts};
-use std::sync::Arc;
+use super::TokenIssuer;
+use crate::http::errors::ApiError;
+use axum::http::HeaderMap;
 
 /// The Kubernetes group every CF user is impersonated with.
 pub const USERS_GROUP: &str = "cf:users";
@@ -52,15 +52,11 @@ pub fn kube_user(user_name: &str) -> String {
     format!("cf:{user_name}")
 }
 
-impl FromRequestParts<Arc<AppState>> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
+impl Caller {
+    /// The caller a request's `Authorization` header names, with a token `tokens` issued and
+    /// that is still valid; else CC's 401.
+    pub fn of(headers: &HeaderMap, tokens: &TokenIssuer) -> Result<Self, ApiError> {
+        let header = headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or_else(ApiError::not_authenticated)?;
         let value = header
@@ -72,8 +68,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
             .ok_or_else(ApiError::invalid_auth_token)?;
-        let claims = state
-            .tokens
+        let claims = tokens
             .verify(token, "access")
             .map_err(|_| ApiError::invalid_auth_token())?;
         Ok(Caller { claims })

@@ -42,7 +42,7 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
+        let caller = Caller::of(&parts.headers, &state.tokens)?;
         let base = BaseUrl::from_request_parts(parts, state)
             .await
             .unwrap_or_else(|never| match never {});
@@ -104,6 +104,17 @@ impl Ctx {
     /// what does not exist and what the caller may not see.
     pub fn find<K: Kind>(&self, guid: &str) -> Result<Arc<K>, ApiError> {
         self.get(guid).ok_or_else(|| ApiError::not_found(K::NAME))
+    }
+
+    /// The `K` a request's relationship names, or CC's 422 for it (`Invalid space. Ensure that
+    /// the space exists and you have access to it.`).
+    pub fn related<K: Kind>(&self, guid: &str) -> Result<Arc<K>, ApiError> {
+        self.get(guid).ok_or_else(|| {
+            let kind = K::NAME.to_lowercase();
+            ApiError::unprocessable(format!(
+                "Invalid {kind}. Ensure that the {kind} exists and you have access to it."
+            ))
+        })
     }
 
     /// The `K`s the caller may see among those the `by` index files under `value`.

@@ -2,7 +2,7 @@
 //! lists. Such a resource says what it filters and how it looks; where its items come from,
 //! how they are found by GUID, and which index answers a filter is the same for all of them.
 
-use super::{Ctx, Kind, Listed};
+use super::{Ctx, Kind, Listed, list::one_of};
 use crate::{
     http::{
         paging::Included,
@@ -26,8 +26,13 @@ pub trait Objects: 'static {
     /// are given.
     const INDEXED: &'static [(&'static str, By)] = &[];
 
+    /// The object's CF name, if it has one: what the `names` filter looks for and
+    /// `order_by=name` sorts by.
+    fn name(_obj: &Self::Kind) -> Option<&str> {
+        None
+    }
     /// Whether `obj` passes the filter `key` with the `wanted` values (see
-    /// [`Listed::matches`]).
+    /// [`Listed::matches`]); `names` is answered by [`Objects::name`].
     fn matches(ctx: &Ctx, obj: &Self::Kind, key: &str, wanted: &[String]) -> Option<bool>;
     /// CC's JSON of one object.
     fn present<'a>(ctx: &'a Ctx, obj: &'a Self::Kind) -> impl Serialize + Send + 'a;
@@ -69,7 +74,10 @@ impl<T: Objects> Listed for T {
     }
 
     fn matches(ctx: &Ctx, obj: &Self::Item, key: &str, wanted: &[String]) -> Option<bool> {
-        <T as Objects>::matches(ctx, obj, key, wanted)
+        match (key, T::name(obj)) {
+            ("names", Some(name)) => Some(one_of(name, wanted)),
+            _ => <T as Objects>::matches(ctx, obj, key, wanted),
+        }
     }
 
     fn present<'a>(ctx: &'a Ctx, obj: &'a Self::Item) -> impl Serialize + Send + 'a {
@@ -77,7 +85,10 @@ impl<T: Objects> Listed for T {
     }
 
     fn order_key(obj: &Self::Item, field: &str) -> Option<String> {
-        <T as Objects>::order_key(obj, field)
+        match (field, T::name(obj)) {
+            ("name", Some(name)) => Some(name.to_owned()),
+            _ => <T as Objects>::order_key(obj, field),
+        }
     }
 
     fn include(ctx: &Ctx, page: &[&Self::Item], query: &ListQuery) -> Included {

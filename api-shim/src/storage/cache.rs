@@ -181,9 +181,27 @@ pub fn for_write(meta: &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::Obje
     }
 }
 
-/// Whether `conditions` say `Ready: True` (an Org or Space the operator has set up).
-pub fn is_ready(conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) -> bool {
+/// Orgs and spaces, which the operator sets up (a namespace, role bindings) before anything
+/// can go into them.
+pub trait Tenancy {
+    /// Whether the operator says `Ready: True` of it.
+    fn is_ready(&self) -> bool;
+}
+
+fn ready(conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]) -> bool {
     conditions
         .iter()
         .any(|c| c.type_ == "Ready" && c.status == "True")
+}
+
+impl Tenancy for Org {
+    fn is_ready(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| ready(&s.conditions))
+    }
+}
+
+impl Tenancy for Space {
+    fn is_ready(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| ready(&s.conditions))
+    }
 }

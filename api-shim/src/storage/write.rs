@@ -4,7 +4,10 @@
 
 use crate::{
     http::errors::{ApiError, ApiResult},
-    storage::{cache, store::Store},
+    storage::{
+        cache::{self, Tenancy},
+        store::Store,
+    },
 };
 use k8s_openapi::{
     NamespaceResourceScope, api::core::v1::Secret, apimachinery::pkg::apis::meta::v1::ObjectMeta,
@@ -74,6 +77,21 @@ pub async fn create_until<K: Writable>(
     Ok(store
         .get_in(namespace, &name)
         .map_or(created, |cached| (*cached).clone()))
+}
+
+/// How long creating an org or a space waits for the operator to make its namespace:
+/// `cf create-org` is followed at once by `cf create-space`, and `cf create-space` posts roles
+/// for the new space.
+const SET_UP_WITHIN: Duration = Duration::from_secs(15);
+
+/// Creates an org or a space and waits (a while) until the operator has set it up.
+pub async fn create_tenancy<K: Writable + Tenancy>(
+    client: &Client,
+    namespace: &str,
+    obj: &K,
+    store: &Store<K>,
+) -> ApiResult<K> {
+    create_until(client, namespace, obj, store, SET_UP_WITHIN, K::is_ready).await
 }
 
 /// Conflicts a replace rebases over before it gives up (each one a status write that landed

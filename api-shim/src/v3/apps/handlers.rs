@@ -14,11 +14,7 @@ use smelter_crds::{App, Lifecycle, Space};
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response> {
     let space = &req.relationships.space.data.guid;
-    if ctx.get::<Space>(space).is_none() {
-        return Err(ApiError::unprocessable(
-            "Invalid space. Ensure that the space exists and you have access to it.",
-        ));
-    }
+    ctx.related::<Space>(space)?;
     let lifecycle = match req.lifecycle {
         Some(l) => l.into_lifecycle()?,
         None => Lifecycle::default(),

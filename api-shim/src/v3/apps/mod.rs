@@ -38,10 +38,13 @@ impl Objects for Apps {
     const INDEXED: &'static [(&'static str, By)] =
         &[("names", By::Name), ("space_guids", By::Space)];
 
+    fn name(app: &App) -> Option<&str> {
+        Some(&app.spec.name)
+    }
+
     fn matches(ctx: &Ctx, app: &App, key: &str, wanted: &[String]) -> Option<bool> {
         let lifecycle = &app.spec.lifecycle;
         Some(match key {
-            "names" => one_of(&app.spec.name, wanted),
             "space_guids" => one_of(space_guid(app), wanted),
             "organization_guids" => in_org(ctx, space_guid(app), wanted),
             "stacks" => one_of(lifecycle::stack(lifecycle), wanted),
@@ -51,11 +54,7 @@ impl Objects for Apps {
     }
 
     fn order_key(app: &App, field: &str) -> Option<String> {
-        match field {
-            "name" => Some(app.spec.name.clone()),
-            "state" => Some(state_name(&app.spec.desired_state).to_owned()),
-            _ => None,
-        }
+        (field == "state").then(|| state_name(&app.spec.desired_state).to_owned())
     }
 
     fn present<'a>(ctx: &'a Ctx, app: &'a App) -> impl Serialize + Send + 'a {

@@ -174,18 +174,21 @@ mod tests {
 
     #[test]
     fn names() {
-        for ok in ["ruby_buildpack", "go-1", "A"] {
-            assert!(check_name(ok).is_ok(), "{ok}");
-        }
-        let cases = [
-            ("", "Name can't be blank"),
-            ("has space", "Name is invalid"),
-            ("dots.no", "Name is invalid"),
-            ("ünï", "Name is invalid"),
-        ];
-        for (name, want) in cases {
-            assert_eq!(detail(check_name(name)), want, "{name}");
-        }
+        crate::fixtures::check_table(
+            |name| {
+                check_name(name)
+                    .err()
+                    .map(|e| vec![e.detail])
+                    .unwrap_or_default()
+            },
+            &["ruby_buildpack", "go-1", "A"],
+            &[
+                ("", "Name can't be blank"),
+                ("has space", "Name is invalid"),
+                ("dots.no", "Name is invalid"),
+                ("ünï", "Name is invalid"),
+            ],
+        );
         assert_eq!(
             detail(check_name(&"x".repeat(251))),
             "Name is too long (maximum is 250 characters)"

@@ -75,9 +75,12 @@ impl Objects for Buildpacks {
     const LIST: Accepts = Accepts::filters("stacks names lifecycle").order_by("position lifecycle");
     const DEFAULT_ORDER: &'static str = "position";
 
+    fn name(b: &Buildpack) -> Option<&str> {
+        Some(&b.spec.name)
+    }
+
     fn matches(_: &Ctx, b: &Buildpack, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
-            "names" => one_of(&b.spec.name, wanted),
             "stacks" => one_of(b.spec.stack.as_deref().unwrap_or_default(), wanted),
             "lifecycle" => one_of("buildpack", wanted),
             _ => return None,

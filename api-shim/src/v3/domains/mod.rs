@@ -73,10 +73,13 @@ impl Objects for Domains {
     const INDEXED: &'static [(&'static str, By)] =
         &[("names", By::Name), ("organization_guids", By::Org)];
 
+    fn name(d: &Domain) -> Option<&str> {
+        Some(&d.spec.name)
+    }
+
     fn matches(_: &Ctx, d: &Domain, key: &str, wanted: &[String]) -> Option<bool> {
         let owner = d.spec.organization_guid.as_deref().unwrap_or_default();
         Some(match key {
-            "names" => one_of(&d.spec.name, wanted),
             "organization_guids" => one_of(owner, wanted),
             _ => return None,
         })

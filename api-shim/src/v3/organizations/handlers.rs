@@ -5,13 +5,8 @@ use super::{
     OrganizationView,
     message::{CreateOrganization, UpdateOrganization},
 };
-use crate::{storage::cache::is_ready, v3::prelude::*};
+use crate::v3::prelude::*;
 use smelter_crds::{Org, OrgSpec};
-use std::time::Duration;
-
-/// How long a create waits for the operator to make the org's namespace: `cf create-org` is
-/// followed at once by `cf create-space`, which needs it.
-const READY_WITHIN: Duration = Duration::from_secs(15);
 
 /// Whether an org other than `except` is named `name`.
 fn taken(ctx: &Ctx, name: &str, except: Option<&str>) -> bool {
@@ -39,10 +34,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateOrganization>) -> ApiResult<
     );
     apply_metadata(&mut org.metadata, req.metadata.as_ref());
     let (root, orgs) = (&ctx.state.config.root_namespace, &ctx.state.caches.orgs);
-    let org = write::create_until(&ctx.client()?, root, &org, orgs, READY_WITHIN, |o| {
-        o.status.as_ref().is_some_and(|s| is_ready(&s.conditions))
-    })
-    .await?;
+    let org = write::create_tenancy(&ctx.client()?, root, &org, orgs).await?;
     Ok(created(OrganizationView::of(&org, &ctx.base)))
 }
 

@@ -18,17 +18,16 @@ impl Objects for Organizations {
     const LIST: Accepts = Accepts::filters("names isolation_segment_guid").order_by("name");
     const INDEXED: &'static [(&'static str, By)] = &[("names", By::Name)];
 
-    fn matches(_: &Ctx, org: &Org, key: &str, wanted: &[String]) -> Option<bool> {
+    fn name(org: &Org) -> Option<&str> {
+        Some(&org.spec.name)
+    }
+
+    fn matches(_: &Ctx, _: &Org, key: &str, _: &[String]) -> Option<bool> {
         Some(match key {
-            "names" => one_of(&org.spec.name, wanted),
             // Smelter has no isolation segments yet: no org is in one.
             "isolation_segment_guid" => false,
             _ => return None,
         })
-    }
-
-    fn order_key(org: &Org, field: &str) -> Option<String> {
-        (field == "name").then(|| org.spec.name.clone())
     }
 
     fn present<'a>(ctx: &'a Ctx, org: &'a Org) -> impl Serialize + Send + 'a {

@@ -49,17 +49,8 @@ struct Target {
 
 fn target(ctx: &Ctx, req: &CreateRole, user: &User) -> ApiResult<Target> {
     if SPACE_ROLES.contains(&req.type_.as_str()) {
-        let guid = req
-            .relationships
-            .space
-            .as_ref()
-            .map(|s| s.data.guid.as_str())
-            .unwrap_or_default();
-        let space = ctx.get::<Space>(guid).ok_or_else(|| {
-            ApiError::unprocessable(
-                "Invalid space. Ensure that the space exists and you have access to it.",
-            )
-        })?;
+        let guid = req.relationships.space_guid();
+        let space = ctx.related::<Space>(guid)?;
         let org = org_guid(&space).to_owned();
         if !ctx.perms.manages_org(&org) && !ctx.perms.manages_space(guid) {
             return Err(ApiError::not_authorized());
@@ -83,17 +74,8 @@ fn target(ctx: &Ctx, req: &CreateRole, user: &User) -> ApiResult<Target> {
             described: format!("space '{}'", space.spec.name),
         });
     }
-    let guid = req
-        .relationships
-        .organization
-        .as_ref()
-        .map(|o| o.data.guid.as_str())
-        .unwrap_or_default();
-    let org = ctx.get::<Org>(guid).ok_or_else(|| {
-        ApiError::unprocessable(
-            "Invalid organization. Ensure that the organization exists and you have access to it.",
-        )
-    })?;
+    let guid = req.relationships.organization_guid();
+    let org = ctx.related::<Org>(guid)?;
     if !ctx.perms.manages_org(guid) {
         return Err(ApiError::not_authorized());
     }

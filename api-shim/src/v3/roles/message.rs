@@ -41,6 +41,18 @@ pub struct CreateRole {
     pub relationships: Relationships,
 }
 
+impl Relationships {
+    /// The GUID of the space a space role names, or `""`.
+    pub fn space_guid(&self) -> &str {
+        self.space.as_ref().map_or("", |s| &s.data.guid)
+    }
+
+    /// The GUID of the organization an org role names, or `""`.
+    pub fn organization_guid(&self) -> &str {
+        self.organization.as_ref().map_or("", |o| &o.data.guid)
+    }
+}
+
 impl Message for CreateRole {
     fn validate(&self) -> Result<(), Vec<String>> {
         let r = &self.relationships;

@@ -44,16 +44,8 @@ pub async fn create(
     path: String,
     metadata: Option<&MetadataRequest>,
 ) -> ApiResult<Route> {
-    let s = ctx.get::<Space>(space).ok_or_else(|| {
-        ApiError::unprocessable(
-            "Invalid space. Ensure that the space exists and you have access to it.",
-        )
-    })?;
-    let domain = ctx.get::<Domain>(domain_guid).ok_or_else(|| {
-        ApiError::unprocessable(
-            "Invalid domain. Ensure that the domain exists and you have access to it.",
-        )
-    })?;
+    let s = ctx.related::<Space>(space)?;
+    let domain = ctx.related::<Domain>(domain_guid)?;
     let mut problems: Vec<String> = check_host(&host).into_iter().collect();
     problems.extend(check_path(&path));
     if !problems.is_empty() {

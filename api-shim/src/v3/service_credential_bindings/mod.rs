@@ -37,10 +37,13 @@ impl Objects for ServiceCredentialBindings {
         ("service_instance_guids", By::ServiceInstance),
     ];
 
+    fn name(b: &ServiceBinding) -> Option<&str> {
+        Some(b.spec.name.as_deref().unwrap_or_default())
+    }
+
     fn matches(ctx: &Ctx, b: &ServiceBinding, key: &str, wanted: &[String]) -> Option<bool> {
         let app = b.spec.app_guid.as_deref().unwrap_or_default();
         Some(match key {
-            "names" => one_of(b.spec.name.as_deref().unwrap_or_default(), wanted),
             "type" => one_of(type_name(b), wanted),
             "service_instance_guids" => one_of(&b.spec.service_instance_guid, wanted),
             "app_guids" => one_of(app, wanted),
@@ -55,10 +58,6 @@ impl Objects for ServiceCredentialBindings {
             | "service_offering_guids" => false,
             _ => return None,
         })
-    }
-
-    fn order_key(b: &ServiceBinding, field: &str) -> Option<String> {
-        (field == "name").then(|| b.spec.name.clone().unwrap_or_default())
     }
 
     fn present<'a>(ctx: &'a Ctx, b: &'a ServiceBinding) -> impl Serialize + Send + 'a {

@@ -51,11 +51,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateInstance>) -> ApiResult<Resp
     let name = req.name.trim().to_owned();
     let credentials = credentials(req.credentials.as_ref()).map_err(ApiError::unprocessable)?;
     let space = &req.relationships.space.data.guid;
-    let s = ctx.get::<Space>(space).ok_or_else(|| {
-        ApiError::unprocessable(
-            "Invalid space. Ensure that the space exists and you have access to it.",
-        )
-    })?;
+    let s = ctx.related::<Space>(space)?;
     if named(&ctx, space, &name).is_some() {
         return Err(name_taken(&name));
     }

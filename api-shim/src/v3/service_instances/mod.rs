@@ -51,9 +51,12 @@ impl Objects for ServiceInstances {
     const INDEXED: &'static [(&'static str, By)] =
         &[("names", By::Name), ("space_guids", By::Space)];
 
+    fn name(si: &ServiceInstance) -> Option<&str> {
+        Some(&si.spec.name)
+    }
+
     fn matches(ctx: &Ctx, si: &ServiceInstance, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
-            "names" => one_of(&si.spec.name, wanted),
             "space_guids" => one_of(space_of(si), wanted),
             "organization_guids" => in_org(ctx, space_of(si), wanted),
             "type" => one_of(type_name(si), wanted),
@@ -61,10 +64,6 @@ impl Objects for ServiceInstances {
             "service_plan_guids" | "service_plan_names" => false,
             _ => return None,
         })
-    }
-
-    fn order_key(si: &ServiceInstance, field: &str) -> Option<String> {
-        (field == "name").then(|| si.spec.name.clone())
     }
 
     fn present<'a>(ctx: &'a Ctx, si: &'a ServiceInstance) -> impl Serialize + Send + 'a {

@@ -4,15 +4,9 @@
 use super::{SpaceView, message::CreateSpace, org_guid};
 use crate::{
     http::message::{Rename, valid_name},
-    storage::cache::is_ready,
     v3::prelude::*,
 };
 use smelter_crds::{Org, Space, SpaceSpec, labels};
-use std::time::Duration;
-
-/// How long a create waits for the operator to make the space's namespace: `cf create-space`
-/// posts roles for it at once, and apps go into it.
-const READY_WITHIN: Duration = Duration::from_secs(15);
 
 /// Whether a space of `org` other than `except` is named `name`.
 fn taken(ctx: &Ctx, org: &str, name: &str, except: Option<&str>) -> bool {
@@ -45,10 +39,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
     space.metadata.labels = Some([(labels::ORG_GUID.to_owned(), org.to_owned())].into());
     apply_metadata(&mut space.metadata, req.metadata.as_ref());
     let spaces = &ctx.state.caches.spaces;
-    let space = write::create_until(&ctx.client()?, org, &space, spaces, READY_WITHIN, |s| {
-        s.status.as_ref().is_some_and(|st| is_ready(&st.conditions))
-    })
-    .await?;
+    let space = write::create_tenancy(&ctx.client()?, org, &space, spaces).await?;
     Ok(created(SpaceView::of(&space, &ctx.base)))
 }
 

@@ -26,16 +26,15 @@ impl Objects for Spaces {
     const INDEXED: &'static [(&'static str, By)] =
         &[("names", By::Name), ("organization_guids", By::Org)];
 
+    fn name(space: &Space) -> Option<&str> {
+        Some(&space.spec.name)
+    }
+
     fn matches(_: &Ctx, space: &Space, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
-            "names" => one_of(&space.spec.name, wanted),
             "organization_guids" => one_of(org_guid(space), wanted),
             _ => return None,
         })
-    }
-
-    fn order_key(space: &Space, field: &str) -> Option<String> {
-        (field == "name").then(|| space.spec.name.clone())
     }
 
     fn present<'a>(ctx: &'a Ctx, space: &'a Space) -> impl Serialize + Send + 'a {
