@@ -2,7 +2,9 @@
 
 use crate::{auth::users::User, http::links::BaseUrl, v3::apps::actions::web_process};
 use smelter_crds::{
-    App, AppSpec, Org, OrgSpec, ServiceInstance, ServiceInstanceSpec, Space, SpaceSpec,
+    App, AppSpec, Build, BuildSpec, Checksum, ChecksumType, Org, OrgSpec, ServiceInstance,
+    ServiceInstanceSpec, Space, SpaceSpec,
+    build::{BuildState, BuildStatus, DetectedBuildpack, Droplet},
     service::ServiceInstanceType,
 };
 
@@ -32,6 +34,44 @@ pub fn app(guid: &str) -> App {
     );
     app.metadata.namespace = Some("s1".into());
     app
+}
+
+/// A build of app `a1`'s package `p1` that staged droplet `d1` with the staticfile buildpack,
+/// in space `s1`.
+pub fn staged_build(guid: &str) -> Build {
+    let mut build = Build::new(
+        guid,
+        BuildSpec {
+            app_guid: "a1".into(),
+            package_guid: "p1".into(),
+            lifecycle: Default::default(),
+            staging_memory_in_mb: None,
+            staging_disk_in_mb: Some(2048),
+            staging_log_rate_limit_bytes_per_second: None,
+        },
+    );
+    build.metadata.namespace = Some("s1".into());
+    build.status = Some(BuildStatus {
+        state: BuildState::Staged,
+        droplet: Some(Droplet {
+            guid: "d1".into(),
+            checksum: Some(Checksum {
+                type_: ChecksumType::Sha256,
+                value: "ab".repeat(32),
+            }),
+            process_types: [("web".to_owned(), "./serve".to_owned())].into(),
+            buildpacks: vec![DetectedBuildpack {
+                name: "staticfile_buildpack".into(),
+                detect_output: Some("staticfile".into()),
+                buildpack_name: Some("staticfile".into()),
+                version: Some("1.0.0".into()),
+            }],
+            stack: Some("cflinuxfs4".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    build
 }
 
 /// A user-provided service instance `db`, tagged `sql`, in space `s1`.

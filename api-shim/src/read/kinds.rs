@@ -20,6 +20,11 @@ pub trait Kind: Resource + Clone + Send + Sync + 'static {
     fn store(caches: &Caches) -> &Store<Self>;
     /// Whether the caller may see `obj`.
     fn visible(perms: &Permissions, obj: &Self) -> bool;
+    /// Its CF name, for what has one: what the `names` filter looks for, `order_by=name`
+    /// sorts by and the `By::Name` index files it under.
+    fn cf_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The space an object in a space's namespace belongs to.
@@ -33,7 +38,8 @@ pub fn guid_of<K: Resource>(obj: &K) -> &str {
 }
 
 macro_rules! kinds {
-    ($($kind:ty: $name:literal, $store:ident, |$perms:ident, $obj:ident| $visible:expr;)*) => {$(
+    ($($kind:ty: $name:literal, $store:ident, |$perms:ident, $obj:ident| $visible:expr
+        $(, named |$n:ident| $named:expr)?;)*) => {$(
         impl Kind for $kind {
             const NAME: &'static str = $name;
             fn store(caches: &Caches) -> &Store<Self> {
@@ -42,6 +48,10 @@ macro_rules! kinds {
             fn visible($perms: &Permissions, $obj: &Self) -> bool {
                 $visible
             }
+            $(fn cf_name(&self) -> Option<&str> {
+                let $n = self;
+                Some($named)
+            })?
         }
     )*};
 }
@@ -49,22 +59,29 @@ macro_rules! kinds {
 // Objects in a space are seen by whoever sees the space (their namespace); orgs and spaces
 // by role; buildpacks by everyone.
 kinds! {
-    App: "App", apps, |perms, obj| perms.sees_space(space_of(obj));
+    App: "App", apps, |perms, obj| perms.sees_space(space_of(obj)), named |a| &a.spec.name;
     Package: "Package", packages, |perms, obj| perms.sees_space(space_of(obj));
     Build: "Build", builds, |perms, obj| perms.sees_space(space_of(obj));
     Lrp: "Process", lrps, |perms, obj| perms.sees_space(space_of(obj));
     Route: "Route", routes, |perms, obj| perms.sees_space(space_of(obj));
-    ServiceInstance: "Service instance", service_instances, |perms, obj| perms.sees_space(space_of(obj));
-    ServiceBinding: "Service credential binding", service_bindings, |perms, obj| perms.sees_space(space_of(obj));
-    Org: "Organization", orgs, |perms, obj| perms.sees_org(guid_of(obj));
-    Space: "Space", spaces, |perms, obj| perms.sees_space(guid_of(obj));
-    Buildpack: "Buildpack", buildpacks, |_perms, _obj| true;
+    ServiceInstance: "Service instance", service_instances,
+        |perms, obj| perms.sees_space(space_of(obj)), named |si| &si.spec.name;
+    // A binding's name is optional; CC's `names` filter and order treat none as "".
+    ServiceBinding: "Service credential binding", service_bindings,
+        |perms, obj| perms.sees_space(space_of(obj)),
+        named |b| b.spec.name.as_deref().unwrap_or_default();
+    Org: "Organization", orgs, |perms, obj| perms.sees_org(guid_of(obj)), named |o| &o.spec.name;
+    Space: "Space", spaces, |perms, obj| perms.sees_space(guid_of(obj)), named |s| &s.spec.name;
+    Buildpack: "Buildpack", buildpacks, |_perms, _obj| true, named |b| &b.spec.name;
 }
 
 impl Kind for Domain {
     const NAME: &'static str = "Domain";
     fn store(caches: &Caches) -> &Store<Self> {
         &caches.domains
+    }
+    fn cf_name(&self) -> Option<&str> {
+        Some(&self.spec.name)
     }
     /// Shared domains are everyone's; a private one is seen in its org and those it is
     /// shared with.

@@ -8,6 +8,7 @@ use crate::http::{
     path::Path,
     present,
     query::{Accepts, ListQuery},
+    reply,
 };
 use axum::{
     Json,
@@ -126,20 +127,31 @@ fn render<R: Listed>(ctx: &Ctx, items: Vec<R::Item>, query: &ListQuery) -> ApiRe
     }
     let field = query.order_by.field.as_str();
     // Keys are computed once per item; ties fall back to the GUID so pages are stable.
-    kept.sort_by_cached_key(|item| (order_key::<R>(item, field), R::guid(item).to_owned()));
+    let keys: Vec<(i64, String)> = kept.iter().map(|i| order_key::<R>(i, field)).collect();
+    let mut order: Vec<usize> = (0..kept.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let guids = || R::guid(&kept[a]).cmp(R::guid(&kept[b]));
+        keys[a].cmp(&keys[b]).then_with(guids)
+    });
     if query.order_by.descending {
-        kept.reverse();
+        order.reverse();
     }
-    let page: Vec<&R::Item> = paging::cut(&kept, query).iter().collect();
+    let page: Vec<&R::Item> = paging::cut(&order, query)
+        .iter()
+        .map(|&i| &kept[i])
+        .collect();
     let included = (!query.include.is_empty() || !query.fields.is_empty())
         .then(|| R::include(ctx, &page, query));
     let resources: Vec<_> = page.iter().map(|item| R::present(ctx, item)).collect();
-    Ok(Json(Page {
+    // About what CC's JSON of an app takes; a list of smaller things reserves more than it
+    // uses, which costs nothing until written.
+    let capacity = 1024 + 2048 * resources.len();
+    let page = Page {
         pagination: Pagination::of(kept.len(), query, &ctx.base, &ctx.path),
         resources,
         included,
-    })
-    .into_response())
+    };
+    Ok(reply::ok_sized(page, capacity))
 }
 
 /// Whether an item passes every filter of the query.

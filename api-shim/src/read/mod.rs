@@ -3,23 +3,36 @@
 //! up and who may see it, and a resource that can be listed implements [`Listed`] once (or
 //! [`Objects`], for a list of cached objects): the generic [`list`], [`nested`] and [`show`]
 //! handlers do paging, `label_selector`, the common filters, `created_ats`/`updated_ats`,
-//! ordering, `include` and the not-found error for all.
+//! ordering, `include` and the not-found error for all. [`Presented`] is how each kind is
+//! shown, [`Found`] the object a request's `{guid}` names (and CC's `PATCH` of it), and
+//! [`Ctx::create`] and [`Ctx::replace`] write as the caller through the shared write path.
 
+mod found;
 pub mod kinds;
 pub mod list;
 mod objects;
 
+pub use found::{Findable, Found};
 pub use kinds::Kind;
 pub use list::{Listed, Nested, list, nested, show};
-pub use objects::{Objects, narrowed};
+pub use objects::{Indexed, Objects, narrowed};
 
 use crate::{
     auth::{Caller, Permissions},
-    http::{errors::ApiError, links::BaseUrl},
+    http::{
+        errors::{ApiError, ApiResult},
+        links::BaseUrl,
+        present::to_value,
+    },
     state::AppState,
-    storage::store::By,
+    storage::{
+        store::By,
+        write::{self, Writable},
+    },
 };
 use axum::{extract::FromRequestParts, http::request::Parts};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use std::sync::Arc;
 
 /// One API call: the shared state, the verified caller and what they may see, and the URL
@@ -63,34 +76,86 @@ pub fn each_once<'a, K: Kind>(ctx: &Ctx, guids: impl IntoIterator<Item = &'a str
     guids.into_iter().filter_map(|g| ctx.get::<K>(g)).collect()
 }
 
-/// The same, each as `view` renders it: one kind of resources of a list's `included`.
-pub fn rendered<'a, K: Kind>(
+/// The same, each as CC shows it: one kind of resources of a list's `included`.
+pub fn rendered<'a, K: Kind + Presented>(
     ctx: &Ctx,
     guids: impl IntoIterator<Item = &'a str>,
-    view: impl Fn(&K, &BaseUrl) -> serde_json::Value,
 ) -> Vec<serde_json::Value> {
     let found = each_once::<K>(ctx, guids);
-    found.iter().map(|o| view(o, &ctx.base)).collect()
+    found.iter().map(|o| to_value(o.present(ctx))).collect()
 }
 
-/// The object the request's `{guid}` names, found as [`Ctx::find`] finds it (CC's 404 when
-/// the caller may not see it), with the call: what most handlers of one resource start with.
-pub struct Found<K>(pub Ctx, pub Arc<K>);
+/// A kind as CC shows one of it: what its lists, shows, creates and updates answer.
+/// Implemented beside each resource's presenter, by [`presented!`] where the view needs
+/// nothing but the object and the URL.
+pub trait Presented {
+    /// Whether the view is a function of the object and the URL alone: then what was
+    /// rendered of one version of the object is served again (see [`rendered`]).
+    const PURE: bool = false;
+    fn present<'a>(&'a self, ctx: &'a Ctx) -> impl Serialize + Send + 'a;
+}
 
-impl<K: Kind> FromRequestParts<Arc<AppState>> for Found<K> {
-    type Rejection = ApiError;
+/// One object's JSON as rendered for one URL (none if it could not be).
+pub struct Rendering {
+    base: String,
+    json: Option<Box<RawValue>>,
+}
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
-        let crate::http::path::Path(guid) =
-            crate::http::path::Path::<String>::from_request_parts(parts, state).await?;
-        let found = ctx.find::<K>(&guid)?;
-        Ok(Self(ctx, found))
+/// An object as a list shows it: its JSON as rendered before, or its view.
+pub enum Presentation<V> {
+    Rendered(Arc<Rendering>),
+    View(V),
+}
+
+impl<V: Serialize> Serialize for Presentation<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Rendered(r) => r.json.serialize(serializer),
+
+            Self::View(v) => v.serialize(serializer),
+        }
     }
 }
+
+/// `obj` as CC shows it: for a kind whose view is [`Presented::PURE`], the JSON its store
+/// keeps for this version of it (rendered on first use), since a list of thousands would
+/// otherwise serialize every one of them again on every read.
+pub fn presentation<'a, K: Kind + Presented>(
+    ctx: &'a Ctx,
+    obj: &'a Arc<K>,
+) -> Presentation<impl Serialize + Send + 'a> {
+    if K::PURE {
+        let base = &ctx.base.0;
+        let kept = K::store(&ctx.state.caches).derived(
+            obj,
+            |r: &Rendering| &r.base == base,
+            || Rendering {
+                base: base.clone(),
+                json: serde_json::value::to_raw_value(&obj.present(ctx)).ok(),
+            },
+        );
+        if kept.json.is_some() {
+            return Presentation::Rendered(kept);
+        }
+    }
+    Presentation::View(obj.present(ctx))
+}
+
+/// `presented!(Org => OrganizationView)`: the kind is shown as `OrganizationView::of` renders it.
+macro_rules! presented {
+    ($kind:ty => $view:ident) => {
+        impl $crate::read::Presented for $kind {
+            const PURE: bool = true;
+            fn present<'a>(
+                &'a self,
+                ctx: &'a $crate::read::Ctx,
+            ) -> impl serde::Serialize + Send + 'a {
+                $view::of(self, &ctx.base)
+            }
+        }
+    };
+}
+pub(crate) use presented;
 
 impl Ctx {
     /// The `K` with `guid`, if it exists and the caller may see it.
@@ -132,6 +197,24 @@ impl Ctx {
             .by(By::Name, name)
             .into_iter()
             .find(|o| kinds::space_of(&**o) == space)
+    }
+
+    /// Creates `obj` in `namespace` as the caller, once the cache has it (the shared write
+    /// path: [`write::create`]).
+    pub async fn create<K: Kind + Writable>(&self, namespace: &str, obj: &K) -> ApiResult<K> {
+        write::create(
+            &self.client()?,
+            namespace,
+            obj,
+            K::store(&self.state.caches),
+        )
+        .await
+    }
+
+    /// Writes a changed `obj` back as the caller, with the conflict retry and the wait for the
+    /// cache of [`write::replace`].
+    pub async fn replace<K: Kind + Writable>(&self, obj: K) -> ApiResult<K> {
+        write::replace(&self.client()?, obj, K::store(&self.state.caches)).await
     }
 
     /// The Kubernetes client a write by the caller goes through (impersonating them).

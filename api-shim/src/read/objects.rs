@@ -2,7 +2,7 @@
 //! lists. Such a resource says what it filters and how it looks; where its items come from,
 //! how they are found by GUID, and which index answers a filter is the same for all of them.
 
-use super::{Ctx, Kind, Listed, list::one_of};
+use super::{Ctx, Kind, Listed, Presented, list::one_of};
 use crate::{
     http::{
         paging::Included,
@@ -13,30 +13,25 @@ use crate::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Resource;
 use serde::Serialize;
-use std::{collections::BTreeSet, sync::Arc};
+use std::{collections::HashSet, sync::Arc};
+
+/// The filters of a list that an index answers, each with its index.
+pub type Indexed = &'static [(&'static str, By)];
 
 /// A list of the cached objects of [`Objects::Kind`] the caller may see.
 pub trait Objects: 'static {
-    type Kind: Kind;
+    type Kind: Kind + Presented;
     /// What its list accepts.
     const LIST: Accepts;
     /// The order when none is asked for (CC's default: `created_at`).
     const DEFAULT_ORDER: &'static str = "created_at";
     /// The filters an index answers, each with its index, tried in order when no `guids`
     /// are given.
-    const INDEXED: &'static [(&'static str, By)] = &[];
+    const INDEXED: Indexed = &[];
 
-    /// The object's CF name, if it has one: what the `names` filter looks for and
-    /// `order_by=name` sorts by.
-    fn name(_obj: &Self::Kind) -> Option<&str> {
-        None
-    }
     /// Whether `obj` passes the filter `key` with the `wanted` values (see
-    /// [`Listed::matches`]); `names` is answered by [`Objects::name`].
+    /// [`Listed::matches`]); `names` is answered by [`Kind::cf_name`].
     fn matches(ctx: &Ctx, obj: &Self::Kind, key: &str, wanted: &[String]) -> Option<bool>;
-    /// CC's JSON of one object.
-    fn present<'a>(ctx: &'a Ctx, obj: &'a Self::Kind) -> impl Serialize + Send + 'a;
-
     /// The sort key for the list's own `order_by` values.
     fn order_key(_obj: &Self::Kind, _field: &str) -> Option<String> {
         None
@@ -74,18 +69,18 @@ impl<T: Objects> Listed for T {
     }
 
     fn matches(ctx: &Ctx, obj: &Self::Item, key: &str, wanted: &[String]) -> Option<bool> {
-        match (key, T::name(obj)) {
+        match (key, obj.cf_name()) {
             ("names", Some(name)) => Some(one_of(name, wanted)),
             _ => <T as Objects>::matches(ctx, obj, key, wanted),
         }
     }
 
     fn present<'a>(ctx: &'a Ctx, obj: &'a Self::Item) -> impl Serialize + Send + 'a {
-        <T as Objects>::present(ctx, obj)
+        super::presentation(ctx, obj)
     }
 
     fn order_key(obj: &Self::Item, field: &str) -> Option<String> {
-        match (field, T::name(obj)) {
+        match (field, obj.cf_name()) {
             ("name", Some(name)) => Some(name.to_owned()),
             _ => <T as Objects>::order_key(obj, field),
         }
@@ -104,7 +99,7 @@ impl<T: Objects> Listed for T {
 /// filters the query gives (every filter is checked again afterwards), else all of them.
 pub fn narrowed<K: Kind>(ctx: &Ctx, query: &ListQuery, indexed: &[(&str, By)]) -> Vec<Arc<K>> {
     let store = K::store(&ctx.state.caches);
-    let found: Vec<Arc<K>> = if let Some(guids) = query.filter("guids") {
+    let mut found: Vec<Arc<K>> = if let Some(guids) = query.filter("guids") {
         guids.iter().filter_map(|g| store.get(g)).collect()
     } else if let Some((values, by)) = indexed
         .iter()
@@ -114,11 +109,14 @@ pub fn narrowed<K: Kind>(ctx: &Ctx, query: &ListQuery, indexed: &[(&str, By)]) -
     } else {
         store.all()
     };
+    found.retain(|o| K::visible(&ctx.perms, o));
     // Two values of a filter may find the same object.
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
+    let first: Vec<bool> = found
+        .iter()
+        .map(|o| seen.insert((o.meta().namespace.as_deref(), o.meta().name.as_deref())))
+        .collect();
+    let mut first = first.into_iter();
+    found.retain(|_| first.next().unwrap_or_default());
     found
-        .into_iter()
-        .filter(|o| K::visible(&ctx.perms, o))
-        .filter(|o| seen.insert((o.meta().namespace.clone(), o.meta().name.clone())))
-        .collect()
 }

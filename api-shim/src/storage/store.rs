@@ -14,9 +14,10 @@ use kube::{
 };
 use serde::de::DeserializeOwned;
 use std::{
+    any::Any,
     collections::{BTreeSet, HashMap},
     fmt::Debug,
-    sync::{Arc, RwLock, RwLockReadGuard},
+    sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard},
     time::Duration,
 };
 
@@ -75,6 +76,10 @@ struct Objects<K> {
     /// GUID (object name) to keys: one, unless a name is reused across namespaces.
     by_guid: HashMap<String, BTreeSet<Key>>,
     by_index: HashMap<(By, String), BTreeSet<Key>>,
+    /// What readers derived from an object (the API: its JSON), by the address of the object
+    /// as stored, with the object itself (so the address is not reused while the entry
+    /// lives); dropped when the object changes or goes.
+    derived: HashMap<usize, (Arc<K>, Arc<dyn Any + Send + Sync>)>,
     /// Objects of a re-list in progress, swapped in whole when it is done.
     relist: Option<Vec<K>>,
 }
@@ -85,6 +90,7 @@ impl<K> Default for Objects<K> {
             by_key: HashMap::new(),
             by_guid: HashMap::new(),
             by_index: HashMap::new(),
+            derived: HashMap::new(),
             relist: None,
         }
     }
@@ -115,6 +121,13 @@ impl<K: Resource + Clone + 'static> Store<K> {
         self.shared
             .objects
             .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Objects<K>> {
+        self.shared
+            .objects
+            .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -167,11 +180,7 @@ impl<K: Resource + Clone + 'static> Store<K> {
     /// Applies one watch event.
     pub fn apply(&self, event: watcher::Event<K>) {
         {
-            let mut objects = self
-                .shared
-                .objects
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut objects = self.write();
             match event {
                 watcher::Event::Apply(obj) => objects.insert(self.shared.indexes, obj),
                 watcher::Event::Delete(obj) => objects.remove(self.shared.indexes, &key_of(&obj)),
@@ -191,6 +200,38 @@ impl<K: Resource + Clone + 'static> Store<K> {
             }
         }
         self.shared.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A value derived from `obj` (one this store holds), made once per version of the object:
+    /// the value made before is answered while it is `still_good` and the object unchanged.
+    /// What the API renders of thousands of objects per list is made once, not per list.
+    pub fn derived<T: Any + Send + Sync>(
+        &self,
+        obj: &Arc<K>,
+        still_good: impl Fn(&T) -> bool,
+        make: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let at = Arc::as_ptr(obj) as usize;
+        let kept = self.read().derived.get(&at).and_then(|(of, value)| {
+            let value = value.clone().downcast::<T>().ok()?;
+            (Arc::ptr_eq(of, obj) && still_good(&value)).then_some(value)
+        });
+        if let Some(value) = kept {
+            return value;
+        }
+        let value = Arc::new(make());
+        let mut objects = self.write();
+        // Kept only if the object is still the one stored: a change that came in meanwhile
+        // must not find a value made from what it replaced.
+        if objects
+            .by_key
+            .get(&key_of(&**obj))
+            .is_some_and(|o| Arc::ptr_eq(o, obj))
+        {
+            let entry: Arc<dyn Any + Send + Sync> = value.clone();
+            objects.derived.insert(at, (obj.clone(), entry));
+        }
+        value
     }
 
     /// Resolves once the first full list is in.
@@ -309,6 +350,7 @@ impl<K: Resource> Objects<K> {
         let Some(old) = self.by_key.remove(key) else {
             return;
         };
+        self.derived.remove(&(Arc::as_ptr(&old) as usize));
         for (by, values) in indexes {
             for value in values(&old) {
                 let entry = (*by, value);
@@ -359,6 +401,41 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn a_derived_value_lasts_as_long_as_its_object_and_condition() {
+        let store = Store::new(INDEXES);
+        store.apply(watcher::Event::Apply(cm("s1", "a", "web", "1")));
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let derive = |obj: &Arc<ConfigMap>, tag: &str| {
+            store.derived(
+                obj,
+                |kept: &(String, String)| kept.0 == tag,
+                || {
+                    made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let version = obj.metadata.resource_version.clone().unwrap_or_default();
+                    (tag.to_owned(), version)
+                },
+            )
+        };
+        let v1 = store.get("a").unwrap();
+        assert_eq!(derive(&v1, "x").1, "1");
+        assert_eq!(derive(&v1, "x").1, "1");
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // Another condition makes it again.
+        assert_eq!(derive(&v1, "y").0, "y");
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // A new version of the object is derived anew, and the old one's value is not kept
+        // (it is no longer the object stored).
+        store.apply(watcher::Event::Apply(cm("s1", "a", "web", "2")));
+        let v2 = store.get("a").unwrap();
+        assert_eq!(derive(&v2, "y").1, "2");
+        assert_eq!(derive(&v1, "y").1, "1");
+        assert_eq!(derive(&v2, "y").1, "2");
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 4);
+        store.apply(watcher::Event::Delete(cm("s1", "a", "web", "3")));
+        assert!(store.read().derived.is_empty());
     }
 
     #[test]

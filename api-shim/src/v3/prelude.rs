@@ -2,6 +2,7 @@
 //! answers. Each resource module starts with `use crate::v3::prelude::*;` and imports only
 //! what is its own beyond these.
 
+pub(crate) use crate::read::presented;
 pub use crate::{
     http::{
         errors::{ApiError, ApiResult},
@@ -15,7 +16,7 @@ pub use crate::{
         warnings::Warnings,
     },
     read::{
-        Ctx, Found, Kind, Listed, Nested, Objects, each_once,
+        Ctx, Findable, Found, Indexed, Kind, Listed, Nested, Objects, Presented, each_once,
         kinds::{guid_of, space_of},
         list::{any_of, in_org, one_of},
         narrowed, rendered,

@@ -92,11 +92,6 @@ pub async fn create(ctx: &Ctx, app: App, env: Map<String, Value>) -> ApiResult<A
     Ok(made)
 }
 
-/// Writes a changed app back as the caller and waits until the cache has it.
-pub async fn replace(ctx: &Ctx, app: App) -> ApiResult<App> {
-    write::replace(&ctx.client()?, app, &ctx.state.caches.apps).await
-}
-
 /// CC's refusal to start an app without a droplet (the cf CLI matches it).
 fn no_droplet() -> ApiError {
     ApiError::unprocessable("Assign a droplet before starting this app.")
@@ -120,12 +115,12 @@ pub async fn start(ctx: &Ctx, current: &App) -> ApiResult<App> {
         .annotations
         .get_or_insert_with(Default::default)
         .insert(RESTARTED_AT.to_owned(), now());
-    replace(ctx, app).await
+    ctx.replace(app).await
 }
 
 /// Stops an app.
 pub async fn stop(ctx: &Ctx, current: &App) -> ApiResult<App> {
     let mut app = current.clone();
     app.spec.desired_state = DesiredState::Stopped;
-    replace(ctx, app).await
+    ctx.replace(app).await
 }

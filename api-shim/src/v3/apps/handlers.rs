@@ -28,25 +28,23 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response>
     Ok(created(AppView::of(&app, &ctx.base)))
 }
 
-pub async fn update(
-    Found(ctx, current): Found<App>,
-    Body(req): Body<UpdateApp>,
-) -> ApiResult<Response> {
-    let guid = guid_of(&*current).to_owned();
-    let mut app = (*current).clone();
-    if let Some(name) = &req.name {
-        let name = check_app_name(name).map_err(|p| ApiError::unprocessable(p.join(", ")))?;
-        if actions::taken(&ctx, space_guid(&app), name, Some(&guid)) {
-            return Err(actions::name_taken(name));
-        }
-        app.spec.name = name.to_owned();
-    }
-    if let Some(l) = req.lifecycle {
-        app.spec.lifecycle = l.into_lifecycle()?;
-    }
-    apply_metadata(&mut app.metadata, req.metadata.as_ref());
-    let updated = actions::replace(&ctx, app).await?;
-    Ok(ok(AppView::of(&updated, &ctx.base)))
+pub async fn update(found: Found<App>, Body(req): Body<UpdateApp>) -> ApiResult<Response> {
+    found
+        .update(req.metadata.as_ref(), |ctx, app| {
+            if let Some(name) = &req.name {
+                let name =
+                    check_app_name(name).map_err(|p| ApiError::unprocessable(p.join(", ")))?;
+                if actions::taken(ctx, space_guid(app), name, Some(guid_of(app))) {
+                    return Err(actions::name_taken(name));
+                }
+                app.spec.name = name.to_owned();
+            }
+            if let Some(l) = req.lifecycle {
+                app.spec.lifecycle = l.into_lifecycle()?;
+            }
+            Ok(())
+        })
+        .await
 }
 
 pub async fn delete(Found(ctx, app): Found<App>) -> ApiResult<Response> {
@@ -119,6 +117,6 @@ pub async fn set_current_droplet(
     }
     let mut updated = (*app).clone();
     updated.spec.current_droplet_guid = Some(droplet.clone());
-    actions::replace(&ctx, updated).await?;
+    ctx.replace(updated).await?;
     Ok(ok(CurrentDroplet::of(&guid, Some(&droplet), &ctx.base)))
 }

@@ -35,12 +35,7 @@ impl Objects for Apps {
         Accepts::filters("names organization_guids space_guids stacks include lifecycle_type")
             .order_by("name state")
             .include("space org space.organization");
-    const INDEXED: &'static [(&'static str, By)] =
-        &[("names", By::Name), ("space_guids", By::Space)];
-
-    fn name(app: &App) -> Option<&str> {
-        Some(&app.spec.name)
-    }
+    const INDEXED: Indexed = &[("names", By::Name), ("space_guids", By::Space)];
 
     fn matches(ctx: &Ctx, app: &App, key: &str, wanted: &[String]) -> Option<bool> {
         let lifecycle = &app.spec.lifecycle;
@@ -55,10 +50,6 @@ impl Objects for Apps {
 
     fn order_key(app: &App, field: &str) -> Option<String> {
         (field == "state").then(|| state_name(&app.spec.desired_state).to_owned())
-    }
-
-    fn present<'a>(ctx: &'a Ctx, app: &'a App) -> impl Serialize + Send + 'a {
-        AppView::of(app, &ctx.base)
     }
 
     fn include(ctx: &Ctx, page: &[&Arc<App>], query: &ListQuery) -> Included {

@@ -16,6 +16,8 @@ pub struct Fields<'a> {
 /// the response, with no intermediate JSON tree (that tree was most of the cost).
 pub type AppView<'a> = View<'a, Fields<'a>, 2, 13>;
 
+presented!(App => AppView);
+
 impl<'a> AppView<'a> {
     pub fn of(app: &'a App, base: &'a BaseUrl) -> Self {
         let (at, space) = (Hrefs::new(base, "/v3/apps/", guid_of(app)), space_guid(app));
@@ -49,27 +51,4 @@ impl<'a> AppView<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures;
-    use serde_json::json;
-    use smelter_crds::DesiredState;
-
-    #[test]
-    fn renders_as_cc() {
-        let mut app = fixtures::app("a1");
-        app.spec.desired_state = DesiredState::Started;
-        app.spec.current_droplet_guid = Some("d1".into());
-        let base = fixtures::base();
-        let v = to_value(AppView::of(&app, &base));
-        assert_eq!(v["name"], "dora");
-        assert_eq!(v["state"], "STARTED");
-        assert_eq!(
-            v["relationships"],
-            json!({ "space": { "data": { "guid": "s1" } }, "current_droplet": { "data": { "guid": "d1" } } })
-        );
-        assert_eq!(v["links"]["start"]["method"], "POST");
-        assert_eq!(v["links"]["space"]["href"], "https://api.x/v3/spaces/s1");
-        assert_eq!(v["lifecycle"]["data"]["stack"], "cflinuxfs4");
-    }
-}
+mod tests;

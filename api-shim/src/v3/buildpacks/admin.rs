@@ -99,8 +99,7 @@ pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
     apply_metadata(&mut buildpack.metadata, req.metadata.as_ref());
     // The new one first: if the caller may not create it, nothing else has moved.
     let root = &ctx.state.config.root_namespace;
-    let store = &ctx.state.caches.buildpacks;
-    let buildpack = write::create(&ctx.client()?, root, &buildpack, store).await?;
+    let buildpack = ctx.create(root, &buildpack).await?;
     move_others(&ctx, &all, &planned, &guid).await?;
     Ok(created(BuildpackView::of(&buildpack, &ctx.base)))
 }
@@ -158,8 +157,7 @@ pub async fn update(
     let updated = if unchanged {
         current
     } else {
-        let store = &ctx.state.caches.buildpacks;
-        Arc::new(write::replace(&ctx.client()?, buildpack, store).await?)
+        Arc::new(ctx.replace(buildpack).await?)
     };
     move_others(&ctx, &all, &planned, &guid).await?;
     Ok(ok(BuildpackView::of(&updated, &ctx.base)))

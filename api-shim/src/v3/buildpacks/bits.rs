@@ -9,21 +9,12 @@
 
 use super::{BuildpackView, all, is_ready};
 use crate::{
-    http::{
-        errors::{ApiError, ApiResult},
-        multipart::{Multipart, unreadable},
-        path::Path,
-    },
-    read::Ctx,
+    http::multipart::{Multipart, unreadable},
     state::AppState,
-    storage::{uploads, write},
-    v3::jobs::{self, Operation},
+    storage::uploads,
+    v3::prelude::*,
 };
-use axum::{
-    Json,
-    http::{StatusCode, header},
-    response::{IntoResponse, Response},
-};
+use axum::http::header;
 use smelter_crds::{
     Buildpack, Checksum, ChecksumType,
     buildpack::{BuildpackState, BuildpackStatus},

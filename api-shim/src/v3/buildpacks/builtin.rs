@@ -29,6 +29,8 @@ pub struct Builtin {
     files: &'static [File],
 }
 
+/// The files of a buildpack directory: those of every classic buildpack (its version, its
+/// manifest and the four `bin/` scripts the lifecycle runs), then its own.
 macro_rules! files {
     ($dir:literal: $($path:literal $mode:literal),* $(,)?) => {
         &[$(File {
@@ -37,6 +39,17 @@ macro_rules! files {
             contents: include_bytes!(concat!("../../../../buildpacks/", $dir, "/", $path)),
         }),*]
     };
+    (classic $dir:literal: $($path:literal $mode:literal),* $(,)?) => {
+        files!($dir:
+            "VERSION" 0o644,
+            "manifest.yml" 0o644,
+            "bin/detect" 0o755,
+            "bin/supply" 0o755,
+            "bin/finalize" 0o755,
+            "bin/release" 0o755,
+            $($path $mode),*
+        )
+    };
 }
 
 /// The built-in buildpacks in detection order, as cf-deployment orders them: staticfile first
@@ -44,26 +57,11 @@ macro_rules! files {
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "staticfile_buildpack",
-        files: files!("staticfile_buildpack":
-            "VERSION" 0o644,
-            "manifest.yml" 0o644,
-            "bin/detect" 0o755,
-            "bin/supply" 0o755,
-            "bin/finalize" 0o755,
-            "bin/release" 0o755,
-            "lib/root" 0o755,
-        ),
+        files: files!(classic "staticfile_buildpack": "lib/root" 0o755),
     },
     Builtin {
         name: "binary_buildpack",
-        files: files!("binary_buildpack":
-            "VERSION" 0o644,
-            "manifest.yml" 0o644,
-            "bin/detect" 0o755,
-            "bin/supply" 0o755,
-            "bin/finalize" 0o755,
-            "bin/release" 0o755,
-        ),
+        files: files!(classic "binary_buildpack":),
     },
 ];
 

@@ -7,6 +7,9 @@ pub mod bits;
 pub mod builtin;
 mod message;
 mod order;
+mod presenter;
+
+pub use presenter::BuildpackView;
 
 use crate::{state::AppState, v3::prelude::*};
 use smelter_crds::{Buildpack, buildpack::BuildpackState};
@@ -30,43 +33,6 @@ fn is_ready(b: &Buildpack) -> bool {
         .is_some_and(|s| s.state == BuildpackState::Ready)
 }
 
-/// CC's buildpack JSON (a buildpack has no relationships).
-#[derive(Serialize)]
-pub struct Fields<'a> {
-    name: &'a str,
-    state: &'static str,
-    filename: Option<&'a str>,
-    stack: Option<&'a str>,
-    position: i32,
-    enabled: bool,
-    locked: bool,
-    lifecycle: &'static str,
-}
-
-pub type BuildpackView<'a> = View<'a, Fields<'a>, 0, 2>;
-
-impl<'a> BuildpackView<'a> {
-    pub fn of(b: &'a Buildpack, base: &'a BaseUrl) -> Self {
-        let at = Hrefs::new(base, "/v3/buildpacks/", guid_of(b));
-        let fields = Fields {
-            name: &b.spec.name,
-            state: if is_ready(b) {
-                "READY"
-            } else {
-                "AWAITING_UPLOAD"
-            },
-            filename: b.status.as_ref().and_then(|s| s.filename.as_deref()),
-            stack: b.spec.stack.as_deref(),
-            position: b.spec.position,
-            enabled: b.spec.enabled,
-            locked: b.spec.locked,
-            lifecycle: "buildpack",
-        };
-        View::object(&b.metadata, fields)
-            .links([("self", at.link("")), ("upload", at.post("/upload"))])
-    }
-}
-
 /// The admin buildpacks list; in detection order unless told otherwise, as CC lists them.
 pub struct Buildpacks;
 
@@ -74,10 +40,6 @@ impl Objects for Buildpacks {
     type Kind = Buildpack;
     const LIST: Accepts = Accepts::filters("stacks names lifecycle").order_by("position lifecycle");
     const DEFAULT_ORDER: &'static str = "position";
-
-    fn name(b: &Buildpack) -> Option<&str> {
-        Some(&b.spec.name)
-    }
 
     fn matches(_: &Ctx, b: &Buildpack, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
@@ -90,10 +52,6 @@ impl Objects for Buildpacks {
     fn order_key(b: &Buildpack, field: &str) -> Option<String> {
         // Zero-padded, so text order is number order.
         matches!(field, "position" | "lifecycle").then(|| format!("{:010}", b.spec.position))
-    }
-
-    fn present<'a>(ctx: &'a Ctx, b: &'a Buildpack) -> impl Serialize + Send + 'a {
-        BuildpackView::of(b, &ctx.base)
     }
 
     fn check(query: &ListQuery) -> Vec<String> {

@@ -45,7 +45,6 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBuild>) -> ApiResult<Respons
     let by = json!({ "guid": ctx.caller.guid(), "name": claims.user_name, "email": claims.email });
     build.metadata.annotations = Some([(CREATED_BY.to_owned(), by.to_string())].into());
     apply_metadata(&mut build.metadata, req.metadata.as_ref());
-    let store = &ctx.state.caches.builds;
-    let made = write::create(&ctx.client()?, space_of(&*app), &build, store).await?;
+    let made = ctx.create(space_of(&*app), &build).await?;
     Ok(created(BuildView::of(&made, &ctx.base)))
 }

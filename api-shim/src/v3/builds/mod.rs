@@ -36,8 +36,7 @@ pub struct Builds;
 impl Objects for Builds {
     type Kind = Build;
     const LIST: Accepts = Accepts::filters("app_guids package_guids states");
-    const INDEXED: &'static [(&'static str, By)] =
-        &[("app_guids", By::App), ("package_guids", By::Package)];
+    const INDEXED: Indexed = &[("app_guids", By::App), ("package_guids", By::Package)];
 
     fn matches(_: &Ctx, b: &Build, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
@@ -46,10 +45,6 @@ impl Objects for Builds {
             "states" => one_of(state_name(b), wanted),
             _ => return None,
         })
-    }
-
-    fn present<'a>(ctx: &'a Ctx, b: &'a Build) -> impl Serialize + Send + 'a {
-        BuildView::of(b, &ctx.base)
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Fields<'a> {
 
 pub type BuildView<'a> = View<'a, Fields<'a>, 1, 3>;
 
+presented!(Build => BuildView);
+
 impl<'a> BuildView<'a> {
     pub fn of(b: &'a Build, base: &'a BaseUrl) -> Self {
         let status = b.status.as_ref();
@@ -62,3 +64,6 @@ impl<'a> BuildView<'a> {
             ])
     }
 }
+
+#[cfg(test)]
+mod tests;

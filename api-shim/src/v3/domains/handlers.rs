@@ -35,7 +35,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Respon
     );
     apply_metadata(&mut domain.metadata, req.metadata.as_ref());
     let root = &ctx.state.config.root_namespace;
-    let domain = write::create(&ctx.client()?, root, &domain, domains).await?;
+    let domain = ctx.create(root, &domain).await?;
     Ok(created(DomainView::of(&domain, &ctx.base)))
 }
 

@@ -70,12 +70,7 @@ pub struct Domains;
 impl Objects for Domains {
     type Kind = Domain;
     const LIST: Accepts = Accepts::filters("names organization_guids");
-    const INDEXED: &'static [(&'static str, By)] =
-        &[("names", By::Name), ("organization_guids", By::Org)];
-
-    fn name(d: &Domain) -> Option<&str> {
-        Some(&d.spec.name)
-    }
+    const INDEXED: Indexed = &[("names", By::Name), ("organization_guids", By::Org)];
 
     fn matches(_: &Ctx, d: &Domain, key: &str, wanted: &[String]) -> Option<bool> {
         let owner = d.spec.organization_guid.as_deref().unwrap_or_default();
@@ -83,10 +78,6 @@ impl Objects for Domains {
             "organization_guids" => one_of(owner, wanted),
             _ => return None,
         })
-    }
-
-    fn present<'a>(ctx: &'a Ctx, d: &'a Domain) -> impl Serialize + Send + 'a {
-        DomainView::of(d, &ctx.base)
     }
 }
 

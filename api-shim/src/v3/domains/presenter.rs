@@ -13,6 +13,8 @@ pub struct Fields<'a> {
 
 pub type DomainView<'a> = View<'a, Fields<'a>, 2, 2>;
 
+presented!(Domain => DomainView);
+
 impl<'a> DomainView<'a> {
     pub fn of(d: &'a Domain, base: &'a BaseUrl) -> Self {
         let at = Hrefs::new(base, "/v3/domains/", guid_of(d));
@@ -39,33 +41,4 @@ impl<'a> DomainView<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures;
-    use serde_json::json;
-    use smelter_crds::DomainSpec;
-
-    #[test]
-    fn renders_as_cc() {
-        let d = Domain::new(
-            "d1",
-            DomainSpec {
-                name: "example.com".into(),
-                internal: false,
-                organization_guid: Some("o1".into()),
-                shared_organization_guids: vec!["o2".into()],
-            },
-        );
-        let base = fixtures::base();
-        let v = to_value(DomainView::of(&d, &base));
-        assert_eq!(v["supported_protocols"], json!(["http"]));
-        assert_eq!(v["router_group"], json!(null));
-        assert_eq!(
-            v["relationships"],
-            json!({
-                "organization": { "data": { "guid": "o1" } },
-                "shared_organizations": { "data": [{ "guid": "o2" }] },
-            })
-        );
-    }
-}
+mod tests;

@@ -77,3 +77,6 @@ impl<'a> DropletView<'a> {
             ])
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -21,17 +21,16 @@ use smelter_crds::{
 };
 
 pub async fn apply(
-    ctx: Ctx,
-    Path(space): Path<String>,
+    Found(ctx, space): Found<Space>,
     ManifestBody(manifest): ManifestBody,
 ) -> ApiResult<Response> {
-    ctx.find::<Space>(&space)?;
+    let space = guid_of(&*space);
     // CC sends no warnings for manifests: it does everything a manifest asks. Smelter says
     // what it ignored, in the header of this response, since the work is done before it.
     let mut warnings = Warnings::new();
     for app in &manifest.applications {
         warnings.extend(manifest::warnings(app));
-        let applied = apply_app(&ctx, &space, app).await.map_err(|e| {
+        let applied = apply_app(&ctx, space, app).await.map_err(|e| {
             // CC reports manifest failures per app; the CLI prints the detail as is.
             if e.status.is_client_error() && e.status.as_u16() != 403 {
                 ApiError::unprocessable(format!("For application '{}': {}", app.name, e.detail))
@@ -43,7 +42,7 @@ pub async fn apply(
     }
     Ok((
         warnings,
-        jobs::accepted_complete(&ctx.base, Operation::ApplyManifest, &space),
+        jobs::accepted_complete(&ctx.base, Operation::ApplyManifest, space),
     )
         .into_response())
 }
@@ -159,7 +158,7 @@ async fn apply_app(ctx: &Ctx, space: &str, m: &AppManifest) -> ApiResult<Warning
                 || planned.metadata.labels != current.metadata.labels
                 || planned.metadata.annotations != current.metadata.annotations
             {
-                Arc::new(apps::replace(ctx, planned).await?)
+                Arc::new(ctx.replace(planned).await?)
             } else {
                 current
             };
@@ -264,7 +263,7 @@ async fn map_routes(
         {
             let mut r = (*r).clone();
             r.spec.destinations.retain(|d| d.app_guid != app_guid);
-            routes::replace(ctx, r).await?;
+            ctx.replace(r).await?;
         }
     }
     Ok(warnings)

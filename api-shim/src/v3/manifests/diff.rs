@@ -32,14 +32,13 @@ fn json_diff(path: &str, was: Option<&Value>, now: Option<&Value>, out: &mut Vec
 }
 
 pub async fn diff(
-    ctx: Ctx,
-    Path(space): Path<String>,
+    Found(ctx, space): Found<Space>,
     ManifestBody(submitted): ManifestBody,
 ) -> ApiResult<Response> {
-    ctx.find::<Space>(&space)?;
+    let space = guid_of(&*space);
     let mut ops = Vec::new();
     for (i, m) in submitted.applications.iter().enumerate() {
-        let was = match app_named(&ctx, &space, m.name.trim()) {
+        let was = match app_named(&ctx, space, m.name.trim()) {
             Some(app) => {
                 let env = environment::read_vars(&ctx, &app).await?;
                 Some(

@@ -38,29 +38,27 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateOrganization>) -> ApiResult<
     Ok(created(OrganizationView::of(&org, &ctx.base)))
 }
 
-pub async fn update(
-    Found(ctx, org): Found<Org>,
-    Body(req): Body<UpdateOrganization>,
-) -> ApiResult<Response> {
-    let guid = guid_of(&*org).to_owned();
-    let mut org = (*org).clone();
-    if !ctx.perms.manages_org(&guid) || (req.suspended.is_some() && !ctx.perms.is_admin()) {
-        return Err(ApiError::not_authorized());
-    }
-    if let Some(name) = &req.rename.name {
-        // Checked by the message.
-        let name = name.trim();
-        if taken(&ctx, name, Some(&guid)) {
-            return Err(ApiError::unprocessable(format!(
-                "Organization name '{name}' is already taken."
-            )));
-        }
-        org.spec.name = name.to_owned();
-    }
-    org.spec.suspended = req.suspended.unwrap_or(org.spec.suspended);
-    apply_metadata(&mut org.metadata, req.rename.metadata.as_ref());
-    let updated = write::replace(&ctx.client()?, org, &ctx.state.caches.orgs).await?;
-    Ok(ok(OrganizationView::of(&updated, &ctx.base)))
+pub async fn update(found: Found<Org>, Body(req): Body<UpdateOrganization>) -> ApiResult<Response> {
+    found
+        .update(req.rename.metadata.as_ref(), |ctx, org| {
+            let guid = guid_of(org);
+            if !ctx.perms.manages_org(guid) || (req.suspended.is_some() && !ctx.perms.is_admin()) {
+                return Err(ApiError::not_authorized());
+            }
+            if let Some(name) = &req.rename.name {
+                // Checked by the message.
+                let name = name.trim();
+                if taken(ctx, name, Some(guid)) {
+                    return Err(ApiError::unprocessable(format!(
+                        "Organization name '{name}' is already taken."
+                    )));
+                }
+                org.spec.name = name.to_owned();
+            }
+            org.spec.suspended = req.suspended.unwrap_or(org.spec.suspended);
+            Ok(())
+        })
+        .await
 }
 
 pub async fn delete(Found(ctx, org): Found<Org>) -> ApiResult<Response> {

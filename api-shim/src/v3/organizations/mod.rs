@@ -16,11 +16,7 @@ pub struct Organizations;
 impl Objects for Organizations {
     type Kind = Org;
     const LIST: Accepts = Accepts::filters("names isolation_segment_guid").order_by("name");
-    const INDEXED: &'static [(&'static str, By)] = &[("names", By::Name)];
-
-    fn name(org: &Org) -> Option<&str> {
-        Some(&org.spec.name)
-    }
+    const INDEXED: Indexed = &[("names", By::Name)];
 
     fn matches(_: &Ctx, _: &Org, key: &str, _: &[String]) -> Option<bool> {
         Some(match key {
@@ -28,9 +24,5 @@ impl Objects for Organizations {
             "isolation_segment_guid" => false,
             _ => return None,
         })
-    }
-
-    fn present<'a>(ctx: &'a Ctx, org: &'a Org) -> impl Serialize + Send + 'a {
-        OrganizationView::of(org, &ctx.base)
     }
 }

@@ -55,8 +55,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreatePackage>) -> ApiResult<Respo
     package.metadata.labels = Some(app_labels(&app));
     package.metadata.owner_references = Some(vec![owner::owned_by(&*app)]);
     apply_metadata(&mut package.metadata, req.metadata.as_ref());
-    let store = &ctx.state.caches.packages;
-    let package = write::create(&ctx.client()?, space_of(&*app), &package, store).await?;
+    let package = ctx.create(space_of(&*app), &package).await?;
     // A docker package has nothing to upload: it is ready at once.
     let state = match type_ {
         PackageType::Docker => PackageState::Ready,

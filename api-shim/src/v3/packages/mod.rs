@@ -48,7 +48,7 @@ pub struct Packages;
 impl Objects for Packages {
     type Kind = Package;
     const LIST: Accepts = Accepts::filters("states types app_guids space_guids organization_guids");
-    const INDEXED: &'static [(&'static str, By)] = &[("app_guids", By::App)];
+    const INDEXED: Indexed = &[("app_guids", By::App)];
 
     fn matches(ctx: &Ctx, p: &Package, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
@@ -59,10 +59,6 @@ impl Objects for Packages {
             "organization_guids" => in_org(ctx, space_of(p), wanted),
             _ => return None,
         })
-    }
-
-    fn present<'a>(ctx: &'a Ctx, p: &'a Package) -> impl Serialize + Send + 'a {
-        PackageView::of(p, &ctx.base)
     }
 }
 

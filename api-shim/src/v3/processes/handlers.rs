@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     http::paging::{Page, Pagination},
-    v3::{apps::actions, prelude::*},
+    v3::prelude::*,
 };
 use smelter_crds::App;
 
@@ -16,8 +16,11 @@ pub fn of_app(ctx: &Ctx, guid: &str, type_: &str) -> ApiResult<ProcessOf> {
     ProcessOf::find(&app, |p| p.type_ == type_).ok_or_else(|| ApiError::not_found(Processes::NAME))
 }
 
-fn by_guid(ctx: &Ctx, guid: &str) -> ApiResult<ProcessOf> {
-    Processes::get(ctx, guid).ok_or_else(|| ApiError::not_found(Processes::NAME))
+impl Findable for Processes {
+    type Item = ProcessOf;
+    fn find(ctx: &Ctx, guid: &str) -> ApiResult<ProcessOf> {
+        Processes::get(ctx, guid).ok_or_else(|| ApiError::not_found(Processes::NAME))
+    }
 }
 
 /// Writes the changed process into its app, as the caller; answers the process as saved.
@@ -27,7 +30,7 @@ async fn save(ctx: &Ctx, of: &ProcessOf, p: smelter_crds::Process) -> ApiResult<
     if let Some(slot) = app.spec.processes.iter_mut().find(|x| x.guid == p.guid) {
         *slot = p;
     }
-    let app = Arc::new(actions::replace(ctx, app).await?);
+    let app = Arc::new(ctx.replace(app).await?);
     ProcessOf::find(&app, |p| p.guid == guid).ok_or_else(|| ApiError::not_found(Processes::NAME))
 }
 
@@ -57,11 +60,9 @@ async fn scale_one(ctx: Ctx, of: ProcessOf, req: ScaleProcess) -> ApiResult<Resp
 }
 
 pub async fn scale(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, of): Found<Processes>,
     Body(req): Body<ScaleProcess>,
 ) -> ApiResult<Response> {
-    let of = by_guid(&ctx, &guid)?;
     scale_one(ctx, of, req).await
 }
 
@@ -75,11 +76,9 @@ pub async fn scale_for_app(
 }
 
 pub async fn update(
-    ctx: Ctx,
-    Path(guid): Path<String>,
+    Found(ctx, of): Found<Processes>,
     Body(req): Body<UpdateProcess>,
 ) -> ApiResult<Response> {
-    let of = by_guid(&ctx, &guid)?;
     let mut p = of.process().clone();
     req.apply(&mut p)?;
     let saved = save(&ctx, &of, p).await?;
@@ -97,7 +96,7 @@ pub const SIDECARS: Accepts = Accepts::filters("").without_label_selector();
 /// query is checked before the process is looked up, as CC does.
 pub async fn sidecars(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
     let query = ListQuery::parse(ctx.query.as_deref(), &SIDECARS)?;
-    by_guid(&ctx, &guid)?;
+    Processes::find(&ctx, &guid)?;
     Ok(ok(Page::<()> {
         pagination: Pagination::of(0, &query, &ctx.base, &ctx.path),
         resources: Vec::new(),

@@ -109,7 +109,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateRole>) -> ApiResult<Response
         target.space.as_deref(),
         &target.namespace,
     );
-    let rb = write::create(&ctx.client()?, &target.namespace, &rb, bindings).await?;
+    let rb = ctx.create(&target.namespace, &rb).await?;
     Ok(created(RoleView::of(&rb, &ctx.base)))
 }
 

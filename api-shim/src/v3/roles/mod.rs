@@ -9,11 +9,7 @@ pub use presenter::RoleView;
 
 use crate::{
     storage::cache::{ROLE_TYPE_LABEL, USER_GUID_LABEL},
-    v3::{
-        prelude::*,
-        spaces::{self, SpaceView},
-        users::UserView,
-    },
+    v3::{prelude::*, spaces, users::UserView},
 };
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use smelter_crds::{Space, labels};
@@ -73,7 +69,7 @@ impl Objects for Roles {
             .include("user space organization")
             .without_label_selector()
             .unprocessable();
-    const INDEXED: &'static [(&'static str, By)] = &[
+    const INDEXED: Indexed = &[
         ("user_guids", By::User),
         ("space_guids", By::Space),
         ("organization_guids", By::Org),
@@ -90,10 +86,6 @@ impl Objects for Roles {
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, rb: &'a RoleBinding) -> impl Serialize + Send + 'a {
-        RoleView::of(rb, &ctx.base)
-    }
-
     fn include(ctx: &Ctx, page: &[&Arc<RoleBinding>], query: &ListQuery) -> Included {
         let mut included = Included::new();
         if query.includes("user") {
@@ -104,7 +96,7 @@ impl Objects for Roles {
         }
         if query.includes("space") {
             let guids = page.iter().filter_map(|rb| space_of(rb));
-            let spaces = rendered::<Space>(ctx, guids, |s, base| to_value(SpaceView::of(s, base)));
+            let spaces = rendered::<Space>(ctx, guids);
             included.insert("spaces", spaces);
         }
         if query.includes("organization") {

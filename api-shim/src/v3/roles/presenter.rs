@@ -13,6 +13,8 @@ pub struct Fields<'a> {
 /// CC's role JSON. A role has no `metadata`; its links name its user and its org or space.
 pub type RoleView<'a> = View<'a, Fields<'a>, 3, 3>;
 
+presented!(RoleBinding => RoleView);
+
 impl<'a> RoleView<'a> {
     pub fn of(rb: &'a RoleBinding, base: &'a BaseUrl) -> Self {
         let (user, space) = (user_of(rb), space_of(rb));
@@ -40,3 +42,6 @@ impl<'a> RoleView<'a> {
             ])
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -78,12 +78,7 @@ pub async fn create(
         .into(),
     );
     apply_metadata(&mut route.metadata, metadata);
-    write::create(&ctx.client()?, space, &route, &ctx.state.caches.routes).await
-}
-
-/// Writes a changed route back as the caller and waits until the cache has it.
-pub async fn replace(ctx: &Ctx, route: Route) -> ApiResult<Route> {
-    write::replace(&ctx.client()?, route, &ctx.state.caches.routes).await
+    ctx.create(space, &route).await
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `/v3/routes/:guid/destinations`: the app processes a route sends traffic to.
 
-use super::{actions, domain_name, presenter::DestinationsView, url};
+use super::{domain_name, presenter::DestinationsView, url};
 use crate::v3::prelude::*;
 use smelter_crds::{App, Route, route::Destination};
 
@@ -97,7 +97,7 @@ pub async fn add(ctx: &Ctx, route: &Route, new: Vec<Destination>) -> ApiResult<(
             r.spec.destinations.push(d.clone());
         }
     }
-    let updated = actions::replace(ctx, r).await?;
+    let updated = ctx.replace(r).await?;
     let warnings = warnings_of(ctx, &updated, &new);
     Ok((updated, warnings))
 }
@@ -122,7 +122,7 @@ pub async fn replace(
     let mut r = (*route).clone();
     r.spec.destinations = destinations_from(&ctx, &route, req.destinations)?;
     let new = r.spec.destinations.clone();
-    let updated = actions::replace(&ctx, r).await?;
+    let updated = ctx.replace(r).await?;
     let warnings = warnings_of(&ctx, &updated, &new);
     Ok((warnings, Json(DestinationsView::of(&updated, &ctx.base))).into_response())
 }
@@ -137,7 +137,7 @@ pub async fn remove(ctx: Ctx, Path((guid, dest)): Path<(String, String)>) -> Api
             "Unable to unmap route from destination. Ensure the route has a destination with this guid.",
         ));
     }
-    actions::replace(&ctx, r).await?;
+    ctx.replace(r).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

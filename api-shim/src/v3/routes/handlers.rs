@@ -26,19 +26,9 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateRoute>) -> ApiResult<Respons
         .into_response())
 }
 
-pub async fn update(
-    Found(ctx, route): Found<Route>,
-    Body(req): Body<UpdateRoute>,
-) -> ApiResult<Response> {
-    let mut route = (*route).clone();
-    apply_metadata(&mut route.metadata, req.metadata.as_ref());
-    let updated = actions::replace(&ctx, route).await?;
-    let domain = domain_name(&ctx, &updated);
-    Ok((
-        option_warnings(req.options.as_ref()),
-        Json(RouteView::of(&updated, domain, &ctx.base)),
-    )
-        .into_response())
+pub async fn update(found: Found<Route>, Body(req): Body<UpdateRoute>) -> ApiResult<Response> {
+    let updated = found.update(req.metadata.as_ref(), |_, _| Ok(())).await?;
+    Ok((option_warnings(req.options.as_ref()), updated).into_response())
 }
 
 pub async fn delete(Found(ctx, r): Found<Route>) -> ApiResult<Response> {

@@ -9,7 +9,7 @@ mod presenter;
 
 pub use presenter::RouteView;
 
-use crate::v3::{domains::DomainView, prelude::*, spaces};
+use crate::v3::{prelude::*, spaces};
 use smelter_crds::{App, Domain, Route};
 
 /// `host.domain/path`, CC's route URL.
@@ -34,8 +34,7 @@ impl Objects for Routes {
     type Kind = Route;
     const LIST: Accepts = Accepts::filters("hosts space_guids organization_guids domain_guids paths app_guids include ports service_instance_guids")
     .include("domain space space.organization");
-    const INDEXED: &'static [(&'static str, By)] =
-        &[("app_guids", By::App), ("space_guids", By::Space)];
+    const INDEXED: Indexed = &[("app_guids", By::App), ("space_guids", By::Space)];
 
     fn matches(ctx: &Ctx, r: &Route, key: &str, wanted: &[String]) -> Option<bool> {
         let apps = r.spec.destinations.iter().map(|d| d.app_guid.as_str());
@@ -52,17 +51,11 @@ impl Objects for Routes {
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, r: &'a Route) -> impl Serialize + Send + 'a {
-        RouteView::of(r, domain_name(ctx, r), &ctx.base)
-    }
-
     fn include(ctx: &Ctx, page: &[&Arc<Route>], query: &ListQuery) -> Included {
         let mut included = Included::new();
         if query.includes("domain") {
             let guids = page.iter().map(|r| r.spec.domain_guid.as_str());
-            let domains =
-                rendered::<Domain>(ctx, guids, |d, base| to_value(DomainView::of(d, base)));
-            included.insert("domains", domains);
+            included.insert("domains", rendered::<Domain>(ctx, guids));
         }
         if query.includes("space") || query.includes("space.organization") {
             included.extend(spaces::include_spaces(

@@ -112,40 +112,11 @@ impl<'a> DestinationsView<'a> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures;
-    use serde_json::json;
-    use smelter_crds::RouteSpec;
-
-    #[test]
-    fn renders_as_cc() {
-        let mut r = Route::new(
-            "r1",
-            RouteSpec {
-                host: "dora".into(),
-                path: "/api".into(),
-                domain_guid: "d1".into(),
-                destinations: vec![Destination {
-                    guid: "x1".into(),
-                    app_guid: "a1".into(),
-                    process_type: "web".into(),
-                    port: None,
-                    weight: None,
-                    protocol: None,
-                }],
-            },
-        );
-        r.metadata.namespace = Some("s1".into());
-        let base = fixtures::base();
-        let v = to_value(RouteView::of(&r, "apps.example.com".into(), &base));
-        assert_eq!(v["url"], "dora.apps.example.com/api");
-        assert_eq!(v["port"], json!(null));
-        assert_eq!(v["options"], json!({}));
-        assert_eq!(
-            v["destinations"][0],
-            json!({ "guid": "x1", "app": { "guid": "a1", "process": { "type": "web" } }, "weight": null, "port": 8080, "protocol": "http1" })
-        );
+impl Presented for Route {
+    fn present<'a>(&'a self, ctx: &'a Ctx) -> impl Serialize + Send + 'a {
+        RouteView::of(self, super::domain_name(ctx, self), &ctx.base)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@ use crate::{
         message::{MetadataRequest, apply_metadata, valid_name},
     },
     read::{Ctx, kinds::space_of},
-    storage::{owner, write},
+    storage::owner,
     v3::vcap::{self, SERVICE_INSTANCE_LABEL},
 };
 use smelter_crds::{
@@ -71,8 +71,7 @@ pub async fn bind(
     // Owned by the app: deleting the app deletes its bindings (CC does the same).
     binding.metadata.owner_references = Some(vec![owner::owned_by(app)]);
     apply_metadata(&mut binding.metadata, metadata);
-    let store = &ctx.state.caches.service_bindings;
-    let made = write::create(&ctx.client()?, space_of(app), &binding, store).await?;
+    let made = ctx.create(space_of(app), &binding).await?;
     if let Err(e) = vcap::refresh_app(ctx, app).await {
         if let Err(undo) = vcap::unbind(ctx, &made).await {
             tracing::warn!(binding = %guid, error = %undo.detail, "could not remove a half-made binding");

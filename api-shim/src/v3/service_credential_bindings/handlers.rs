@@ -29,14 +29,10 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBinding>) -> ApiResult<Respo
 }
 
 pub async fn update(
-    Found(ctx, b): Found<ServiceBinding>,
+    found: Found<ServiceBinding>,
     Body(req): Body<UpdateBinding>,
 ) -> ApiResult<Response> {
-    let mut b = (*b).clone();
-    apply_metadata(&mut b.metadata, req.metadata.as_ref());
-    let store = &ctx.state.caches.service_bindings;
-    let updated = write::replace(&ctx.client()?, b, store).await?;
-    Ok(ok(BindingView::of(&updated, &ctx.base)))
+    found.update(req.metadata.as_ref(), |_, _| Ok(())).await
 }
 
 pub async fn delete(Found(ctx, b): Found<ServiceBinding>) -> ApiResult<StatusCode> {

@@ -8,12 +8,7 @@ mod presenter;
 
 pub use presenter::BindingView;
 
-use crate::v3::{
-    apps::AppView,
-    prelude::*,
-    service_instances::{ServiceInstanceView, one_type_of},
-    vcap,
-};
+use crate::v3::{prelude::*, service_instances::one_type_of, vcap};
 use smelter_crds::{App, ServiceBinding, ServiceInstance, service::ServiceBindingType};
 
 /// CC's name of a binding's type.
@@ -32,14 +27,10 @@ impl Objects for ServiceCredentialBindings {
     const LIST: Accepts = Accepts::filters("names service_instance_guids service_instance_names service_plan_names service_plan_guids service_offering_names service_offering_guids app_guids app_names include type")
     .order_by("name")
     .include("app service_instance");
-    const INDEXED: &'static [(&'static str, By)] = &[
+    const INDEXED: Indexed = &[
         ("app_guids", By::App),
         ("service_instance_guids", By::ServiceInstance),
     ];
-
-    fn name(b: &ServiceBinding) -> Option<&str> {
-        Some(b.spec.name.as_deref().unwrap_or_default())
-    }
 
     fn matches(ctx: &Ctx, b: &ServiceBinding, key: &str, wanted: &[String]) -> Option<bool> {
         let app = b.spec.app_guid.as_deref().unwrap_or_default();
@@ -60,24 +51,15 @@ impl Objects for ServiceCredentialBindings {
         })
     }
 
-    fn present<'a>(ctx: &'a Ctx, b: &'a ServiceBinding) -> impl Serialize + Send + 'a {
-        BindingView::of(b, &ctx.base)
-    }
-
     fn include(ctx: &Ctx, page: &[&Arc<ServiceBinding>], query: &ListQuery) -> Included {
         let mut included = Included::new();
         if query.includes("app") {
             let guids = page.iter().filter_map(|b| b.spec.app_guid.as_deref());
-            let apps = rendered::<App>(ctx, guids, |a, base| to_value(AppView::of(a, base)));
-            included.insert("apps", apps);
+            included.insert("apps", rendered::<App>(ctx, guids));
         }
         if query.includes("service_instance") {
             let guids = page.iter().map(|b| b.spec.service_instance_guid.as_str());
-            let view = |si: &_, base: &_| to_value(ServiceInstanceView::of(si, base));
-            included.insert(
-                "service_instances",
-                rendered::<ServiceInstance>(ctx, guids, view),
-            );
+            included.insert("service_instances", rendered::<ServiceInstance>(ctx, guids));
         }
         included
     }

@@ -14,6 +14,8 @@ pub struct Fields<'a> {
 
 pub type BindingView<'a> = View<'a, Fields<'a>, 2, 4>;
 
+presented!(ServiceBinding => BindingView);
+
 impl<'a> BindingView<'a> {
     pub fn of(b: &'a ServiceBinding, base: &'a BaseUrl) -> Self {
         let at = Hrefs::new(base, "/v3/service_credential_bindings/", guid_of(b));
@@ -40,32 +42,4 @@ impl<'a> BindingView<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures;
-    use serde_json::json;
-    use smelter_crds::{ServiceBindingSpec, service::ServiceBindingType};
-
-    #[test]
-    fn renders_as_cc() {
-        let b = ServiceBinding::new(
-            "b1",
-            ServiceBindingSpec {
-                type_: ServiceBindingType::App,
-                name: None,
-                app_guid: Some("a1".into()),
-                service_instance_guid: "si1".into(),
-            },
-        );
-        let base = fixtures::base();
-        let v = to_value(BindingView::of(&b, &base));
-        assert_eq!(v["type"], "app");
-        assert_eq!(v["name"], json!(null));
-        assert_eq!(
-            v["relationships"],
-            json!({ "service_instance": { "data": { "guid": "si1" } }, "app": { "data": { "guid": "a1" } } })
-        );
-        assert_eq!(v["links"]["app"]["href"], "https://api.x/v3/apps/a1");
-        assert_eq!(v["last_operation"]["description"], json!(null));
-    }
-}
+mod tests;

@@ -131,8 +131,7 @@ pub async fn update(
     // VCAP_SERVICES shows the credentials, name, tags and drain URL; labels do not matter.
     let seen_by_apps = credentials.is_some() || si.spec != current.spec;
     let updated = if si.spec != current.spec || si.metadata != current.metadata {
-        let store = &ctx.state.caches.service_instances;
-        write::replace(&ctx.client()?, si, store).await?
+        ctx.replace(si).await?
     } else {
         (*current).clone()
     };

@@ -48,12 +48,7 @@ impl Objects for ServiceInstances {
         ),
         ("service_plan.service_offering.service_broker", "name guid"),
     ]);
-    const INDEXED: &'static [(&'static str, By)] =
-        &[("names", By::Name), ("space_guids", By::Space)];
-
-    fn name(si: &ServiceInstance) -> Option<&str> {
-        Some(&si.spec.name)
-    }
+    const INDEXED: Indexed = &[("names", By::Name), ("space_guids", By::Space)];
 
     fn matches(ctx: &Ctx, si: &ServiceInstance, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
@@ -64,10 +59,6 @@ impl Objects for ServiceInstances {
             "service_plan_guids" | "service_plan_names" => false,
             _ => return None,
         })
-    }
-
-    fn present<'a>(ctx: &'a Ctx, si: &'a ServiceInstance) -> impl Serialize + Send + 'a {
-        ServiceInstanceView::of(si, &ctx.base)
     }
 
     fn include(ctx: &Ctx, page: &[&Arc<ServiceInstance>], query: &ListQuery) -> Included {

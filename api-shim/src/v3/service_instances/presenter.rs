@@ -42,6 +42,8 @@ pub struct Fields<'a> {
 
 pub type ServiceInstanceView<'a> = View<'a, Fields<'a>, 1, 5>;
 
+presented!(ServiceInstance => ServiceInstanceView);
+
 impl<'a> ServiceInstanceView<'a> {
     pub fn of(si: &'a ServiceInstance, base: &'a BaseUrl) -> Self {
         let (guid, space) = (guid_of(si), space_of(si));
@@ -74,23 +76,4 @@ impl<'a> ServiceInstanceView<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures;
-    use serde_json::json;
-
-    #[test]
-    fn renders_as_cc() {
-        let si = fixtures::user_provided("si1");
-        let base = fixtures::base();
-        let v = to_value(ServiceInstanceView::of(&si, &base));
-        assert_eq!(v["type"], "user-provided");
-        assert_eq!(v["tags"], json!(["sql"]));
-        assert_eq!(v["last_operation"]["type"], "create");
-        assert_eq!(v["last_operation"]["state"], "succeeded");
-        assert_eq!(
-            v["links"]["service_credential_bindings"]["href"],
-            "https://api.x/v3/service_credential_bindings?service_instance_guids=si1"
-        );
-    }
-}
+mod tests;

@@ -43,31 +43,28 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
     Ok(created(SpaceView::of(&space, &ctx.base)))
 }
 
-pub async fn update(
-    Found(ctx, space): Found<Space>,
-    Body(req): Body<Rename>,
-) -> ApiResult<Response> {
-    let guid = guid_of(&*space).to_owned();
-    let mut space = (*space).clone();
-    let org = org_guid(&space).to_owned();
-    if !ctx.perms.manages_org(&org) && !ctx.perms.manages_space(&guid) {
-        return Err(ApiError::not_authorized());
-    }
-    if let Some(name) = &req.name {
-        // Checked by the message.
-        let name = name.trim();
-        if taken(&ctx, &org, name, Some(&guid)) {
-            let org_name = ctx.get::<Org>(&org).map(|o| o.spec.name.clone());
-            return Err(ApiError::unprocessable(format!(
-                "Organization '{}' already contains a space with name '{name}'.",
-                org_name.unwrap_or(org)
-            )));
-        }
-        space.spec.name = name.to_owned();
-    }
-    apply_metadata(&mut space.metadata, req.metadata.as_ref());
-    let updated = write::replace(&ctx.client()?, space, &ctx.state.caches.spaces).await?;
-    Ok(ok(SpaceView::of(&updated, &ctx.base)))
+pub async fn update(found: Found<Space>, Body(req): Body<Rename>) -> ApiResult<Response> {
+    found
+        .update(req.metadata.as_ref(), |ctx, space| {
+            let (guid, org) = (guid_of(space).to_owned(), org_guid(space).to_owned());
+            if !ctx.perms.manages_org(&org) && !ctx.perms.manages_space(&guid) {
+                return Err(ApiError::not_authorized());
+            }
+            if let Some(name) = &req.name {
+                // Checked by the message.
+                let name = name.trim();
+                if taken(ctx, &org, name, Some(&guid)) {
+                    let org_name = ctx.get::<Org>(&org).map(|o| o.spec.name.clone());
+                    return Err(ApiError::unprocessable(format!(
+                        "Organization '{}' already contains a space with name '{name}'.",
+                        org_name.unwrap_or(org)
+                    )));
+                }
+                space.spec.name = name.to_owned();
+            }
+            Ok(())
+        })
+        .await
 }
 
 pub async fn delete(Found(ctx, space): Found<Space>) -> ApiResult<Response> {

@@ -7,7 +7,7 @@ mod presenter;
 
 pub use presenter::SpaceView;
 
-use crate::v3::{organizations::OrganizationView, prelude::*};
+use crate::v3::prelude::*;
 use smelter_crds::{Org, Space};
 
 /// The organization GUID of a space: the namespace it lives in.
@@ -23,22 +23,13 @@ impl Objects for Spaces {
     const LIST: Accepts = Accepts::filters("names organization_guids include")
         .order_by("name")
         .include("org organization");
-    const INDEXED: &'static [(&'static str, By)] =
-        &[("names", By::Name), ("organization_guids", By::Org)];
-
-    fn name(space: &Space) -> Option<&str> {
-        Some(&space.spec.name)
-    }
+    const INDEXED: Indexed = &[("names", By::Name), ("organization_guids", By::Org)];
 
     fn matches(_: &Ctx, space: &Space, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
             "organization_guids" => one_of(org_guid(space), wanted),
             _ => return None,
         })
-    }
-
-    fn present<'a>(ctx: &'a Ctx, space: &'a Space) -> impl Serialize + Send + 'a {
-        SpaceView::of(space, &ctx.base)
     }
 
     fn include(ctx: &Ctx, page: &[&Arc<Space>], _: &ListQuery) -> Included {
@@ -53,9 +44,7 @@ pub fn organizations<'a>(
     ctx: &Ctx,
     guids: impl Iterator<Item = &'a str>,
 ) -> Vec<serde_json::Value> {
-    rendered::<Org>(ctx, guids, |o, base| {
-        to_value(OrganizationView::of(o, base))
-    })
+    rendered::<Org>(ctx, guids)
 }
 
 /// The spaces of `guids` as `included.spaces`, and with `with_orgs` their orgs.

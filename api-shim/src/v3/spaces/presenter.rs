@@ -11,6 +11,8 @@ pub struct Fields<'a> {
 
 pub type SpaceView<'a> = View<'a, Fields<'a>, 2, 4>;
 
+presented!(Space => SpaceView);
+
 impl<'a> SpaceView<'a> {
     pub fn of(space: &'a Space, base: &'a BaseUrl) -> Self {
         let (at, org) = (
@@ -32,24 +34,4 @@ impl<'a> SpaceView<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures;
-    use serde_json::json;
-
-    #[test]
-    fn renders_as_cc() {
-        let space = fixtures::space("s1");
-        let base = fixtures::base();
-        let v = to_value(SpaceView::of(&space, &base));
-        assert_eq!(v["name"], "dev");
-        assert_eq!(
-            v["relationships"],
-            json!({ "organization": { "data": { "guid": "o1" } }, "quota": { "data": null } })
-        );
-        assert_eq!(
-            v["links"]["apply_manifest"],
-            json!({ "href": "https://api.x/v3/spaces/s1/actions/apply_manifest", "method": "POST" })
-        );
-    }
-}
+mod tests;
