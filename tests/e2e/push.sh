@@ -75,6 +75,19 @@ check "cf create-org" --expect "OK" -- "$cf" create-org push-org
 check "cf create-space" --expect "OK" -- "$cf" create-space dev -o push-org
 check "cf target" --expect "space: +dev" -- "$cf" target -o push-org -s dev
 
+# A JSON body over the API's limit is answered through the ingress with the API's own CF error;
+# before, the api-shim closed the connection on it and Traefik reported a 502.
+post_json_of() {
+  python3 -c 'import sys; sys.stdout.write("{\"name\":\"" + "x" * int(sys.argv[1]) + "\"}")' "$1" >"$work/body.json"
+  curl_app -s -o "$work/answer.json" -w 'HTTP %{http_code}\n' -X POST --data-binary @"$work/body.json" \
+    -H "Authorization: $("$cf" oauth-token)" -H 'Content-Type: application/json' "$api/v3/apps"
+  cat "$work/answer.json"
+}
+check "a 50 MB body through the ingress gets the API's 413 as a CF error" \
+  --expect '^HTTP 413$' --expect '"title": *"CF-BadRequest"' -- post_json_of $((50 << 20))
+check "a 3 MB body through the ingress gets CC's 422" \
+  --expect '^HTTP 422$' --expect '"title": *"CF-UnprocessableEntity"' -- post_json_of $((3 << 20))
+
 # --- A prebuilt binary with the binary buildpack.
 hello=$work/hello
 mkdir -p "$hello"
