@@ -1,8 +1,8 @@
 //! What every presenter shares, as typed views that serialize straight into the response: the
 //! timestamps and CF `metadata` of an object, links, and to-one relationships.
 
-use crate::{http::links::BaseUrl, storage::cache::UPDATED_AT};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use crate::http::links::BaseUrl;
+use k8s_openapi::{apimachinery::pkg::apis::meta::v1::ObjectMeta, jiff::Timestamp};
 use serde::{Serialize, Serializer, ser::SerializeMap};
 use std::collections::BTreeMap;
 
@@ -18,11 +18,20 @@ pub fn is_user_key(key: &str) -> bool {
     !INTERNAL_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
-/// `created_at` in CC's format (RFC 3339, seconds, `Z`).
+/// The annotation the api-shim's caches keep in place of managed fields: the object's last
+/// write time, which is all the API needs of them (`updated_at`). It exists only in memory.
+pub const UPDATED_AT: &str = "cf.smelter.dev/cached-updated-at";
+
+/// A time as CC shows it (RFC 3339, seconds, `Z`).
+pub fn cc_time(t: &Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `created_at` in CC's format.
 pub fn created_at(meta: &ObjectMeta) -> String {
     meta.creation_timestamp
         .as_ref()
-        .map(|t| t.0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map(|t| cc_time(&t.0))
         .unwrap_or_default()
 }
 
@@ -37,7 +46,7 @@ pub fn updated_at(meta: &ObjectMeta) -> String {
         .flatten()
         .filter_map(|m| m.time.as_ref())
         .max_by_key(|t| t.0)
-        .map(|t| t.0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map(|t| cc_time(&t.0))
         .unwrap_or_else(|| created_at(meta))
 }
 

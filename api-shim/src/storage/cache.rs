@@ -3,12 +3,15 @@
 //! filters look up ([`By`]).
 
 use super::store::{By, Indexes, Store, StoreGone};
+use crate::http::present::{self, UPDATED_AT};
 use k8s_openapi::api::{core::v1::Secret, rbac::v1::RoleBinding};
 use kube::{Api, Client, Resource, runtime::watcher};
+use serde::de::DeserializeOwned;
 use smelter_crds::{
     App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance,
     Space, labels,
 };
+use std::fmt::Debug;
 
 /// The label every CF role binding carries (its value is the CF role type).
 pub const ROLE_TYPE_LABEL: &str = "cf.smelter.dev/role-type";
@@ -128,31 +131,78 @@ impl Caches {
     /// Orgs, domains and buildpacks live in `root_namespace`, where `users_secret` is the only
     /// Secret cached; the rest are watched in every namespace.
     pub fn start(client: &Client, root_namespace: &str, users_secret: &str) -> Self {
-        let (c, ns) = (|| client.clone(), root_namespace);
-        let all = watcher::Config::default();
-        let roles = all.clone().labels(ROLE_TYPE_LABEL);
-        let users = all.clone().fields(&format!("metadata.name={users_secret}"));
+        Self::from(
+            &Source::Watch {
+                client,
+                root: root_namespace,
+            },
+            users_secret,
+        )
+    }
+
+    /// Empty stores that nothing fills but the events a unit test applies.
+    #[cfg(test)]
+    pub fn unwatched() -> Self {
+        Self::from(&Source::Unwatched, "")
+    }
+
+    fn from(source: &Source, users_secret: &str) -> Self {
+        let all = watcher::Config::default;
+        let roles = all().labels(ROLE_TYPE_LABEL);
+        let users = all().fields(&format!("metadata.name={users_secret}"));
         Self {
-            orgs: Store::watch(Api::namespaced(c(), ns), all.clone(), ORGS, slim),
-            spaces: Store::watch(Api::all(c()), all.clone(), SPACES, slim),
-            apps: Store::watch(Api::all(c()), all.clone(), APPS, slim),
-            packages: Store::watch(Api::all(c()), all.clone(), PACKAGES, slim),
-            builds: Store::watch(Api::all(c()), all.clone(), BUILDS, slim),
-            lrps: Store::watch(Api::all(c()), all.clone(), &[], slim),
-            routes: Store::watch(Api::all(c()), all.clone(), ROUTES, slim),
-            domains: Store::watch(Api::namespaced(c(), ns), all.clone(), DOMAINS, slim),
-            buildpacks: Store::watch(Api::namespaced(c(), ns), all.clone(), &[], slim),
-            service_instances: Store::watch(Api::all(c()), all.clone(), SERVICE_INSTANCES, slim),
-            service_bindings: Store::watch(Api::all(c()), all.clone(), SERVICE_BINDINGS, slim),
-            role_bindings: Store::watch(Api::all(c()), roles, ROLE_BINDINGS, slim),
-            root_secrets: Store::watch(Api::namespaced(c(), ns), users, &[], slim),
+            orgs: source.store(Scope::Root, all(), ORGS),
+            spaces: source.store(Scope::All, all(), SPACES),
+            apps: source.store(Scope::All, all(), APPS),
+            packages: source.store(Scope::All, all(), PACKAGES),
+            builds: source.store(Scope::All, all(), BUILDS),
+            lrps: source.store(Scope::All, all(), &[]),
+            routes: source.store(Scope::All, all(), ROUTES),
+            domains: source.store(Scope::Root, all(), DOMAINS),
+            buildpacks: source.store(Scope::Root, all(), &[]),
+            service_instances: source.store(Scope::All, all(), SERVICE_INSTANCES),
+            service_bindings: source.store(Scope::All, all(), SERVICE_BINDINGS),
+            role_bindings: source.store(Scope::All, roles, ROLE_BINDINGS),
+            root_secrets: source.store(Scope::Root, users, &[]),
         }
     }
 }
 
-/// The annotation the cache keeps in place of managed fields: the object's last write time,
-/// which is all the API needs of them (`updated_at`). It exists only in memory.
-pub const UPDATED_AT: &str = "cf.smelter.dev/cached-updated-at";
+/// Where the stores' objects come from.
+enum Source<'a> {
+    /// Watches on the API server.
+    Watch { client: &'a Client, root: &'a str },
+    /// Nowhere (unit tests apply their own events).
+    #[cfg(test)]
+    Unwatched,
+}
+
+/// Which namespaces a store watches.
+enum Scope {
+    Root,
+    All,
+}
+
+impl Source<'_> {
+    fn store<K>(&self, scope: Scope, config: watcher::Config, indexes: Indexes<K>) -> Store<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope> + Clone + DeserializeOwned,
+        K: Debug + Send + Sync + 'static,
+        K::DynamicType: Default,
+    {
+        match self {
+            Self::Watch { client, root } => {
+                let api = match scope {
+                    Scope::Root => Api::namespaced((*client).clone(), root),
+                    Scope::All => Api::all((*client).clone()),
+                };
+                Store::watch(api, config, indexes, slim)
+            }
+            #[cfg(test)]
+            Self::Unwatched => Store::new(indexes),
+        }
+    }
+}
 
 /// Managed fields are most of an object's size and the API only needs their latest time, so the
 /// cache keeps that time and drops them.
@@ -165,7 +215,7 @@ fn slim<K: Resource>(obj: &mut K) {
         .filter_map(|m| m.time.as_ref())
         .max_by_key(|t| t.0)
     {
-        let stamp = latest.0.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let stamp = present::cc_time(&latest.0);
         meta.annotations
             .get_or_insert_with(Default::default)
             .insert(UPDATED_AT.to_owned(), stamp);

@@ -3,7 +3,10 @@
 //! result, so the caller's next read sees its write (CC is read-your-writes).
 
 use crate::{
-    http::errors::{ApiError, ApiResult},
+    http::{
+        errors::{ApiError, ApiResult},
+        present::UPDATED_AT,
+    },
     storage::{
         cache::{self, Tenancy},
         store::Store,
@@ -147,7 +150,7 @@ pub async fn replace<K: Writable>(client: &Client, mut obj: K, store: &Store<K>)
 fn only_status_moved(base: &ObjectMeta, latest: &ObjectMeta) -> bool {
     let annotations = |m: &ObjectMeta| {
         let mut a = m.annotations.clone().unwrap_or_default();
-        a.remove(cache::UPDATED_AT);
+        a.remove(UPDATED_AT);
         a
     };
     base.generation.is_some()
@@ -251,13 +254,7 @@ mod tests {
         };
         let status_written = ObjectMeta {
             resource_version: Some("2".into()),
-            annotations: Some(
-                [(
-                    cache::UPDATED_AT.to_owned(),
-                    "2024-01-01T00:00:00Z".to_owned(),
-                )]
-                .into(),
-            ),
+            annotations: Some([(UPDATED_AT.to_owned(), "2024-01-01T00:00:00Z".to_owned())].into()),
             ..sent.clone()
         };
         assert!(only_status_moved(&sent, &status_written));

@@ -71,3 +71,6 @@ impl Objects for Apps {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -64,3 +64,6 @@ impl Objects for Buildpacks {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

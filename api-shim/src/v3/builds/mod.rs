@@ -56,3 +56,6 @@ impl Nested<App> for Builds {
         of_app(ctx, app)
     }
 }
+
+#[cfg(test)]
+mod tests;

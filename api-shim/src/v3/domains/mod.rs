@@ -100,3 +100,6 @@ impl Nested<Org> for Domains {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -115,3 +115,6 @@ pub async fn current(Found(ctx, app): Found<App>) -> ApiResult<Response> {
         .ok_or_else(|| ApiError::not_found(Droplets::NAME))?;
     Ok(ok(DropletView::of(&droplet, &ctx.base)))
 }
+
+#[cfg(test)]
+mod tests;

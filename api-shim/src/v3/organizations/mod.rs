@@ -26,3 +26,6 @@ impl Objects for Organizations {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -81,3 +81,6 @@ impl Nested<App> for Packages {
         of_app(ctx, app)
     }
 }
+
+#[cfg(test)]
+mod tests;

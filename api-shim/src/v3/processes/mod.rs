@@ -106,3 +106,6 @@ impl Nested<App> for Processes {
         ProcessOf::all(app).collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

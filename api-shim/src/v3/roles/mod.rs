@@ -107,3 +107,6 @@ impl Objects for Roles {
         included
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -82,3 +82,6 @@ impl Nested<App> for Routes {
         query.set_filter("app_guids", vec![app.to_owned()]);
     }
 }
+
+#[cfg(test)]
+mod tests;

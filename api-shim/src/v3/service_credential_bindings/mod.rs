@@ -68,3 +68,6 @@ impl Objects for ServiceCredentialBindings {
         one_type_of(query, &["app", "key"])
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -138,4 +138,13 @@ mod tests {
             json!({ "name": "n", "relationships": { "organization": {} } })
         );
     }
+
+    #[tokio::test]
+    async fn filters_as_cc() {
+        use crate::fixtures::{self, IN_SPACE_S1};
+        // User-provided instances have no plan.
+        let own = "names=db names!=cache type=user-provided type!=managed service_plan_guids!=plan1 service_plan_names!=small";
+        let instance = Arc::new(fixtures::user_provided("si1"));
+        fixtures::check_filters::<ServiceInstances>(&instance, &[IN_SPACE_S1, own]).await;
+    }
 }

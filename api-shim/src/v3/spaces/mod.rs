@@ -62,3 +62,6 @@ pub fn include_spaces<'a>(
     }
     included
 }
+
+#[cfg(test)]
+mod tests;

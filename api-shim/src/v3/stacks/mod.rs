@@ -114,4 +114,10 @@ mod tests {
             ["Default must be 'true' or 'false'"]
         );
     }
+
+    #[tokio::test]
+    async fn filters_as_cc() {
+        let own = "names=cflinuxfs4 names!=cflinuxfs3 default=true default!=false";
+        crate::fixtures::check_filters::<Stacks>(&all()[0], &[own]).await;
+    }
 }

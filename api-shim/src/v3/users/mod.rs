@@ -141,4 +141,10 @@ mod tests {
         assert!(Users::check(&q("origins=uaa&usernames=a")).is_empty());
         assert_eq!(Users::check(&q("usernames=a&partial_usernames=b")).len(), 1);
     }
+
+    #[tokio::test]
+    async fn filters_as_cc() {
+        let own = "usernames=alice usernames!=al partial_usernames=lic partial_usernames!=bob origins=uaa origins!=ldap";
+        fixtures::check_filters::<Users>(&fixtures::alice(), &[own]).await;
+    }
 }

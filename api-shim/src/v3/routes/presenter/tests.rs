@@ -3,27 +3,10 @@
 use super::*;
 use crate::fixtures;
 use serde_json::json;
-use smelter_crds::RouteSpec;
 
 #[test]
 fn renders_as_cc() {
-    let mut r = Route::new(
-        "r1",
-        RouteSpec {
-            host: "dora".into(),
-            path: "/api".into(),
-            domain_guid: "d1".into(),
-            destinations: vec![Destination {
-                guid: "x1".into(),
-                app_guid: "a1".into(),
-                process_type: "web".into(),
-                port: None,
-                weight: None,
-                protocol: None,
-            }],
-        },
-    );
-    r.metadata.namespace = Some("s1".into());
+    let r = fixtures::route("r1");
     let v = to_value(RouteView::of(
         &r,
         "apps.example.com".into(),
