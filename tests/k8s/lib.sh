@@ -52,6 +52,18 @@ alive() {
   [[ $cmdline == *"=$dir/"* ]]
 }
 
+# gone PID: not alive(), and still not a second later. A component started through a wrapper
+# that execs it (s3s-fs) has, while that exec runs, no command line of ours to read, and on a
+# loaded machine that lasted past one second look (a CI run failed so, its s3s-fs alive).
+gone() {
+  local i
+  for i in 1 2 3 4 5 6; do
+    alive "$1" && return 1
+    ((i < 6)) && sleep 0.2
+  done
+  return 0
+}
+
 # component_pid NAME: prints the PID if NAME runs, else fails.
 component_pid() {
   local f pid
@@ -107,10 +119,11 @@ wait_for() {
   deadline=$((SECONDS + timeout))
   pid=$(<"$(pidfile "$name")")
   until "$@" >/dev/null 2>&1; do
-    # A look again before calling it dead: a component started through a wrapper that execs
-    # it (s3s-fs) has, for the instant of that exec, no command line to read.
-    if ! alive "$pid" && { sleep 0.2; ! alive "$pid"; }; then
+    if gone "$pid"; then
       log_tail "$name"
+      # What alive() saw, should a live process ever be called dead again.
+      ps -o pid,stat,args -p "$pid" >&2 || true
+      echo "its command line: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>&1); ours have =$dir/" >&2
       # A component that dies without a word has usually failed to write: say how full the
       # disk is (its log lines are the first writes a full disk swallows).
       df -h "$dir" >&2 || true
