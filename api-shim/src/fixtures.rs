@@ -135,6 +135,7 @@ pub fn org(guid: &str) -> Org {
         OrgSpec {
             name: "demo".into(),
             suspended: false,
+            ..Default::default()
         },
     )
 }
@@ -146,6 +147,7 @@ pub fn space(guid: &str) -> Space {
         SpaceSpec {
             name: "dev".into(),
             allow_ssh: false,
+            ..Default::default()
         },
     );
     space.metadata.namespace = Some("o1".into());

@@ -43,6 +43,8 @@ pub enum StartError {
     BadSigningKey(String),
     #[error("failed to create the default shared domain")]
     DefaultDomain(#[source] kube::Error),
+    #[error("failed to create the default org quota")]
+    DefaultQuota(#[source] kube::Error),
     #[error("failed to create the blobstore directory {0}")]
     WorkDir(std::path::PathBuf, #[source] std::io::Error),
     #[error("failed to open the blobstore")]
@@ -113,6 +115,9 @@ pub async fn build_state(
     v3::domains::ensure_default(&client, &config.root_namespace, &config.apps_domain)
         .await
         .map_err(StartError::DefaultDomain)?;
+    v3::organization_quotas::ensure_default(&client, &config.root_namespace)
+        .await
+        .map_err(StartError::DefaultQuota)?;
     let blobs = match &config.blobstore {
         config::BlobstoreConfig::Filesystem(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| StartError::WorkDir(dir.clone(), e))?;

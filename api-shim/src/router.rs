@@ -22,6 +22,7 @@ use crate::{
         },
         jobs,
         manifests::{apply, diff, generate},
+        organization_quotas::{self, OrganizationQuotas},
         organizations::{self, Organizations},
         packages::{self, Packages, upload},
         processes::{self, Processes, stats},
@@ -31,6 +32,7 @@ use crate::{
         routes::{self, Routes, destinations},
         service_credential_bindings::{self as bindings, ServiceCredentialBindings},
         service_instances::{self, ServiceInstances},
+        space_quotas::{self, SpaceQuotas},
         spaces::{self, Spaces},
         stacks::Stacks,
         users::Users,
@@ -92,6 +94,39 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v3/organizations/{guid}/domains/default",
             get(domains::handlers::default_for_org),
+        )
+        // Quotas.
+        .route(
+            "/v3/organization_quotas",
+            get(list::<OrganizationQuotas>).post(organization_quotas::handlers::create),
+        )
+        .route(
+            "/v3/organization_quotas/{guid}",
+            get(show::<OrganizationQuotas>)
+                .patch(organization_quotas::handlers::update)
+                .delete(organization_quotas::handlers::delete),
+        )
+        .route(
+            "/v3/organization_quotas/{guid}/relationships/organizations",
+            post(organization_quotas::handlers::apply_to_organizations),
+        )
+        .route(
+            "/v3/space_quotas",
+            get(list::<SpaceQuotas>).post(space_quotas::handlers::create),
+        )
+        .route(
+            "/v3/space_quotas/{guid}",
+            get(show::<SpaceQuotas>)
+                .patch(space_quotas::handlers::update)
+                .delete(space_quotas::handlers::delete),
+        )
+        .route(
+            "/v3/space_quotas/{guid}/relationships/spaces",
+            post(space_quotas::handlers::apply_to_spaces),
+        )
+        .route(
+            "/v3/space_quotas/{guid}/relationships/spaces/{space_guid}",
+            axum::routing::delete(space_quotas::handlers::remove_from_space),
         )
         // Spaces and their manifests.
         .route(

@@ -11,10 +11,13 @@ pub mod build;
 pub mod buildpack;
 pub mod common;
 pub mod domain;
+pub mod isolation_segment;
 pub mod lrp;
 pub mod org;
 pub mod package;
+pub mod quota;
 pub mod route;
+pub mod security_group;
 pub mod service;
 pub mod space;
 pub mod task;
@@ -24,10 +27,16 @@ pub use build::{Build, BuildSpec, BuildStatus};
 pub use buildpack::{Buildpack, BuildpackSpec, BuildpackStatus};
 pub use common::*;
 pub use domain::{Domain, DomainSpec, DomainStatus};
+pub use isolation_segment::{IsolationSegment, IsolationSegmentSpec};
 pub use lrp::{ActualLrp, Lrp, LrpSpec, LrpStatus};
 pub use org::{Org, OrgSpec, OrgStatus};
 pub use package::{Package, PackageSpec, PackageStatus};
+pub use quota::{
+    AppLimits, DomainLimits, OrgQuota, OrgQuotaSpec, RouteLimits, ServiceLimits, SpaceQuota,
+    SpaceQuotaSpec,
+};
 pub use route::{Route, RouteSpec, RouteStatus};
+pub use security_group::{GloballyEnabled, SecurityGroup, SecurityGroupRule, SecurityGroupSpec};
 pub use service::{
     ServiceBinding, ServiceBindingSpec, ServiceInstance, ServiceInstanceSpec, ServiceStatus,
 };
@@ -52,6 +61,10 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         ServiceInstance::crd(),
         ServiceBinding::crd(),
         Buildpack::crd(),
+        OrgQuota::crd(),
+        SpaceQuota::crd(),
+        IsolationSegment::crd(),
+        SecurityGroup::crd(),
     ]
 }
 

@@ -6,7 +6,7 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 /// The desired state of a CF organization.
-#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[kube(
     group = "cf.smelter.dev",
     version = "v1alpha1",
@@ -32,6 +32,12 @@ pub struct OrgSpec {
     /// A suspended organization is read-only for everyone but admins.
     #[serde(default)]
     pub suspended: bool,
+    /// The GUID of its `OrgQuota`; none means the quota named `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<String>,
+    /// The GUID of the `IsolationSegment` its spaces run in unless they name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_isolation_segment: Option<String>,
 }
 
 /// The observed state of a CF organization.

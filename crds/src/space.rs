@@ -6,7 +6,7 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 /// The desired state of a CF space.
-#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[kube(
     group = "cf.smelter.dev",
     version = "v1alpha1",
@@ -31,6 +31,12 @@ pub struct SpaceSpec {
     /// Whether `cf ssh` is allowed into the space's apps.
     #[serde(default)]
     pub allow_ssh: bool,
+    /// The GUID of its `SpaceQuota` (in the org's namespace), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<String>,
+    /// The GUID of the `IsolationSegment` its apps run in; none means the org's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolation_segment: Option<String>,
 }
 
 /// The observed state of a CF space.

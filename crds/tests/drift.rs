@@ -43,7 +43,10 @@ fn chart_holds_no_stale_crd_files() {
 #[test]
 fn every_kind_is_in_category_cf_with_short_names_and_status() {
     let crds = smelter_crds::all_crds();
-    assert_eq!(crds.len(), 12, "ARCHITECTURE.md names twelve kinds");
+    assert_eq!(crds.len(), 16, "ARCHITECTURE.md's twelve kinds and four of governance");
+    // Definitions others read: what enforces them reports on the objects it makes, in the
+    // space namespaces, not here.
+    let definitions = ["OrgQuota", "SpaceQuota", "IsolationSegment", "SecurityGroup"];
     for crd in crds {
         let names = &crd.spec.names;
         assert_eq!(
@@ -59,6 +62,9 @@ fn every_kind_is_in_category_cf_with_short_names_and_status() {
         );
         let version = &crd.spec.versions[0];
         assert_eq!(version.name, "v1alpha1");
+        if definitions.contains(&names.kind.as_str()) {
+            continue;
+        }
         assert!(
             version
                 .subresources

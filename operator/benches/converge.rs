@@ -383,6 +383,7 @@ async fn main() {
                 OrgSpec {
                     name: "bench".into(),
                     suspended: false,
+                    ..Default::default()
                 },
             ),
         )
@@ -403,6 +404,7 @@ async fn main() {
                     SpaceSpec {
                         name: format!("space-{i}"),
                         allow_ssh: false,
+                        ..Default::default()
                     },
                 ),
             )

@@ -79,6 +79,7 @@ mod tests {
             OrgSpec {
                 name: "my-org".into(),
                 suspended: false,
+                ..Default::default()
             },
         );
         let tenant = org.tenant().expect("tenant");

@@ -153,6 +153,7 @@ mod tests {
             SpaceSpec {
                 name: "dev".into(),
                 allow_ssh: false,
+                ..Default::default()
             },
         );
         assert!(matches!(space.tenant(), Err(Error::NoNamespace { .. })));

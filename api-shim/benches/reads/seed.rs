@@ -52,6 +52,7 @@ impl World {
                     OrgSpec {
                         name: org_name.into(),
                         suspended: false,
+                        ..Default::default()
                     },
                 ),
             )
@@ -135,6 +136,7 @@ impl World {
                     SpaceSpec {
                         name: name.clone(),
                         allow_ssh: false,
+                        ..Default::default()
                     },
                 ),
             )

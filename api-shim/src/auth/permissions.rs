@@ -32,6 +32,8 @@ pub struct Roles {
     pub spaces: BTreeSet<String>,
     pub managed_orgs: BTreeSet<String>,
     pub managed_spaces: BTreeSet<String>,
+    /// The space quotas of the spaces seen (CC lets their users read them).
+    pub space_quotas: BTreeSet<String>,
 }
 
 impl Permissions {
@@ -70,6 +72,11 @@ impl Permissions {
                 }
             }
         }
+        for space in &roles.spaces {
+            if let Some(quota) = caches.spaces.get(space).and_then(|s| s.spec.quota.clone()) {
+                roles.space_quotas.insert(quota);
+            }
+        }
         Self::Roles(roles)
     }
 
@@ -95,6 +102,14 @@ impl Permissions {
                     .is_some_and(|org| orgs.get(org).is_some())
             }),
             Self::Roles(r) => r.spaces.contains(guid),
+        }
+    }
+
+    /// Whether the caller sees a space under the space quota `guid`.
+    pub fn sees_space_quota(&self, guid: &str) -> bool {
+        match self {
+            Self::Admin { .. } => true,
+            Self::Roles(r) => r.space_quotas.contains(guid),
         }
     }
 

@@ -294,6 +294,83 @@ pub fn valid_name(name: &str) -> ApiResult<&str> {
     check_name(name).map_err(|p| ApiError::unprocessable(p.join(", ")))
 }
 
+/// A to-many relationship request, `{"data": [{"guid": ...}, ...]}`, checked as CC's
+/// `ToManyRelationshipMessage` (setting a quota's orgs, a security group's spaces).
+#[derive(Debug, serde::Deserialize)]
+pub struct ToManyRequest {
+    #[serde(default)]
+    data: Value,
+}
+
+impl Message for ToManyRequest {
+    fn validate(&self) -> Result<(), Vec<String>> {
+        match &self.data {
+            Value::Null => Err(vec!["Data can't be blank".to_owned()]),
+            Value::Array(items) if items.is_empty() => Err(vec!["Data can't be blank".to_owned()]),
+            Value::Array(items) => verdict(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| !item.get("guid").is_some_and(Value::is_string))
+                    .map(|(i, _)| format!("Invalid data type: Data[{i}] guid should be a string."))
+                    .collect(),
+            ),
+            _ => Err(vec!["Data must be an array".to_owned()]),
+        }
+    }
+}
+
+impl ToManyRequest {
+    /// The GUIDs named, each once, in order.
+    pub fn guids(&self) -> Vec<String> {
+        let mut guids: Vec<String> = Vec::new();
+        for item in self.data.as_array().into_iter().flatten() {
+            if let Some(g) = item.get("guid").and_then(Value::as_str)
+                && !guids.iter().any(|seen| seen == g)
+            {
+                guids.push(g.to_owned());
+            }
+        }
+        guids
+    }
+}
+
+/// A to-one relationship request, `{"data": {"guid": ...}}` or `{"data": null}` to clear it,
+/// checked as CC's `OrgDefaultIsoSegUpdateMessage` and `SpaceUpdateIsolationSegmentMessage`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ToOneRequest {
+    #[serde(default)]
+    data: Option<Value>,
+}
+
+impl Message for ToOneRequest {
+    fn validate(&self) -> Result<(), Vec<String>> {
+        let Some(data) = &self.data else {
+            return Ok(());
+        };
+        let Value::Object(map) = data else {
+            return Err(vec!["Data must be an object".to_owned()]);
+        };
+        let problem = match map.len() {
+            0 => "Data can't be blank".to_owned(),
+            1 => match map.get("guid") {
+                None => "Data can only accept key 'guid'".to_owned(),
+                Some(Value::String(_)) => return Ok(()),
+                Some(other) => format!("Data {other} must be a string"),
+            },
+            _ => "Data can only accept one key".to_owned(),
+        };
+        Err(vec![problem])
+    }
+}
+
+impl ToOneRequest {
+    /// The GUID named; none clears the relationship.
+    pub fn guid(&self) -> Option<&str> {
+        self.data.as_ref()?.get("guid")?.as_str()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use crate::http::links::BaseUrl;
 use k8s_openapi::{apimachinery::pkg::apis::meta::v1::ObjectMeta, jiff::Timestamp};
 use serde::{Serialize, Serializer, ser::SerializeMap};
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 /// Prefixes of the labels and annotations Smelter itself sets; they are not CF metadata.
 const INTERNAL_PREFIXES: &[&str] = &[
@@ -229,7 +229,13 @@ impl<const N: usize> Serialize for Links<'_, N> {
 /// `{"guid": ...}`.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Guid<'a> {
-    pub guid: &'a str,
+    pub guid: Cow<'a, str>,
+}
+
+impl<'a> Guid<'a> {
+    pub fn of(guid: &'a str) -> Self {
+        Self { guid: guid.into() }
+    }
 }
 
 /// A to-one relationship: `{"data": {"guid": ...}}`, or `{"data": null}`.
@@ -242,13 +248,13 @@ impl<'a> ToOne<'a> {
     /// `{"data": {"guid": guid}}`.
     pub fn to(guid: &'a str) -> Self {
         Self {
-            data: Some(Guid { guid }),
+            data: Some(Guid::of(guid)),
         }
     }
 
     pub fn maybe(guid: Option<&'a str>) -> Self {
         Self {
-            data: guid.map(|guid| Guid { guid }),
+            data: guid.map(Guid::of),
         }
     }
 
@@ -264,9 +270,24 @@ pub struct ToMany<'a> {
 impl<'a> ToMany<'a> {
     pub fn of(guids: impl IntoIterator<Item = &'a str>) -> Self {
         Self {
-            data: guids.into_iter().map(|guid| Guid { guid }).collect(),
+            data: guids.into_iter().map(Guid::of).collect(),
         }
     }
+
+    /// Of GUIDs the view owns (those of other objects, looked up for it).
+    pub fn owned(guids: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            data: guids.into_iter().map(|g| Guid { guid: g.into() }).collect(),
+        }
+    }
+}
+
+/// A relationship answered by itself (`GET`/`POST .../relationships/NAME`): its `data`
+/// (`ToOne` or `ToMany`) and `links` (`self`, and `related` where CC gives one).
+#[derive(Serialize)]
+pub struct Relationship<'a, D, const L: usize> {
+    pub data: D,
+    pub links: Links<'a, L>,
 }
 
 /// A relationship of a resource: to one (`{"data": {"guid"}}` or `{"data": null}`) or to

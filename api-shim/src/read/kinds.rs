@@ -9,8 +9,8 @@ use crate::{
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::Resource;
 use smelter_crds::{
-    App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance,
-    Space, labels,
+    App, Build, Buildpack, Domain, IsolationSegment, Lrp, Org, OrgQuota, Package, Route,
+    SecurityGroup, ServiceBinding, ServiceInstance, Space, SpaceQuota, labels,
 };
 
 /// A kind the API reads from its cache.
@@ -73,6 +73,25 @@ kinds! {
     Org: "Organization", orgs, |perms, obj| perms.sees_org(guid_of(obj)), named |o| &o.spec.name;
     Space: "Space", spaces, |perms, obj| perms.sees_space(guid_of(obj)), named |s| &s.spec.name;
     Buildpack: "Buildpack", buildpacks, |_perms, _obj| true, named |b| &b.spec.name;
+    // Every user may read every org quota (CC); a space quota is seen by its org's managers
+    // and by who sees a space under it.
+    OrgQuota: "Organization quota", org_quotas, |_perms, _obj| true, named |q| &q.spec.name;
+    SpaceQuota: "Space quota", space_quotas,
+        |perms, obj| perms.manages_org(space_of(obj)) || perms.sees_space_quota(guid_of(obj)),
+        named |q| &q.spec.name;
+    // A segment is seen by who sees an org entitled to it.
+    IsolationSegment: "Isolation segment", isolation_segments,
+        |perms, obj| perms.is_admin() || obj.spec.organization_guids.iter().any(|o| perms.sees_org(o)),
+        named |i| &i.spec.name;
+    // A group is seen by everyone if it is enabled globally, else by who sees a space it is
+    // bound to.
+    SecurityGroup: "Security group", security_groups,
+        |perms, obj| {
+            let (g, s) = (&obj.spec.globally_enabled, &obj.spec);
+            perms.is_admin() || g.running || g.staging
+                || s.running_spaces.iter().chain(&s.staging_spaces).any(|sp| perms.sees_space(sp))
+        },
+        named |g| &g.spec.name;
 }
 
 impl Kind for Domain {

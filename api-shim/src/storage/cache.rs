@@ -8,8 +8,8 @@ use k8s_openapi::api::{core::v1::Secret, rbac::v1::RoleBinding};
 use kube::{Api, Client, Resource, runtime::watcher};
 use serde::de::DeserializeOwned;
 use smelter_crds::{
-    App, Build, Buildpack, Domain, Lrp, Org, Package, Route, ServiceBinding, ServiceInstance,
-    Space, labels,
+    App, Build, Buildpack, Domain, IsolationSegment, Lrp, Org, OrgQuota, Package, Route,
+    SecurityGroup, ServiceBinding, ServiceInstance, Space, SpaceQuota, labels,
 };
 use std::fmt::Debug;
 
@@ -51,6 +51,10 @@ caches! {
     service_bindings: ServiceBinding,
     role_bindings: RoleBinding,
     root_secrets: Secret,
+    org_quotas: OrgQuota,
+    space_quotas: SpaceQuota,
+    isolation_segments: IsolationSegment,
+    security_groups: SecurityGroup,
 }
 
 fn namespace<K: Resource>(obj: &K) -> Vec<String> {
@@ -120,6 +124,13 @@ const SERVICE_BINDINGS: Indexes<ServiceBinding> = &[
         vec![b.spec.service_instance_guid.clone()]
     }),
 ];
+const ORG_QUOTAS: Indexes<OrgQuota> = &[(By::Name, |q| vec![q.spec.name.clone()])];
+const SPACE_QUOTAS: Indexes<SpaceQuota> = &[
+    (By::Name, |q| vec![q.spec.name.clone()]),
+    (By::Org, namespace),
+];
+const ISOLATION_SEGMENTS: Indexes<IsolationSegment> = &[(By::Name, |i| vec![i.spec.name.clone()])];
+const SECURITY_GROUPS: Indexes<SecurityGroup> = &[(By::Name, |g| vec![g.spec.name.clone()])];
 const ROLE_BINDINGS: Indexes<RoleBinding> = &[
     (By::User, |rb| label(rb, USER_GUID_LABEL)),
     (By::Space, |rb| label(rb, labels::SPACE_GUID)),
@@ -164,6 +175,10 @@ impl Caches {
             service_bindings: source.store(Scope::All, all(), SERVICE_BINDINGS),
             role_bindings: source.store(Scope::All, roles, ROLE_BINDINGS),
             root_secrets: source.store(Scope::Root, users, &[]),
+            org_quotas: source.store(Scope::Root, all(), ORG_QUOTAS),
+            space_quotas: source.store(Scope::All, all(), SPACE_QUOTAS),
+            isolation_segments: source.store(Scope::Root, all(), ISOLATION_SEGMENTS),
+            security_groups: source.store(Scope::Root, all(), SECURITY_GROUPS),
         }
     }
 }

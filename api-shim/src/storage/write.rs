@@ -46,6 +46,22 @@ pub fn params() -> PostParams {
     }
 }
 
+/// Creates `obj` in `namespace` as the api-shim, unless an object of its name is there: what
+/// every installation starts with (CC's seeds: the default domain, quota, isolation segment and
+/// security groups). Seeds have fixed GUIDs, so replicas starting together make one object.
+pub async fn seed<K: Writable>(
+    client: &Client,
+    namespace: &str,
+    obj: &K,
+) -> Result<(), kube::Error> {
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    match api.create(&params(), obj).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 409 => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates `obj` in `namespace` and waits until `store` has it.
 pub async fn create<K: Writable>(
     client: &Client,

@@ -19,6 +19,7 @@ use smelter_api_shim::{
         empty::{
             Deployments, ServiceBrokers, ServiceOfferings, ServicePlans, ServiceRouteBindings,
         },
+        organization_quotas::OrganizationQuotas,
         organizations::Organizations,
         packages::Packages,
         processes::Processes,
@@ -26,6 +27,7 @@ use smelter_api_shim::{
         routes::Routes,
         service_credential_bindings::ServiceCredentialBindings,
         service_instances::ServiceInstances,
+        space_quotas::SpaceQuotas,
         spaces::Spaces,
         stacks::Stacks,
         users::Users,
@@ -107,6 +109,8 @@ struct Seeded {
     route: String,
     instance: String,
     binding: String,
+    org_quota: String,
+    space_quota: String,
 }
 
 fn labels(kind: &str) -> Value {
@@ -271,7 +275,27 @@ async fn seed(shim: &Shim, admin: &str) -> Seeded {
     let binding = made(shim, admin, "/v3/service_credential_bindings", first).await;
     made(shim, admin, "/v3/service_credential_bindings", bind(&app2)).await;
 
+    // Quotas have no labels; the org and the space are under the first of each.
+    let org_quota = made(shim, admin, "/v3/organization_quotas", json!({ "name": format!("lists-{unique}"), "relationships": { "organizations": { "data": [{ "guid": org }] } } })).await;
+    made(
+        shim,
+        admin,
+        "/v3/organization_quotas",
+        json!({ "name": format!("lists-{unique}-2") }),
+    )
+    .await;
+    let space_quota = made(shim, admin, "/v3/space_quotas", json!({ "name": "lists-space-quota", "relationships": { "organization": { "data": { "guid": org } }, "spaces": { "data": [{ "guid": space }] } } })).await;
+    made(
+        shim,
+        admin,
+        "/v3/space_quotas",
+        json!({ "name": "lists-space-quota-2", "relationships": in_org }),
+    )
+    .await;
+
     Seeded {
+        org_quota,
+        space_quota,
         org,
         space,
         user: shim.users["lister"].clone(),
@@ -299,6 +323,12 @@ fn table(s: &Seeded) -> Vec<Row> {
             .showing(&s.space)
             .labelled("lists=space"),
         Row::new("/v3/roles", <Roles as Listed>::LIST).showing(&s.role),
+        Row::new(
+            "/v3/organization_quotas",
+            <OrganizationQuotas as Listed>::LIST,
+        )
+        .showing(&s.org_quota),
+        Row::new("/v3/space_quotas", <SpaceQuotas as Listed>::LIST).showing(&s.space_quota),
         // Users have no labels of their own here.
         Row::new("/v3/users", <Users as Listed>::LIST).showing(&s.user),
         Row::new("/v3/apps", <Apps as Listed>::LIST)

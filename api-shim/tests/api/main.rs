@@ -12,6 +12,7 @@ mod login;
 mod manifests;
 mod matrix;
 mod orgs_spaces;
+mod quotas;
 mod roles;
 mod services;
 mod staging;

@@ -173,6 +173,7 @@ async fn kubernetes_rbac_is_the_final_gate_for_writes() {
         smelter_crds::OrgSpec {
             name: "sneaky".into(),
             suspended: false,
+            ..Default::default()
         },
     );
     let refused = orgs.create(&Default::default(), &org_obj).await;
@@ -186,6 +187,7 @@ async fn kubernetes_rbac_is_the_final_gate_for_writes() {
         smelter_crds::SpaceSpec {
             name: "s".into(),
             allow_ssh: false,
+            ..Default::default()
         },
     );
     assert!(

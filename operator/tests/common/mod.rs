@@ -90,6 +90,7 @@ pub fn org(guid: &str, name: &str) -> Org {
         OrgSpec {
             name: name.into(),
             suspended: false,
+            ..Default::default()
         },
     )
 }
@@ -100,6 +101,7 @@ pub fn space(guid: &str, name: &str) -> Space {
         SpaceSpec {
             name: name.into(),
             allow_ssh: false,
+            ..Default::default()
         },
     )
 }

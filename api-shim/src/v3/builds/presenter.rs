@@ -47,12 +47,10 @@ impl<'a> BuildView<'a> {
                 .unwrap_or(-1),
             error: status.and_then(|s| s.error.as_deref()),
             lifecycle: LifecycleView(&b.spec.lifecycle),
-            package: Guid {
-                guid: &b.spec.package_guid,
-            },
+            package: Guid::of(&b.spec.package_guid),
             droplet: droplet
                 .filter(|_| state_name(b) == "STAGED")
-                .map(|d| Guid { guid: &d.guid }),
+                .map(|d| Guid::of(&d.guid)),
             created_by,
         };
         View::object(&b.metadata, fields)

@@ -9,7 +9,7 @@ mod presenter;
 pub use presenter::DomainView;
 
 use crate::v3::prelude::*;
-use kube::{Api, Client};
+use kube::Client;
 use smelter_crds::{Domain, DomainSpec, Org};
 
 /// The GUID of a domain named `name`: a name-based UUID, so replicas creating the default
@@ -24,7 +24,6 @@ pub async fn ensure_default(
     root_namespace: &str,
     name: &str,
 ) -> Result<(), kube::Error> {
-    let api: Api<Domain> = Api::namespaced(client.clone(), root_namespace);
     let domain = Domain::new(
         &guid_for(name),
         DomainSpec {
@@ -34,11 +33,7 @@ pub async fn ensure_default(
             shared_organization_guids: vec![],
         },
     );
-    match api.create(&write::params(), &domain).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(s)) if s.code == 409 => Ok(()),
-        Err(e) => Err(e),
-    }
+    write::seed(client, root_namespace, &domain).await
 }
 
 /// The default shared domain: the configured one, else the oldest shared domain.

@@ -35,10 +35,13 @@ pub enum Operation {
     ApplyManifest,
     BuildpackDelete,
     BuildpackUpload,
+    OrganizationQuotaDelete,
+    SpaceQuotaDelete,
+    SecurityGroupDelete,
 }
 
 impl Operation {
-    const ALL: [Operation; 9] = [
+    const ALL: [Operation; 12] = [
         Self::OrgDelete,
         Self::SpaceDelete,
         Self::RoleDelete,
@@ -48,6 +51,9 @@ impl Operation {
         Self::ApplyManifest,
         Self::BuildpackDelete,
         Self::BuildpackUpload,
+        Self::OrganizationQuotaDelete,
+        Self::SpaceQuotaDelete,
+        Self::SecurityGroupDelete,
     ];
 
     /// CC's `operation` name.
@@ -62,6 +68,9 @@ impl Operation {
             Self::ApplyManifest => "space.apply_manifest",
             Self::BuildpackDelete => "buildpack.delete",
             Self::BuildpackUpload => "buildpack.upload",
+            Self::OrganizationQuotaDelete => "organization_quota.delete",
+            Self::SpaceQuotaDelete => "space_quota.delete",
+            Self::SecurityGroupDelete => "security_group.delete",
         }
     }
 
@@ -79,6 +88,9 @@ impl Operation {
             Self::DomainDelete => caches.domains.get(target).is_some(),
             Self::RouteDelete => caches.routes.get(target).is_some(),
             Self::BuildpackDelete => caches.buildpacks.get(target).is_some(),
+            Self::OrganizationQuotaDelete => caches.org_quotas.get(target).is_some(),
+            Self::SpaceQuotaDelete => caches.space_quotas.get(target).is_some(),
+            Self::SecurityGroupDelete => caches.security_groups.get(target).is_some(),
             // The manifest was applied, or the bits stored, before the job was handed out.
             Self::ApplyManifest | Self::BuildpackUpload => false,
         }

@@ -30,6 +30,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateOrganization>) -> ApiResult<
         OrgSpec {
             name: name.to_owned(),
             suspended: req.suspended,
+            ..Default::default()
         },
     );
     apply_metadata(&mut org.metadata, req.metadata.as_ref());

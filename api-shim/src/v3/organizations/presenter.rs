@@ -1,6 +1,6 @@
 //! CC's organization JSON.
 
-use crate::v3::prelude::*;
+use crate::v3::{organization_quotas::quota_guid_of, prelude::*};
 use smelter_crds::Org;
 
 #[derive(Serialize)]
@@ -9,7 +9,7 @@ pub struct Fields<'a> {
     suspended: bool,
 }
 
-pub type OrganizationView<'a> = View<'a, Fields<'a>, 1, 3>;
+pub type OrganizationView<'a> = View<'a, Fields<'a>, 1, 4>;
 
 presented!(Org => OrganizationView);
 
@@ -20,12 +20,14 @@ impl<'a> OrganizationView<'a> {
             name: &org.spec.name,
             suspended: org.spec.suspended,
         };
+        let quota = quota_guid_of(org);
         View::object(&org.metadata, fields)
-            .related([("quota", Rel::NONE)])
+            .related([("quota", Rel::to(quota))])
             .links([
                 ("self", at.link("")),
                 ("domains", at.link("/domains")),
                 ("default_domain", at.link("/domains/default")),
+                ("quota", Link::to(base, "/v3/organization_quotas/", quota)),
             ])
     }
 }

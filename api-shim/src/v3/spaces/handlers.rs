@@ -34,6 +34,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpace>) -> ApiResult<Respons
     let spec = SpaceSpec {
         name: name.to_owned(),
         allow_ssh: false,
+        ..Default::default()
     };
     let mut space = Space::new(&uuid::Uuid::new_v4().to_string(), spec);
     space.metadata.labels = Some([(labels::ORG_GUID.to_owned(), org.to_owned())].into());

@@ -9,7 +9,7 @@ pub struct Fields<'a> {
     name: &'a str,
 }
 
-pub type SpaceView<'a> = View<'a, Fields<'a>, 2, 4>;
+pub type SpaceView<'a> = View<'a, Fields<'a>, 2, 5>;
 
 presented!(Space => SpaceView);
 
@@ -22,13 +22,19 @@ impl<'a> SpaceView<'a> {
         let fields = Fields {
             name: &space.spec.name,
         };
+        let quota = space.spec.quota.as_deref();
         View::object(&space.metadata, fields)
-            .related([("organization", Rel::to(org)), ("quota", Rel::NONE)])
+            .related([("organization", Rel::to(org)), ("quota", Rel::maybe(quota))])
             .links([
                 ("self", at.link("")),
                 ("organization", Link::to(base, "/v3/organizations/", org)),
                 ("features", at.link("/features")),
                 ("apply_manifest", at.post("/actions/apply_manifest")),
+                (
+                    "quota",
+                    Link::to(base, "/v3/space_quotas/", quota.unwrap_or_default())
+                        .only_if(quota.is_some()),
+                ),
             ])
     }
 }

@@ -12,7 +12,15 @@ fn renders_as_cc() {
     assert_eq!(v["guid"], "o1");
     assert_eq!(v["name"], "demo");
     assert_eq!(v["suspended"], false);
-    assert_eq!(v["relationships"], json!({ "quota": { "data": null } }));
+    let default = crate::v3::organization_quotas::default_guid();
+    assert_eq!(
+        v["relationships"],
+        json!({ "quota": { "data": { "guid": default } } })
+    );
+    assert_eq!(
+        v["links"]["quota"]["href"],
+        format!("https://api.x/v3/organization_quotas/{default}")
+    );
     assert_eq!(v["metadata"]["labels"], json!({ "team": "a" }));
     assert_eq!(
         v["links"]["default_domain"]["href"],
