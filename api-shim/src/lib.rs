@@ -45,6 +45,10 @@ pub enum StartError {
     DefaultDomain(#[source] kube::Error),
     #[error("failed to create the default org quota")]
     DefaultQuota(#[source] kube::Error),
+    #[error("failed to create the shared isolation segment")]
+    SharedSegment(#[source] kube::Error),
+    #[error("failed to create the default security groups")]
+    DefaultSecurityGroups(#[source] kube::Error),
     #[error("failed to create the blobstore directory {0}")]
     WorkDir(std::path::PathBuf, #[source] std::io::Error),
     #[error("failed to open the blobstore")]
@@ -118,6 +122,12 @@ pub async fn build_state(
     v3::organization_quotas::ensure_default(&client, &config.root_namespace)
         .await
         .map_err(StartError::DefaultQuota)?;
+    v3::isolation_segments::ensure_shared(&client, &config.root_namespace)
+        .await
+        .map_err(StartError::SharedSegment)?;
+    v3::security_groups::ensure_defaults(&client, &config.root_namespace)
+        .await
+        .map_err(StartError::DefaultSecurityGroups)?;
     let blobs = match &config.blobstore {
         config::BlobstoreConfig::Filesystem(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| StartError::WorkDir(dir.clone(), e))?;

@@ -20,6 +20,7 @@ use crate::{
         empty::{
             Deployments, ServiceBrokers, ServiceOfferings, ServicePlans, ServiceRouteBindings,
         },
+        isolation_segments::{self, IsolationSegments, relationships as segment_of},
         jobs,
         manifests::{apply, diff, generate},
         organization_quotas::{self, OrganizationQuotas},
@@ -30,6 +31,7 @@ use crate::{
         roles::{self, Roles},
         root,
         routes::{self, Routes, destinations},
+        security_groups::{self, RunningSecurityGroups, SecurityGroups, StagingSecurityGroups},
         service_credential_bindings::{self as bindings, ServiceCredentialBindings},
         service_instances::{self, ServiceInstances},
         space_quotas::{self, SpaceQuotas},
@@ -46,7 +48,7 @@ use axum::{
     routing::{get, post},
 };
 use smelter_blobstore::signing::SIGNED_PATH_PREFIX;
-use smelter_crds::{App, Org, Package};
+use smelter_crds::{App, IsolationSegment, Org, Package, Space};
 use std::sync::Arc;
 
 /// The CF API, with the UAA, log-cache and internal blob endpoints beside it.
@@ -94,6 +96,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v3/organizations/{guid}/domains/default",
             get(domains::handlers::default_for_org),
+        )
+        .route(
+            "/v3/organizations/{guid}/relationships/default_isolation_segment",
+            get(segment_of::org_default).patch(segment_of::set_org_default),
         )
         // Quotas.
         .route(
@@ -144,6 +150,73 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(apply::apply),
         )
         .route("/v3/spaces/{guid}/manifest_diff", post(diff::diff))
+        .route(
+            "/v3/spaces/{guid}/relationships/isolation_segment",
+            get(segment_of::space_segment).patch(segment_of::set_space_segment),
+        )
+        .route(
+            "/v3/spaces/{guid}/running_security_groups",
+            get(nested::<RunningSecurityGroups, Space>),
+        )
+        .route(
+            "/v3/spaces/{guid}/staging_security_groups",
+            get(nested::<StagingSecurityGroups, Space>),
+        )
+        // Security groups.
+        .route(
+            "/v3/security_groups",
+            get(list::<SecurityGroups>).post(security_groups::handlers::create),
+        )
+        .route(
+            "/v3/security_groups/{guid}",
+            get(show::<SecurityGroups>)
+                .patch(security_groups::handlers::update)
+                .delete(security_groups::handlers::delete),
+        )
+        .route(
+            "/v3/security_groups/{guid}/relationships/running_spaces",
+            post(security_groups::handlers::bind_running),
+        )
+        .route(
+            "/v3/security_groups/{guid}/relationships/running_spaces/{space_guid}",
+            axum::routing::delete(security_groups::handlers::unbind_running),
+        )
+        .route(
+            "/v3/security_groups/{guid}/relationships/staging_spaces",
+            post(security_groups::handlers::bind_staging),
+        )
+        .route(
+            "/v3/security_groups/{guid}/relationships/staging_spaces/{space_guid}",
+            axum::routing::delete(security_groups::handlers::unbind_staging),
+        )
+        // Isolation segments.
+        .route(
+            "/v3/isolation_segments",
+            get(list::<IsolationSegments>).post(isolation_segments::handlers::create),
+        )
+        .route(
+            "/v3/isolation_segments/{guid}",
+            get(show::<IsolationSegments>)
+                .patch(isolation_segments::handlers::update)
+                .delete(isolation_segments::handlers::delete),
+        )
+        .route(
+            "/v3/isolation_segments/{guid}/organizations",
+            get(nested::<Organizations, IsolationSegment>),
+        )
+        .route(
+            "/v3/isolation_segments/{guid}/relationships/organizations",
+            get(isolation_segments::handlers::organizations)
+                .post(isolation_segments::handlers::entitle),
+        )
+        .route(
+            "/v3/isolation_segments/{guid}/relationships/organizations/{org_guid}",
+            axum::routing::delete(isolation_segments::handlers::revoke),
+        )
+        .route(
+            "/v3/isolation_segments/{guid}/relationships/spaces",
+            get(isolation_segments::handlers::spaces),
+        )
         // Roles and users.
         .route(
             "/v3/roles",

@@ -43,10 +43,19 @@ fn chart_holds_no_stale_crd_files() {
 #[test]
 fn every_kind_is_in_category_cf_with_short_names_and_status() {
     let crds = smelter_crds::all_crds();
-    assert_eq!(crds.len(), 16, "ARCHITECTURE.md's twelve kinds and four of governance");
+    assert_eq!(
+        crds.len(),
+        16,
+        "ARCHITECTURE.md's twelve kinds and four of governance"
+    );
     // Definitions others read: what enforces them reports on the objects it makes, in the
     // space namespaces, not here.
-    let definitions = ["OrgQuota", "SpaceQuota", "IsolationSegment", "SecurityGroup"];
+    let definitions = [
+        "OrgQuota",
+        "SpaceQuota",
+        "IsolationSegment",
+        "SecurityGroup",
+    ];
     for crd in crds {
         let names = &crd.spec.names;
         assert_eq!(

@@ -25,6 +25,12 @@ pub trait Kind: Resource + Clone + Send + Sync + 'static {
     fn cf_name(&self) -> Option<&str> {
         None
     }
+    /// Whether a change to it goes to the API server as the caller, so RBAC checks it again.
+    /// Not for orgs and security groups: they live in the root namespace, where no CF role is
+    /// bound, yet CC lets org managers rename an org and set its default isolation segment,
+    /// and space managers bind a group to their spaces. Their handlers check the caller's
+    /// roles, and the write goes as the api-shim.
+    const WRITTEN_AS_CALLER: bool = true;
 }
 
 /// The space an object in a space's namespace belongs to.
@@ -70,7 +76,6 @@ kinds! {
     ServiceBinding: "Service credential binding", service_bindings,
         |perms, obj| perms.sees_space(space_of(obj)),
         named |b| b.spec.name.as_deref().unwrap_or_default();
-    Org: "Organization", orgs, |perms, obj| perms.sees_org(guid_of(obj)), named |o| &o.spec.name;
     Space: "Space", spaces, |perms, obj| perms.sees_space(guid_of(obj)), named |s| &s.spec.name;
     Buildpack: "Buildpack", buildpacks, |_perms, _obj| true, named |b| &b.spec.name;
     // Every user may read every org quota (CC); a space quota is seen by its org's managers
@@ -83,15 +88,42 @@ kinds! {
     IsolationSegment: "Isolation segment", isolation_segments,
         |perms, obj| perms.is_admin() || obj.spec.organization_guids.iter().any(|o| perms.sees_org(o)),
         named |i| &i.spec.name;
-    // A group is seen by everyone if it is enabled globally, else by who sees a space it is
-    // bound to.
-    SecurityGroup: "Security group", security_groups,
-        |perms, obj| {
-            let (g, s) = (&obj.spec.globally_enabled, &obj.spec);
-            perms.is_admin() || g.running || g.staging
-                || s.running_spaces.iter().chain(&s.staging_spaces).any(|sp| perms.sees_space(sp))
-        },
-        named |g| &g.spec.name;
+}
+
+impl Kind for Org {
+    const NAME: &'static str = "Organization";
+    const WRITTEN_AS_CALLER: bool = false;
+    fn store(caches: &Caches) -> &Store<Self> {
+        &caches.orgs
+    }
+    fn visible(perms: &Permissions, org: &Self) -> bool {
+        perms.sees_org(guid_of(org))
+    }
+    fn cf_name(&self) -> Option<&str> {
+        Some(&self.spec.name)
+    }
+}
+
+impl Kind for SecurityGroup {
+    const NAME: &'static str = "Security group";
+    const WRITTEN_AS_CALLER: bool = false;
+    fn store(caches: &Caches) -> &Store<Self> {
+        &caches.security_groups
+    }
+    /// Seen by everyone if enabled globally, else by who sees a space it is bound to.
+    fn visible(perms: &Permissions, group: &Self) -> bool {
+        let (g, s) = (&group.spec.globally_enabled, &group.spec);
+        perms.is_admin()
+            || g.running
+            || g.staging
+            || s.running_spaces
+                .iter()
+                .chain(&s.staging_spaces)
+                .any(|sp| perms.sees_space(sp))
+    }
+    fn cf_name(&self) -> Option<&str> {
+        Some(&self.spec.name)
+    }
 }
 
 impl Kind for Domain {

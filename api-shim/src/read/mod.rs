@@ -211,10 +211,16 @@ impl Ctx {
         .await
     }
 
-    /// Writes a changed `obj` back as the caller, with the conflict retry and the wait for the
-    /// cache of [`write::replace`].
+    /// Writes a changed `obj` back as the caller (or as the api-shim, for the kinds not
+    /// [`Kind::WRITTEN_AS_CALLER`]), with the conflict retry and the wait for the cache of
+    /// [`write::replace`].
     pub async fn replace<K: Kind + Writable>(&self, obj: K) -> ApiResult<K> {
-        write::replace(&self.client()?, obj, K::store(&self.state.caches)).await
+        let client = if K::WRITTEN_AS_CALLER {
+            self.client()?
+        } else {
+            self.state.kube.own()
+        };
+        write::replace(&client, obj, K::store(&self.state.caches)).await
     }
 
     /// The Kubernetes client a write by the caller goes through (impersonating them).

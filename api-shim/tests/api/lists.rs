@@ -19,12 +19,14 @@ use smelter_api_shim::{
         empty::{
             Deployments, ServiceBrokers, ServiceOfferings, ServicePlans, ServiceRouteBindings,
         },
+        isolation_segments::IsolationSegments,
         organization_quotas::OrganizationQuotas,
         organizations::Organizations,
         packages::Packages,
         processes::Processes,
         roles::Roles,
         routes::Routes,
+        security_groups::{RunningSecurityGroups, SecurityGroups, StagingSecurityGroups},
         service_credential_bindings::ServiceCredentialBindings,
         service_instances::ServiceInstances,
         space_quotas::SpaceQuotas,
@@ -33,7 +35,7 @@ use smelter_api_shim::{
         users::Users,
     },
 };
-use smelter_crds::{App, Org, Package};
+use smelter_crds::{App, IsolationSegment, Org, Package, Space};
 use std::{collections::BTreeSet, fmt::Display, time::Duration};
 
 /// The route table, read for the lists it serves.
@@ -111,6 +113,8 @@ struct Seeded {
     binding: String,
     org_quota: String,
     space_quota: String,
+    segment: String,
+    security_group: String,
 }
 
 fn labels(kind: &str) -> Value {
@@ -293,7 +297,36 @@ async fn seed(shim: &Shim, admin: &str) -> Seeded {
     )
     .await;
 
+    let segment = made(
+        shim,
+        admin,
+        "/v3/isolation_segments",
+        json!({ "name": format!("lists-{unique}"), "metadata": labels("segment") }),
+    )
+    .await;
+    made(
+        shim,
+        admin,
+        "/v3/isolation_segments",
+        json!({ "name": format!("lists-{unique}-2") }),
+    )
+    .await;
+    let entitle = format!("/v3/isolation_segments/{segment}/relationships/organizations");
+    let r = shim
+        .call(
+            Method::POST,
+            &entitle,
+            admin,
+            Some(json!({ "data": [{ "guid": org }] })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let bound = json!({ "data": [{ "guid": space }] });
+    let security_group = made(shim, admin, "/v3/security_groups", json!({ "name": format!("lists-{unique}"), "relationships": { "running_spaces": bound, "staging_spaces": bound } })).await;
+
     Seeded {
+        segment,
+        security_group,
         org_quota,
         space_quota,
         org,
@@ -329,6 +362,33 @@ fn table(s: &Seeded) -> Vec<Row> {
         )
         .showing(&s.org_quota),
         Row::new("/v3/space_quotas", <SpaceQuotas as Listed>::LIST).showing(&s.space_quota),
+        Row::new(
+            "/v3/isolation_segments",
+            <IsolationSegments as Listed>::LIST,
+        )
+        .showing(&s.segment)
+        .labelled("lists=segment"),
+        Row::new(
+            "/v3/isolation_segments/{guid}/organizations",
+            <Organizations as Nested<IsolationSegment>>::NESTED,
+        )
+        .under(&s.segment)
+        .showing(&s.org)
+        .labelled("lists=org"),
+        Row::new("/v3/security_groups", <SecurityGroups as Listed>::LIST)
+            .showing(&s.security_group),
+        Row::new(
+            "/v3/spaces/{guid}/running_security_groups",
+            <RunningSecurityGroups as Nested<Space>>::NESTED,
+        )
+        .under(&s.space)
+        .showing(&s.security_group),
+        Row::new(
+            "/v3/spaces/{guid}/staging_security_groups",
+            <StagingSecurityGroups as Nested<Space>>::NESTED,
+        )
+        .under(&s.space)
+        .showing(&s.security_group),
         // Users have no labels of their own here.
         Row::new("/v3/users", <Users as Listed>::LIST).showing(&s.user),
         Row::new("/v3/apps", <Apps as Listed>::LIST)
@@ -433,6 +493,13 @@ fn matching_nothing(path: &str, key: &str) -> String {
         "ports" => "8080",
         // CC refuses `origins` without a name filter; admin's origin is uaa.
         "origins" => return "usernames=admin&origins=ldap".to_owned(),
+        // The default groups are enabled globally, the seeded one not: nothing is both.
+        "globally_enabled_running" | "globally_enabled_staging" => {
+            return format!(
+                "{key}=true&running_space_guids={}",
+                smelter_test_support::guid()
+            );
+        }
         _ => return format!("{key}={}", smelter_test_support::guid()),
     };
     format!("{key}={value}")

@@ -8,7 +8,7 @@ mod presenter;
 pub use presenter::OrganizationView;
 
 use crate::v3::prelude::*;
-use smelter_crds::Org;
+use smelter_crds::{IsolationSegment, Org};
 
 /// The organizations list.
 pub struct Organizations;
@@ -18,10 +18,13 @@ impl Objects for Organizations {
     const LIST: Accepts = Accepts::filters("names isolation_segment_guid").order_by("name");
     const INDEXED: Indexed = &[("names", By::Name)];
 
-    fn matches(_: &Ctx, _: &Org, key: &str, _: &[String]) -> Option<bool> {
+    fn matches(ctx: &Ctx, org: &Org, key: &str, wanted: &[String]) -> Option<bool> {
         Some(match key {
-            // Smelter has no isolation segments yet: no org is in one.
-            "isolation_segment_guid" => false,
+            // The orgs entitled to the segment.
+            "isolation_segment_guid" => wanted.iter().any(|seg| {
+                ctx.get::<IsolationSegment>(seg)
+                    .is_some_and(|s| s.spec.organization_guids.iter().any(|o| o == guid_of(org)))
+            }),
             _ => return None,
         })
     }
