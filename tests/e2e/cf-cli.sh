@@ -180,6 +180,8 @@ check "cf create-route prints the warning of an ignored route option" \
   "$cf" create-route apps.smelter.test --hostname optioned -o loadbalancing=least-connection
 check "cf app shows the pushed app's route" --expect "routes: +pushed\.apps\.smelter\.test" -- "$cf" app pushed
 check "cf delete -f -r the pushed app" --expect "OK" -- "$cf" delete pushed -f -r
+# shellcheck source=governance.sh
+source "$root/tests/e2e/governance.sh"
 check "cf delete-space" --expect "OK" -- "$cf" delete-space other -o e2e-org -f
 check "cf spaces after delete" --expect "^dev$" -- "$cf" spaces
 refute "the deleted space is gone" "^other$"

@@ -43,7 +43,10 @@ pub async fn update(found: Found<Org>, Body(req): Body<UpdateOrganization>) -> A
     found
         .update(req.rename.metadata.as_ref(), |ctx, org| {
             let guid = guid_of(org);
-            if !ctx.perms.manages_org(guid) || (req.suspended.is_some() && !ctx.perms.is_admin()) {
+            // The cf CLI sends `"suspended": false` with every rename; only admins may change
+            // it (CC would let an org manager suspend, and then lock out, their own org).
+            let suspends = req.suspended.is_some_and(|s| s != org.spec.suspended);
+            if !ctx.perms.manages_org(guid) || (suspends && !ctx.perms.is_admin()) {
                 return Err(ApiError::not_authorized());
             }
             if let Some(name) = &req.rename.name {
