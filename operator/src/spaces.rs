@@ -6,18 +6,22 @@ use crate::{
     error::Error,
     tenancy::{
         NamespaceOwner, access,
-        build::{Tenant, TenantKind},
+        build::{MANAGED_BY, Tenant, TenantKind},
     },
 };
 use k8s_openapi::{
-    api::{core::v1::Namespace, rbac::v1::RoleBinding},
+    api::{
+        core::v1::{LimitRange, Namespace, ResourceQuota},
+        rbac::v1::RoleBinding,
+    },
     apimachinery::pkg::apis::meta::v1::Condition,
 };
 use kube::{
     Api, ResourceExt,
     runtime::{Controller, reflector::ObjectRef, watcher},
 };
-use smelter_crds::{Org, Space, labels};
+use smelter_crds::{Org, Space, SpaceQuota, labels};
+use std::sync::Arc;
 
 impl NamespaceOwner for Space {
     const CONTROLLER: &'static str = "space";
@@ -36,6 +40,12 @@ impl NamespaceOwner for Space {
         })
     }
 
+    const ENFORCES_SPACE_QUOTA: bool = true;
+
+    fn space_quota(&self) -> Option<&str> {
+        self.spec.quota.as_deref()
+    }
+
     fn status_parts(&self) -> (Option<i64>, &[Condition]) {
         self.status
             .as_ref()
@@ -50,26 +60,54 @@ impl NamespaceOwner for Space {
 }
 
 /// The controller of the Spaces in every namespace (spaces live in their orgs' namespaces,
-/// which come and go). It also watches space namespaces and the operator's role bindings in
-/// them, so one deleted or changed by hand is put back. (The role bindings cannot be owned
-/// children: an owner reference cannot point into another namespace.)
+/// which come and go). It also watches space namespaces and the operator's role bindings and
+/// space quota objects in them, so one deleted or changed by hand is put back (they cannot be
+/// owned children: an owner reference cannot point into another namespace), and the space
+/// quotas, so a changed quota reaches every space that names it.
 pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
-    let spaces: Api<Space> = Api::all(ctx.client.clone());
-    let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
-    let role_bindings: Api<RoleBinding> = Api::all(ctx.client.clone());
+    let client = &ctx.client;
     let namespace_selector = TenantKind::Space.namespace_selector();
     let role_binding_selector = access::role_binding_selector();
-    crate::watch::controller(spaces)
+    let managed = format!("{}={}", labels::MANAGED_BY, MANAGED_BY);
+    let quota_objects = watcher::Config::default().labels(&managed);
+    let controller = crate::watch::controller(Api::<Space>::all(client.clone()));
+    let spaces = controller.store();
+    controller
         .watches(
-            namespaces,
+            Api::<Namespace>::all(client.clone()),
             watcher::Config::default().labels(&namespace_selector),
             |ns| space_of_namespace(&ns),
         )
         .watches(
-            role_bindings,
+            Api::<RoleBinding>::all(client.clone()),
             watcher::Config::default().labels(&role_binding_selector),
-            |rb| space_of_role_binding(&rb),
+            |rb| space_of_labels(&rb),
         )
+        .watches(
+            Api::<ResourceQuota>::all(client.clone()),
+            quota_objects.clone(),
+            |rq| space_of_labels(&rq),
+        )
+        .watches(
+            Api::<LimitRange>::all(client.clone()),
+            quota_objects,
+            |lr| space_of_labels(&lr),
+        )
+        .watches(
+            Api::<SpaceQuota>::all(client.clone()),
+            watcher::Config::default(),
+            move |quota| spaces_naming(&spaces.state(), &quota),
+        )
+}
+
+/// The spaces of `quota`'s org that name it.
+fn spaces_naming(spaces: &[Arc<Space>], quota: &SpaceQuota) -> Vec<ObjectRef<Space>> {
+    let (org, guid) = (quota.namespace(), quota.metadata.name.as_deref());
+    spaces
+        .iter()
+        .filter(|s| s.namespace() == org && s.spec.quota.as_deref() == guid)
+        .map(|s| ObjectRef::from_obj(&**s))
+        .collect()
 }
 
 /// The Space a space namespace belongs to: named like the namespace, in its org's namespace.
@@ -78,10 +116,11 @@ fn space_of_namespace(ns: &Namespace) -> Option<ObjectRef<Space>> {
     Some(ObjectRef::new(ns.metadata.name.as_deref()?).within(org))
 }
 
-/// The Space a role binding in a space namespace belongs to, by its GUID labels.
-fn space_of_role_binding(rb: &RoleBinding) -> Option<ObjectRef<Space>> {
-    let org = rb.labels().get(labels::ORG_GUID)?;
-    let space = rb.labels().get(labels::SPACE_GUID)?;
+/// The Space an object the operator keeps in a space namespace belongs to, by its GUID
+/// labels.
+fn space_of_labels(obj: &impl ResourceExt) -> Option<ObjectRef<Space>> {
+    let org = obj.labels().get(labels::ORG_GUID)?;
+    let space = obj.labels().get(labels::SPACE_GUID)?;
     Some(ObjectRef::new(space).within(org))
 }
 
@@ -142,7 +181,7 @@ mod tests {
         for (pairs, want) in cases {
             let mut rb = RoleBinding::default();
             rb.metadata.labels = Some(pairs.iter().cloned().collect());
-            assert_eq!(space_of_role_binding(&rb), want, "{pairs:?}");
+            assert_eq!(space_of_labels(&rb), want, "{pairs:?}");
         }
     }
 

@@ -228,6 +228,7 @@ pub fn staging_job(
         ..Default::default()
     };
 
+    let deadline = i64::try_from(config.timeout.as_secs()).unwrap_or(900);
     Ok(Job {
         metadata: ObjectMeta {
             name: Some(guid.clone()),
@@ -238,7 +239,7 @@ pub fn staging_job(
         },
         spec: Some(JobSpec {
             backoff_limit: Some(0),
-            active_deadline_seconds: Some(i64::try_from(config.timeout.as_secs()).unwrap_or(900)),
+            active_deadline_seconds: Some(deadline),
             ttl_seconds_after_finished: Some(
                 i32::try_from(config.job_ttl.as_secs()).unwrap_or(3600),
             ),
@@ -248,6 +249,9 @@ pub fn staging_job(
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
+                    // On the pod too: a pod with a deadline is in the `Terminating` quota
+                    // scope, so a space quota counts staging apart from its instances.
+                    active_deadline_seconds: Some(deadline),
                     restart_policy: Some("Never".into()),
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),

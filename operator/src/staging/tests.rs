@@ -78,6 +78,11 @@ fn the_job_fetches_everything_then_runs_the_builder_on_the_stack() {
     assert!(spec.ttl_seconds_after_finished.is_some());
     let pod = spec.template.spec.as_ref().expect("pod");
     assert_eq!(pod.restart_policy.as_deref(), Some("Never"));
+    assert_eq!(
+        pod.active_deadline_seconds,
+        Some(900),
+        "a Terminating pod: a space quota's instances are not staging"
+    );
     assert_eq!(pod.automount_service_account_token, Some(false));
 
     let fetch = &pod.init_containers.as_ref().expect("init")[0];

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod build;
+pub mod quota;
 pub mod status;
 
 use crate::{context::Context, error::Error, params::apply_params};
@@ -31,6 +32,7 @@ use kube::{
     },
 };
 use serde::{Serialize, de::DeserializeOwned};
+use smelter_crds::SpaceQuota;
 use status::{NamespaceState, Readiness};
 use std::{fmt::Debug, future::Future, sync::Arc, time::Duration};
 
@@ -61,6 +63,15 @@ pub(crate) trait NamespaceOwner:
 
     /// `status.observedGeneration` and `status.conditions`.
     fn status_parts(&self) -> (Option<i64>, &[Condition]);
+
+    /// The GUID of the space quota its namespace enforces, if it is a space with one; `None`
+    /// for an org (org totals span namespaces: the api-shim checks them).
+    fn space_quota(&self) -> Option<&str> {
+        None
+    }
+
+    /// Whether its namespace may hold a space quota's objects (only a space's does).
+    const ENFORCES_SPACE_QUOTA: bool = false;
 
     /// Whether the object is this installation's to set up. Its deletion is finished
     /// regardless: only a Smelter operator adds the finalizer, and whichever sees it can
@@ -154,7 +165,15 @@ async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Resul
     let state = NamespaceState::of(Some(&live));
     // Nothing can be created in a namespace that is not active.
     let role_bindings = match state {
-        NamespaceState::Active => apply_role_bindings(&tenant, ctx).await,
+        NamespaceState::Active => {
+            let bound = apply_role_bindings(&tenant, ctx).await;
+            match bound {
+                Ok(()) if K::ENFORCES_SPACE_QUOTA => {
+                    enforce_space_quota(&tenant, obj.space_quota(), ctx).await
+                }
+                other => other,
+            }
+        }
         NamespaceState::Pending | NamespaceState::Terminating => Ok(()),
     };
     let readiness = Readiness::of(state, role_bindings.is_ok());
@@ -220,6 +239,107 @@ async fn apply_role_bindings(tenant: &Tenant, ctx: &Context) -> Result<(), Error
         tracing::info!(%namespace, role_binding = %name, "applied role binding");
     }
     Ok(())
+}
+
+/// Makes the ResourceQuotas and LimitRange of the space quota `quota_guid` exist in the
+/// space's namespace as built ([`quota::build`]), and deletes those it no longer needs. A
+/// quota that names no existing SpaceQuota enforces nothing (the api-shim refuses such a
+/// space's writes before they get here).
+async fn enforce_space_quota(
+    space: &Tenant,
+    quota_guid: Option<&str>,
+    ctx: &Context,
+) -> Result<(), Error> {
+    let quota = match quota_guid {
+        Some(guid) => Api::<SpaceQuota>::namespaced(ctx.client.clone(), &space.org_guid)
+            .get_opt(guid)
+            .await
+            .map_err(|source| Error::Write {
+                what: "read spacequota",
+                name: format!("{}/{guid}", space.org_guid),
+                source,
+            })?,
+        None => None,
+    };
+    let wanted = quota::build(space, quota.as_ref());
+    let ns = &space.guid;
+    put_or_remove(
+        ctx,
+        ns,
+        quota::INSTANCES,
+        wanted.instances,
+        quota::quota_is_up_to_date,
+    )
+    .await?;
+    put_or_remove(
+        ctx,
+        ns,
+        quota::OBJECTS,
+        wanted.objects,
+        quota::quota_is_up_to_date,
+    )
+    .await?;
+    put_or_remove(
+        ctx,
+        ns,
+        quota::LIMIT_RANGE,
+        wanted.limit_range,
+        quota::limit_range_is_up_to_date,
+    )
+    .await
+}
+
+/// Server-side applies `desired` as `name` in `namespace` unless the live one is up to date,
+/// or with no `desired`, deletes the live one if there is one.
+async fn put_or_remove<K>(
+    ctx: &Context,
+    namespace: &str,
+    name: &str,
+    desired: Option<K>,
+    up_to_date: fn(&K, &K) -> bool,
+) -> Result<(), Error>
+where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + Debug
+        + Serialize
+        + DeserializeOwned,
+{
+    let api: Api<K> = Api::namespaced(ctx.client.clone(), namespace);
+    let full = || format!("{namespace}/{name}");
+    let kind = K::kind(&());
+    let live = api.get_opt(name).await.map_err(|source| Error::Write {
+        what: "read space quota object",
+        name: full(),
+        source,
+    })?;
+    match (desired, live) {
+        (Some(desired), Some(live)) if up_to_date(&desired, &live) => Ok(()),
+        (Some(desired), _) => {
+            api.patch(name, &apply_params(), &Patch::Apply(&desired))
+                .await
+                .map_err(|source| Error::Write {
+                    what: "apply space quota object",
+                    name: full(),
+                    source,
+                })?;
+            tracing::info!(%namespace, %kind, %name, "applied space quota object");
+            Ok(())
+        }
+        (None, Some(_)) => match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => {
+                tracing::info!(%namespace, %kind, %name, "deleted space quota object");
+                Ok(())
+            }
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(source) => Err(Error::Write {
+                what: "delete space quota object",
+                name: full(),
+                source,
+            }),
+        },
+        (None, None) => Ok(()),
+    }
 }
 
 /// Deletes the namespace and succeeds (releasing the finalizer) only once it is gone.
