@@ -36,6 +36,21 @@ check "gov: v6's cf create-quota" --expect "OK" -- "$cf" create-quota tiny -m 51
 check "gov: cf set-org-quota" --expect "OK" -- "$cf" set-org-quota gov small
 check "gov: cf org shows the quota" --expect "^quota: +small$" -- "$cf" org gov
 check "gov: v6's cf set-quota" --expect "OK" -- "$cf" set-quota gov tiny
+# The org's quota holds: tiny's 512M total and no routes (create-quota's default).
+check "gov: cf push --no-start of a docker app" --expect "requested state: +stopped" -- \
+  "$cf" push quota-app --docker-image nginx:1.27 -m 256M -i 3 --no-start --no-route
+check "gov: cf start over the org's memory is refused" --fails --expect "^memory quota_exceeded$" -- \
+  "$cf" start quota-app
+check "gov: the refused start changed nothing" --expect "requested state: +stopped" -- "$cf" app quota-app
+check "gov: cf scale of a stopped app is not limited" --expect "OK|instances" -- "$cf" scale quota-app -i 2
+check "gov: started within the quota (through the API: no instance runs on tier 1)" --expect '"state": *"STARTED"' -- \
+  "$cf" curl -X POST "/v3/apps/$("$cf" app quota-app --guid)/actions/start"
+check "gov: cf scale over the org's memory is refused" --fails --expect "^memory quota_exceeded$" -- \
+  "$cf" scale quota-app -i 3
+check "gov: cf scale -m over the org's memory is refused" --fails \
+  --expect "^memory quota_exceeded$" -- "$cf" scale quota-app -m 512M -f
+check "gov: cf create-route over the org's routes is refused" --fails \
+  --expect "Routes quota exceeded for organization 'gov'\." -- "$cf" create-route apps.smelter.test --hostname over
 check "gov: cf set-org-quota of a missing quota" --fails \
   --expect "Organization quota with name 'nope' not found\." -- "$cf" set-org-quota gov nope
 check "gov: cf update-org-quota renames and changes" --expect "OK" -- \

@@ -15,6 +15,7 @@ pub mod organizations;
 pub mod packages;
 pub mod prelude;
 pub mod processes;
+pub mod quota_usage;
 pub mod resource_matches;
 pub mod roles;
 pub mod root;

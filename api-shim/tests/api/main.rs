@@ -13,6 +13,7 @@ mod login;
 mod manifests;
 mod matrix;
 mod orgs_spaces;
+mod quota_usage;
 mod quotas;
 mod roles;
 mod security_groups;

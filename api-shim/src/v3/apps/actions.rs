@@ -2,7 +2,7 @@
 //! process and env Secret), a replaced one, and its state (start, stop, restart).
 
 use super::{environment, space_guid};
-use crate::v3::prelude::*;
+use crate::v3::{prelude::*, quota_usage};
 use serde_json::{Map, Value};
 use smelter_crds::{
     App, AppSpec, DesiredState, Lifecycle, Process, annotations::RESTARTED_AT, labels,
@@ -115,6 +115,7 @@ pub async fn start(ctx: &Ctx, current: &App) -> ApiResult<App> {
         .annotations
         .get_or_insert_with(Default::default)
         .insert(RESTARTED_AT.to_owned(), now());
+    quota_usage::check_app(&ctx.state.caches, Some(current), &app)?;
     ctx.replace(app).await
 }
 

@@ -11,6 +11,7 @@ use crate::v3::{
     apps::{actions as apps, environment},
     domains,
     prelude::*,
+    quota_usage,
     routes::{actions as routes, destinations, message::check_host},
     service_credential_bindings::actions::bind,
     service_instances, vcap,
@@ -138,6 +139,7 @@ async fn apply_app(ctx: &Ctx, space: &str, m: &AppManifest) -> ApiResult<Warning
         }
     };
     let planned = plan(&base, m)?;
+    quota_usage::check_app(&ctx.state.caches, existing.as_deref(), &planned)?;
     let app_guid = base.metadata.name.clone().unwrap_or_default();
     let has_routes = !ctx.state.caches.routes.by(By::App, &app_guid).is_empty();
     let wanted = wanted_routes(ctx, m, has_routes)?;

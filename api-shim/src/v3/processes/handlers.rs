@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     http::paging::{Page, Pagination},
-    v3::prelude::*,
+    v3::{prelude::*, quota_usage},
 };
 use smelter_crds::App;
 
@@ -30,6 +30,7 @@ async fn save(ctx: &Ctx, of: &ProcessOf, p: smelter_crds::Process) -> ApiResult<
     if let Some(slot) = app.spec.processes.iter_mut().find(|x| x.guid == p.guid) {
         *slot = p;
     }
+    quota_usage::check_app(&ctx.state.caches, Some(&of.app), &app)?;
     let app = Arc::new(ctx.replace(app).await?);
     ProcessOf::find(&app, |p| p.guid == guid).ok_or_else(|| ApiError::not_found(Processes::NAME))
 }

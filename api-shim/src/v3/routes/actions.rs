@@ -1,7 +1,7 @@
 //! Creating a route, shared by `POST /v3/routes` and manifests' `routes:`.
 
 use super::message::{check_host, check_path};
-use crate::v3::{prelude::*, spaces};
+use crate::v3::{prelude::*, quota_usage, spaces};
 use smelter_crds::{Domain, Route, RouteSpec, Space, labels};
 
 /// CC's longest host plus domain.
@@ -59,6 +59,7 @@ pub async fn create(
     if existing(ctx, &host, domain_guid, &path).is_some() {
         return Err(already_exists(&host, &domain.spec.name, &path));
     }
+    quota_usage::check_new_route(&ctx.state.caches, &s)?;
     let guid = uuid::Uuid::new_v4().to_string();
     let mut route = Route::new(
         &guid,

@@ -1,0 +1,295 @@
+//! What the quotas allow, checked before a write that raises usage: CC's process quota
+//! policies (total memory, one instance's memory, app instances; the org's and the space's)
+//! on a start, a scale or a manifest, and its route limits on a route's creation.
+//!
+//! Kubernetes enforces a space quota by itself (the operator's ResourceQuotas and
+//! LimitRange), but only as pods are made, long after the API answered; and nothing in
+//! Kubernetes sums an org across its namespaces. So the API checks both, from its caches, and
+//! refuses with CC's texts before anything is written: a push over quota fails before any
+//! instance runs.
+
+use super::{organization_quotas::quota_of, spaces};
+use crate::{
+    http::errors::{ApiError, ApiResult},
+    read::kinds::{guid_of, space_of},
+    storage::{cache::Caches, store::By},
+};
+use smelter_crds::{App, AppLimits, DesiredState, OrgQuota, Space, SpaceQuota};
+use std::sync::Arc;
+
+/// What started apps use: memory in MB and instances.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AppUsage {
+    pub memory_in_mb: i64,
+    pub instances: i64,
+}
+
+impl AppUsage {
+    /// What `app` uses: nothing unless it is started.
+    pub fn of(app: &App) -> Self {
+        if app.spec.desired_state != DesiredState::Started {
+            return Self::default();
+        }
+        app.spec
+            .processes
+            .iter()
+            .fold(Self::default(), |u, p| Self {
+                memory_in_mb: u.memory_in_mb + i64::from(p.instances) * p.memory_in_mb,
+                instances: u.instances + i64::from(p.instances),
+            })
+    }
+
+    fn plus(self, other: Self) -> Self {
+        Self {
+            memory_in_mb: self.memory_in_mb + other.memory_in_mb,
+            instances: self.instances + other.instances,
+        }
+    }
+}
+
+/// The largest memory of a process `after` starts or gives more memory than `before` had:
+/// what the instance memory limits are checked against (CC checks them on a scaling
+/// operation only, so a process already over a lowered limit may still shrink).
+fn grown_memory(before: Option<&App>, after: &App) -> Option<i64> {
+    if after.spec.desired_state != DesiredState::Started {
+        return None;
+    }
+    let was_started = before.is_some_and(|b| b.spec.desired_state == DesiredState::Started);
+    after
+        .spec
+        .processes
+        .iter()
+        .filter(|p| p.instances > 0)
+        .filter(|p| {
+            let old = before.and_then(|b| b.spec.processes.iter().find(|o| o.guid == p.guid));
+            !was_started || old.is_none_or(|o| o.memory_in_mb < p.memory_in_mb || o.instances == 0)
+        })
+        .map(|p| p.memory_in_mb)
+        .max()
+}
+
+/// The errors CC reports for `after` replacing `before` (none: a new app), given what the
+/// other apps of its org and of its space (if it has a space quota) use, joined as CC joins
+/// them: its policies check the total memory, one instance's memory, then the instances, each
+/// the org's before the space's. A total is checked only when the change raises it.
+fn process_errors(
+    before: Option<&App>,
+    after: &App,
+    org: (&AppLimits, AppUsage),
+    space: Option<(&AppLimits, AppUsage)>,
+) -> Option<String> {
+    let (now, then) = (
+        AppUsage::of(after),
+        before.map(AppUsage::of).unwrap_or_default(),
+    );
+    let grown = grown_memory(before, after);
+    let over = |limit: Option<i64>, used: i64| limit.is_some_and(|l| used > l);
+    let (mut memory, mut instance_memory, mut instances) = (vec![], vec![], vec![]);
+    let quotas = [
+        Some((org.0, org.1, "")),
+        space.map(|(l, u)| (l, u, "space_")),
+    ];
+    for (limits, others, prefix) in quotas.into_iter().flatten() {
+        if now.memory_in_mb > then.memory_in_mb
+            && over(
+                limits.total_memory_in_mb,
+                others.memory_in_mb + now.memory_in_mb,
+            )
+        {
+            memory.push(format!("memory {prefix}quota_exceeded"));
+        }
+        if grown.is_some_and(|mb| over(limits.per_process_memory_in_mb, mb)) {
+            instance_memory.push(format!("memory {prefix}instance_memory_limit_exceeded"));
+        }
+        if now.instances > then.instances
+            && over(limits.total_instances, others.instances + now.instances)
+        {
+            instances.push(format!(
+                "app_instance_limit {prefix}app_instance_limit_exceeded"
+            ));
+        }
+    }
+    let all: Vec<String> = [memory, instance_memory, instances].concat();
+    (!all.is_empty()).then(|| all.join(", "))
+}
+
+/// The org quota and space quota over `space`, if they exist.
+fn quotas_of(caches: &Caches, space: &Space) -> (Option<Arc<OrgQuota>>, Option<Arc<SpaceQuota>>) {
+    let org = caches.orgs.get(spaces::org_guid(space));
+    let org_quota = org.and_then(|o| quota_of(caches, &o));
+    let space_quota = space
+        .spec
+        .quota
+        .as_deref()
+        .and_then(|q| caches.space_quotas.get(q));
+    (org_quota, space_quota)
+}
+
+/// What the apps of `space_guid` other than `except` use.
+fn used_in_space(caches: &Caches, space_guid: &str, except: &str) -> AppUsage {
+    caches
+        .apps
+        .by(By::Space, space_guid)
+        .iter()
+        .filter(|a| guid_of(&***a) != except)
+        .fold(AppUsage::default(), |u, a| u.plus(AppUsage::of(a)))
+}
+
+/// Refuses `after` (replacing `before`) with CC's 422 when it would take its org or space
+/// over a quota.
+pub fn check_app(caches: &Caches, before: Option<&App>, after: &App) -> ApiResult<()> {
+    if after.spec.desired_state != DesiredState::Started {
+        return Ok(());
+    }
+    let Some(space) = caches.spaces.get(space_of(after)) else {
+        return Ok(());
+    };
+    let (org_quota, space_quota) = quotas_of(caches, &space);
+    let app = guid_of(after);
+    let org_used = caches
+        .spaces
+        .by(By::Org, spaces::org_guid(&space))
+        .iter()
+        .fold(AppUsage::default(), |u, s| {
+            u.plus(used_in_space(caches, guid_of(&**s), app))
+        });
+    let unlimited = AppLimits::default();
+    let org = (
+        org_quota.as_ref().map_or(&unlimited, |q| &q.spec.apps),
+        org_used,
+    );
+    let space_used = used_in_space(caches, guid_of(&*space), app);
+    let space = space_quota.as_ref().map(|q| (&q.spec.apps, space_used));
+    match process_errors(before, after, org, space) {
+        Some(errors) => Err(ApiError::unprocessable(errors)),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a new route in `space` with CC's texts when its space's or org's route limit is
+/// reached.
+pub fn check_new_route(caches: &Caches, space: &Space) -> ApiResult<()> {
+    let (org_quota, space_quota) = quotas_of(caches, space);
+    let routes_in = |s: &str| caches.routes.by(By::Space, s).len() as i64;
+    let full = |limit: Option<i64>, used: i64| limit.is_some_and(|l| used >= l);
+    if let Some(q) = space_quota
+        && full(q.spec.routes.total_routes, routes_in(guid_of(space)))
+    {
+        return Err(ApiError::unprocessable(format!(
+            "Routes quota exceeded for space '{}'.",
+            space.spec.name
+        )));
+    }
+    if let Some(q) = org_quota {
+        let org = spaces::org_guid(space);
+        let used: i64 = caches
+            .spaces
+            .by(By::Org, org)
+            .iter()
+            .map(|s| routes_in(guid_of(&**s)))
+            .sum();
+        if full(q.spec.routes.total_routes, used) {
+            let name = caches
+                .orgs
+                .get(org)
+                .map(|o| o.spec.name.clone())
+                .unwrap_or_default();
+            return Err(ApiError::unprocessable(format!(
+                "Routes quota exceeded for organization '{name}'."
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(state: DesiredState, processes: &[(i32, i64)]) -> App {
+        let mut app = crate::fixtures::app("app-guid");
+        app.spec.desired_state = state;
+        let web = app.spec.processes[0].clone();
+        app.spec.processes = processes
+            .iter()
+            .enumerate()
+            .map(|(i, &(instances, memory_in_mb))| smelter_crds::Process {
+                guid: format!("p{i}"),
+                instances,
+                memory_in_mb,
+                ..web.clone()
+            })
+            .collect();
+        app
+    }
+
+    fn limits(total: Option<i64>, per: Option<i64>, instances: Option<i64>) -> AppLimits {
+        AppLimits {
+            total_memory_in_mb: total,
+            per_process_memory_in_mb: per,
+            total_instances: instances,
+            ..AppLimits::default()
+        }
+    }
+
+    const NONE: AppUsage = AppUsage {
+        memory_in_mb: 0,
+        instances: 0,
+    };
+
+    #[test]
+    fn a_stopped_app_uses_nothing_a_started_one_its_instances() {
+        assert_eq!(AppUsage::of(&app(DesiredState::Stopped, &[(3, 256)])), NONE);
+        let used = AppUsage::of(&app(DesiredState::Started, &[(3, 256), (1, 128)]));
+        assert_eq!((used.memory_in_mb, used.instances), (896, 4));
+    }
+
+    #[test]
+    fn a_start_over_the_orgs_and_the_spaces_limits_gets_ccs_errors() {
+        let org = limits(Some(1024), Some(512), Some(10));
+        let space = limits(Some(512), Some(256), Some(2));
+        let stopped = app(DesiredState::Stopped, &[(3, 300)]);
+        let started = app(DesiredState::Started, &[(3, 300)]);
+        let others = AppUsage {
+            memory_in_mb: 200,
+            instances: 1,
+        };
+        assert_eq!(
+            process_errors(
+                Some(&stopped),
+                &started,
+                (&org, others),
+                Some((&space, others))
+            )
+            .as_deref(),
+            Some(
+                "memory quota_exceeded, memory space_quota_exceeded, \
+                 memory space_instance_memory_limit_exceeded, \
+                 app_instance_limit space_app_instance_limit_exceeded"
+            )
+        );
+        let big = app(DesiredState::Started, &[(2, 600)]);
+        assert_eq!(
+            process_errors(None, &big, (&org, others), None).as_deref(),
+            Some("memory quota_exceeded, memory instance_memory_limit_exceeded")
+        );
+        assert_eq!(process_errors(None, &started, (&org, NONE), None), None);
+    }
+
+    #[test]
+    fn shrinking_or_staying_is_never_refused() {
+        let org = limits(Some(100), Some(50), Some(1));
+        let over = app(DesiredState::Started, &[(3, 300)]);
+        let smaller = app(DesiredState::Started, &[(2, 300)]);
+        assert_eq!(
+            process_errors(Some(&over), &smaller, (&org, NONE), None),
+            None
+        );
+        assert_eq!(process_errors(Some(&over), &over, (&org, NONE), None), None);
+        let stopping = app(DesiredState::Stopped, &[(3, 300)]);
+        assert_eq!(
+            process_errors(Some(&over), &stopping, (&org, NONE), None),
+            None
+        );
+    }
+}

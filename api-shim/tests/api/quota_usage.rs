@@ -1,0 +1,271 @@
+//! Quotas enforced by the API: a start, a scale or a manifest that would take the org or the
+//! space over a limit is refused with CC's texts before anything is written; a new route over
+//! the route limit likewise; shrinking is always allowed.
+
+use crate::harness::{Reply, Shim};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn call(shim: &Shim, token: &str, m: Method, path: &str, body: Option<Value>) -> Reply {
+    shim.call(m, path, token, body).await
+}
+
+async fn made(shim: &Shim, token: &str, path: &str, body: Value) -> String {
+    let r = call(shim, token, Method::POST, path, Some(body)).await;
+    assert_eq!(r.status, 201, "POST {path}: {}", r.body);
+    r.body["guid"].as_str().expect("guid").to_owned()
+}
+
+/// A docker app in `space` with a droplet (the harness's operator stages docker packages at
+/// once), stopped, its web process at `instances` × `memory` MB.
+async fn app_with_droplet(shim: &Shim, admin: &str, space: &str, name: &str) -> (String, String) {
+    let in_space = json!({ "space": { "data": { "guid": space } } });
+    let app = made(
+        shim,
+        admin,
+        "/v3/apps",
+        json!({ "name": name, "relationships": in_space, "lifecycle": { "type": "docker", "data": {} } }),
+    )
+    .await;
+    let of = json!({ "app": { "data": { "guid": app } } });
+    let package = made(
+        shim,
+        admin,
+        "/v3/packages",
+        json!({ "type": "docker", "data": { "image": "nginx:1.27" }, "relationships": of }),
+    )
+    .await;
+    let build = made(
+        shim,
+        admin,
+        "/v3/builds",
+        json!({ "package": { "guid": package } }),
+    )
+    .await;
+    smelter_test_support::wait_for("build STAGED", Duration::from_secs(30), || async {
+        call(
+            shim,
+            admin,
+            Method::GET,
+            &format!("/v3/builds/{build}"),
+            None,
+        )
+        .await
+        .body["state"]
+            == "STAGED"
+    })
+    .await;
+    let r = call(
+        shim,
+        admin,
+        Method::PATCH,
+        &format!("/v3/apps/{app}/relationships/current_droplet"),
+        Some(json!({ "data": { "guid": build } })),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let web = call(
+        shim,
+        admin,
+        Method::GET,
+        &format!("/v3/apps/{app}/processes/web"),
+        None,
+    )
+    .await
+    .body["guid"]
+        .as_str()
+        .expect("web")
+        .to_owned();
+    (app, web)
+}
+
+#[tokio::test]
+async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
+    let shim = Shim::start(&[]).await;
+    let admin = shim.token("admin").await;
+    let org = shim.org(&admin, "usage-org").await;
+    let dev = shim.space(&admin, &org, "dev").await;
+
+    // The org may run 1 GB over 4 instances; the space 512 MB, 256 MB each, 2 routes.
+    let org_quota = made(
+        &shim,
+        &admin,
+        "/v3/organization_quotas",
+        json!({"name": "usage-org-q", "apps": {"total_memory_in_mb": 1024, "total_instances": 4},
+               "routes": {"total_routes": 3}}),
+    )
+    .await;
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &format!("/v3/organization_quotas/{org_quota}/relationships/organizations"),
+        Some(json!({"data": [{"guid": org}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let space_quota = made(
+        &shim,
+        &admin,
+        "/v3/space_quotas",
+        json!({"name": "usage-space-q",
+               "apps": {"total_memory_in_mb": 512, "per_process_memory_in_mb": 256},
+               "routes": {"total_routes": 2},
+               "relationships": {"organization": {"data": {"guid": org}},
+                                 "spaces": {"data": [{"guid": dev}]}}}),
+    )
+    .await;
+
+    let (app, web) = app_with_droplet(&shim, &admin, &dev, "usage-app").await;
+    let scale = format!("/v3/processes/{web}/actions/scale");
+    // Stopped: a scale changes no usage, whatever its size.
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 3, "memory_in_mb": 300})),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let start = format!("/v3/apps/{app}/actions/start");
+    let r = call(&shim, &admin, Method::POST, &start, None).await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (
+            422,
+            "memory space_quota_exceeded, memory space_instance_memory_limit_exceeded"
+        ),
+        "{}",
+        r.body
+    );
+    let shown = call(&shim, &admin, Method::GET, &format!("/v3/apps/{app}"), None).await;
+    assert_eq!(
+        shown.body["state"], "STOPPED",
+        "the refused start changed nothing"
+    );
+
+    // Within the space's limits it starts; growing past them again is refused.
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 2, "memory_in_mb": 256})),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = call(&shim, &admin, Method::POST, &start, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 3})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (422, "memory space_quota_exceeded"),
+        "{}",
+        r.body
+    );
+
+    // Without the space quota, the org's limits hold: 4 instances, 1 GB.
+    let r = call(
+        &shim,
+        &admin,
+        Method::DELETE,
+        &format!("/v3/space_quotas/{space_quota}/relationships/spaces/{dev}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    smelter_test_support::wait_for(
+        "the space without its quota",
+        Duration::from_secs(10),
+        || async {
+            call(
+                &shim,
+                &admin,
+                Method::GET,
+                &format!("/v3/spaces/{dev}"),
+                None,
+            )
+            .await
+            .body["relationships"]["quota"]["data"]
+                .is_null()
+        },
+    )
+    .await;
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 5})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (
+            422,
+            "memory quota_exceeded, app_instance_limit app_instance_limit_exceeded"
+        ),
+        "{}",
+        r.body
+    );
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 4})),
+    )
+    .await;
+    assert_eq!(r.status, 202, "exactly the org's limits: {}", r.body);
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 1})),
+    )
+    .await;
+    assert_eq!(r.status, 202, "shrinking: {}", r.body);
+
+    // Routes: the org's limit of 3.
+    let domain = call(&shim, &admin, Method::GET, "/v3/domains", None)
+        .await
+        .body["resources"][0]["guid"]
+        .as_str()
+        .expect("shared domain")
+        .to_owned();
+    let route = |host: &str| {
+        json!({"host": host, "relationships": {"space": {"data": {"guid": dev}},
+                                                "domain": {"data": {"guid": domain}}}})
+    };
+    for host in ["r1", "r2", "r3"] {
+        made(&shim, &admin, "/v3/routes", route(host)).await;
+    }
+    smelter_test_support::wait_for("three routes", Duration::from_secs(10), || async {
+        call(
+            &shim,
+            &admin,
+            Method::GET,
+            &format!("/v3/routes?space_guids={dev}"),
+            None,
+        )
+        .await
+        .body["pagination"]["total_results"]
+            == 3
+    })
+    .await;
+    let r = call(&shim, &admin, Method::POST, "/v3/routes", Some(route("r4"))).await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (422, "Routes quota exceeded for organization 'usage-org'.")
+    );
+}
