@@ -8,7 +8,8 @@
 //!   their number (`pods`, CF's app instances). Staging and task pods carry an
 //!   `activeDeadlineSeconds`, so they are `Terminating` and not counted as instances.
 //! - `smelter-space-quota-objects`, a ResourceQuota without scope (object counts allow none):
-//!   routes and service instances.
+//!   routes. (Not service instances: CC counts managed ones only, and a `ServiceInstance` may
+//!   be user-provided; that limit waits for brokers.)
 //! - `smelter-space-quota`, a LimitRange: the memory limit one container may have (CF's
 //!   instance memory).
 //!
@@ -49,16 +50,10 @@ pub fn build(space: &Tenant, quota: Option<&SpaceQuota>) -> Enforcement {
         ("limits.memory", apps.total_memory_in_mb.map(mebibytes)),
         ("pods", apps.total_instances.map(count)),
     ]);
-    let objects = hard([
-        (
-            "count/routes.cf.smelter.dev",
-            quota.spec.routes.total_routes.map(count),
-        ),
-        (
-            "count/serviceinstances.cf.smelter.dev",
-            quota.spec.services.total_service_instances.map(count),
-        ),
-    ]);
+    let objects = hard([(
+        "count/routes.cf.smelter.dev",
+        quota.spec.routes.total_routes.map(count),
+    )]);
     let meta = |name: &str| metadata(space, quota, name);
     Enforcement {
         instances: instances.map(|hard| ResourceQuota {
@@ -231,10 +226,8 @@ mod tests {
         assert_eq!(scopes, Some(vec!["NotTerminating".to_owned()]));
         assert_eq!(
             hard(&e.objects),
-            [
-                ("count/routes.cf.smelter.dev".into(), "5".into()),
-                ("count/serviceinstances.cf.smelter.dev".into(), "2".into())
-            ]
+            [("count/routes.cf.smelter.dev".into(), "5".into())],
+            "user-provided instances are not CC's service instances"
         );
         let lr = e.limit_range.expect("instance memory");
         assert_eq!(
