@@ -223,6 +223,15 @@ impl Ctx {
         write::replace(&client, obj, K::store(&self.state.caches)).await
     }
 
+    /// CC's 403 unless the caller is an admin.
+    pub fn admin_only(&self) -> ApiResult<()> {
+        if self.perms.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::not_authorized())
+        }
+    }
+
     /// The Kubernetes client a write by the caller goes through (impersonating them).
     pub fn client(&self) -> Result<kube::Client, ApiError> {
         let groups = self.caller.kube_groups(&self.perms);

@@ -247,8 +247,10 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
         json!({"host": host, "relationships": {"space": {"data": {"guid": dev}},
                                                 "domain": {"data": {"guid": domain}}}})
     };
-    for host in ["r1", "r2", "r3"] {
-        made(&shim, &admin, "/v3/routes", route(host)).await;
+    // Hosts of this run's own: routes are unique across the cluster's installations.
+    let host = |n: u8| format!("quota-{n}-{}", &dev[..8]);
+    for n in 1..=3 {
+        made(&shim, &admin, "/v3/routes", route(&host(n))).await;
     }
     smelter_test_support::wait_for("three routes", Duration::from_secs(10), || async {
         call(
@@ -263,7 +265,14 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
             == 3
     })
     .await;
-    let r = call(&shim, &admin, Method::POST, "/v3/routes", Some(route("r4"))).await;
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        "/v3/routes",
+        Some(route(&host(4))),
+    )
+    .await;
     assert_eq!(
         (r.status, r.detail()),
         (422, "Routes quota exceeded for organization 'usage-org'.")

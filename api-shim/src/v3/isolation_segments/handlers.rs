@@ -15,14 +15,6 @@ use crate::{
 };
 use smelter_crds::{IsolationSegment, IsolationSegmentSpec, Org, isolation_segment::SHARED_GUID};
 
-fn admin_only(ctx: &Ctx) -> ApiResult<()> {
-    if ctx.perms.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::not_authorized())
-    }
-}
-
 /// Whether a segment other than `except` has `name`, whatever its case (CC's rule).
 fn taken(ctx: &Ctx, name: &str, except: Option<&str>) -> bool {
     let name = name.to_lowercase();
@@ -37,7 +29,7 @@ fn taken(ctx: &Ctx, name: &str, except: Option<&str>) -> bool {
 const TAKEN: &str = "Isolation Segment names are case insensitive and must be unique";
 
 pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = CreateIsolationSegment::from_body(&body)?;
     let name = req.name.unwrap_or_default();
     if taken(&ctx, &name, None) {
@@ -60,7 +52,7 @@ pub async fn update(
     Path(guid): Path<String>,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = UpdateIsolationSegment::from_body(&body)?;
     let seg = ctx.find::<IsolationSegment>(&guid)?;
     if guid == SHARED_GUID {
@@ -87,7 +79,7 @@ pub async fn update(
 
 /// `DELETE /v3/isolation_segments/:guid`: at once (CC answers 204, no job).
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let seg = ctx.find::<IsolationSegment>(&guid)?;
     if guid == SHARED_GUID {
         return Err(ApiError::unprocessable(format!(
@@ -159,7 +151,7 @@ pub async fn entitle(
     Path(guid): Path<String>,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = ToManyRequest::from_body(&body)?;
     let seg = ctx.find::<IsolationSegment>(&guid)?;
     let wanted = req.guids();
@@ -202,7 +194,7 @@ pub async fn entitle(
 /// `DELETE /v3/isolation_segments/:guid/relationships/organizations/:org_guid`: revokes the
 /// entitlement, unless the org or its spaces use the segment.
 pub async fn revoke(ctx: Ctx, Path((guid, org)): Path<(String, String)>) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let seg = ctx.find::<IsolationSegment>(&guid)?;
     let org = ctx
         .get::<Org>(&org)

@@ -18,14 +18,6 @@ use smelter_crds::{Org, OrgQuota, OrgQuotaSpec};
 /// CC's text when the reserved ports exceed the routes.
 const PORTS_OVER_ROUTES: &str = "Total reserved ports must be -1, 0, or a positive integer, and must be less than or equal to total routes.";
 
-fn admin_only(ctx: &Ctx) -> ApiResult<()> {
-    if ctx.perms.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::not_authorized())
-    }
-}
-
 /// Whether a quota other than `except` is named `name`.
 fn taken(ctx: &Ctx, name: &str, except: Option<&str>) -> bool {
     let quotas = ctx.state.caches.org_quotas.by(By::Name, name);
@@ -66,7 +58,7 @@ async fn apply_to(ctx: &Ctx, quota: &str, orgs: Vec<Arc<Org>>) -> ApiResult<()> 
 }
 
 pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = CreateOrganizationQuota::from_body(&body)?;
     let name = req.quota.name.clone().unwrap_or_default();
     if taken(&ctx, &name, None) {
@@ -103,7 +95,7 @@ pub async fn update(
     Path(guid): Path<String>,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = QuotaRequest::from_body(&body)?;
     let mut quota = (*ctx.find::<OrgQuota>(&guid)?).clone();
     if let Some(name) = &req.name {
@@ -127,7 +119,7 @@ pub async fn update(
 }
 
 pub async fn delete(ctx: Ctx, Path(guid): Path<String>) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let quota = ctx.find::<OrgQuota>(&guid)?;
     if !organizations_using(&ctx, &quota).is_empty() {
         return Err(ApiError::unprocessable(
@@ -144,7 +136,7 @@ pub async fn apply_to_organizations(
     Path(guid): Path<String>,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = ToManyRequest::from_body(&body)?;
     let quota = ctx.find::<OrgQuota>(&guid)?;
     let orgs = orgs(&ctx, &req.guids(), "")?;

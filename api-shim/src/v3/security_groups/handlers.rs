@@ -34,14 +34,6 @@ impl Lifecycle {
     }
 }
 
-fn admin_only(ctx: &Ctx) -> ApiResult<()> {
-    if ctx.perms.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::not_authorized())
-    }
-}
-
 /// Whether a group other than `except` is named `name`.
 fn taken(ctx: &Ctx, name: &str, except: Option<&str>) -> ApiResult<()> {
     let groups = ctx.state.caches.security_groups.by(By::Name, name);
@@ -55,35 +47,19 @@ fn taken(ctx: &Ctx, name: &str, except: Option<&str>) -> ApiResult<()> {
     }
 }
 
-/// The spaces of `guids` the caller sees, or CC's 422 naming the others.
-fn spaces(ctx: &Ctx, guids: &[String], suffix: &str) -> ApiResult<Vec<Arc<Space>>> {
-    let found: Vec<Arc<Space>> = guids.iter().filter_map(|g| ctx.get::<Space>(g)).collect();
-    let missing: Vec<&String> = guids
-        .iter()
-        .filter(|g| !found.iter().any(|s| guid_of(&**s) == g.as_str()))
-        .collect();
-    if missing.is_empty() {
-        Ok(found)
-    } else {
-        Err(ApiError::unprocessable(format!(
-            "Spaces with guids {missing:?} do not exist{suffix}"
-        )))
-    }
-}
-
 /// Whether the caller manages the space (a space manager, or a manager of its org).
 fn manages(ctx: &Ctx, space: &Space) -> bool {
     ctx.perms.manages_space(guid_of(space)) || ctx.perms.manages_org(space_of(space))
 }
 
 pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = CreateSecurityGroup::from_body(&body)?;
     let name = req.name.clone().unwrap_or_default();
     taken(&ctx, &name, None)?;
     let (running, staging) = req.spaces();
     let all: Vec<String> = running.iter().chain(&staging).cloned().collect();
-    spaces(&ctx, &all, ".")?;
+    crate::v3::spaces::seen_or_422(&ctx, &all, ".")?;
     let group = SecurityGroup::new(
         &uuid::Uuid::new_v4().to_string(),
         SecurityGroupSpec {
@@ -103,7 +79,7 @@ pub async fn update(
     Found(ctx, group): Found<SecurityGroup>,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     let req = UpdateSecurityGroup::from_body(&body)?;
     let mut group = (*group).clone();
     if let Some(name) = &req.name {
@@ -120,7 +96,7 @@ pub async fn update(
 }
 
 pub async fn delete(Found(ctx, group): Found<SecurityGroup>) -> ApiResult<Response> {
-    admin_only(&ctx)?;
+    ctx.admin_only()?;
     jobs::delete(&ctx, &*group, Operation::SecurityGroupDelete).await
 }
 
@@ -131,7 +107,8 @@ async fn bind(
 ) -> ApiResult<Response> {
     let Found(ctx, group) = found;
     let req = ToManyRequest::from_body(body)?;
-    let targets = spaces(&ctx, &req.guids(), ", or you do not have access to them.")?;
+    let targets =
+        crate::v3::spaces::seen_or_422(&ctx, &req.guids(), ", or you do not have access to them.")?;
     if !targets.iter().all(|s| manages(&ctx, s)) {
         return Err(ApiError::not_authorized());
     }

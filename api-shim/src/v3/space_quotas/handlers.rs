@@ -72,22 +72,6 @@ async fn apply_to(ctx: &Ctx, quota: &str, spaces: Vec<Arc<Space>>) -> ApiResult<
     Ok(())
 }
 
-/// The spaces of `guids` the caller sees, or CC's 422 naming the others.
-fn spaces(ctx: &Ctx, guids: &[String], text: &str) -> ApiResult<Vec<Arc<Space>>> {
-    let found: Vec<Arc<Space>> = guids.iter().filter_map(|g| ctx.get::<Space>(g)).collect();
-    let missing: Vec<&String> = guids
-        .iter()
-        .filter(|g| !found.iter().any(|s| guid_of(&**s) == g.as_str()))
-        .collect();
-    if missing.is_empty() {
-        Ok(found)
-    } else {
-        Err(ApiError::unprocessable(format!(
-            "Spaces with guids {missing:?} do not exist{text}, or you do not have access to them."
-        )))
-    }
-}
-
 pub async fn create(ctx: Ctx, Body(req): Body<CreateSpaceQuota>) -> ApiResult<Response> {
     let org = req.organization();
     if ctx.get::<Org>(&org).is_none() {
@@ -102,7 +86,11 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateSpaceQuota>) -> ApiResult<Re
     if taken(&ctx, &org, &name, None) {
         return Err(already_exists(&name));
     }
-    let spaces = spaces(&ctx, &req.spaces(), " within the organization specified")?;
+    let spaces = crate::v3::spaces::seen_or_422(
+        &ctx,
+        &req.spaces(),
+        " within the organization specified, or you do not have access to them.",
+    )?;
     if spaces.iter().any(|s| space_of(&**s) != org) {
         let outside: Vec<String> = spaces
             .iter()
@@ -167,7 +155,8 @@ pub async fn apply_to_spaces(
 ) -> ApiResult<Response> {
     manages(&ctx, &quota)?;
     let req = ToManyRequest::from_body(&body)?;
-    let spaces = spaces(&ctx, &req.guids(), "")?;
+    let spaces =
+        crate::v3::spaces::seen_or_422(&ctx, &req.guids(), ", or you do not have access to them.")?;
     if spaces.iter().any(|s| space_of(&**s) != space_of(&*quota)) {
         return Err(ApiError::unprocessable(
             "Space quotas cannot be applied outside of their owning organization.",

@@ -15,6 +15,23 @@ pub fn org_guid(space: &Space) -> &str {
     space_of(space)
 }
 
+/// The spaces of `guids` the caller sees, or CC's 422 `Spaces with guids [...] do not
+/// exist<rest>` naming the others (CC's texts go on differently per endpoint).
+pub fn seen_or_422(ctx: &Ctx, guids: &[String], rest: &str) -> ApiResult<Vec<Arc<Space>>> {
+    let found: Vec<Arc<Space>> = guids.iter().filter_map(|g| ctx.get::<Space>(g)).collect();
+    let missing: Vec<&String> = guids
+        .iter()
+        .filter(|g| !found.iter().any(|s| guid_of(&**s) == g.as_str()))
+        .collect();
+    if missing.is_empty() {
+        Ok(found)
+    } else {
+        Err(ApiError::unprocessable(format!(
+            "Spaces with guids {missing:?} do not exist{rest}"
+        )))
+    }
+}
+
 /// The spaces list.
 pub struct Spaces;
 
