@@ -12,7 +12,7 @@ use k8s_openapi::api::{
     networking::v1::Ingress,
 };
 use kube::{Api, Client, runtime::watcher};
-use smelter_crds::{App, Build, Buildpack, Domain, Lrp, Package, Route, labels};
+use smelter_crds::{App, Build, Buildpack, Domain, IsolationSegment, Lrp, Package, Route, labels};
 
 #[derive(Clone)]
 pub(crate) struct Caches {
@@ -23,6 +23,8 @@ pub(crate) struct Caches {
     pub buildpacks: Cache<Buildpack>,
     /// The domains (in the root namespace).
     pub domains: Cache<Domain>,
+    /// The isolation segments (in the root namespace).
+    pub isolation_segments: Cache<IsolationSegment>,
     pub routes: Cache<Route>,
     pub lrps: Cache<Lrp>,
     /// The LRPs' StatefulSets, without their pod template: a revision's label says which
@@ -66,6 +68,10 @@ impl Caches {
                 Cache::new(Api::namespaced(client.clone(), root_namespace), all(), keep),
             ),
             domains: filled(
+                &mut fills,
+                Cache::new(Api::namespaced(client.clone(), root_namespace), all(), keep),
+            ),
+            isolation_segments: filled(
                 &mut fills,
                 Cache::new(Api::namespaced(client.clone(), root_namespace), all(), keep),
             ),
@@ -148,6 +154,7 @@ impl Caches {
             && self.packages.synced().await
             && self.buildpacks.synced().await
             && self.domains.synced().await
+            && self.isolation_segments.synced().await
             && self.routes.synced().await
             && self.lrps.synced().await
             && self.statefulsets.synced().await

@@ -57,6 +57,7 @@ mod meta;
 pub mod metrics;
 mod orgs;
 mod params;
+pub mod placement;
 mod pods;
 mod prologue;
 pub mod route;

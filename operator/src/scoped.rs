@@ -83,6 +83,14 @@ impl SpaceScoped {
         Some((space, org))
     }
 
+    /// The name of the isolation segment `space`'s pods run on (`None`: the shared one).
+    pub fn segment_of(&self, space: &Space, org: &Org) -> Option<String> {
+        let root = &self.ctx.config.root_namespace;
+        crate::placement::segment_of(space, org, |guid| {
+            self.caches.isolation_segments.get(root, guid)
+        })
+    }
+
     /// The domain `guid`.
     pub fn domain(&self, guid: &str) -> Option<Arc<Domain>> {
         self.caches

@@ -630,3 +630,102 @@ async fn an_lrp_that_cannot_run_says_why_once_and_waits_for_a_change() {
     );
     op.stop().await;
 }
+
+/// The pod template of the app's StatefulSet, once its node selector is `want`.
+async fn template_selector(
+    client: &Client,
+    space: &str,
+    app: &str,
+    want: Option<&str>,
+) -> k8s_openapi::api::core::v1::PodSpec {
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), space);
+    let selector = format!("{}={app}", labels::PROCESS_GUID);
+    wait_some(&format!("a StatefulSet selecting {want:?}"), || {
+        let (sets, selector) = (sets.clone(), selector.clone());
+        async move {
+            let list = sets
+                .list(&ListParams::default().labels(&selector))
+                .await
+                .ok()?;
+            list.items.into_iter().find_map(|s| {
+                let pod = s.spec?.template.spec?;
+                let got = pod
+                    .node_selector
+                    .as_ref()
+                    .and_then(|n| n.get("cf.smelter.dev/isolation-segment"))
+                    .map(String::as_str);
+                (got == want).then_some(pod)
+            })
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_spaces_instances_run_on_its_isolation_segments_nodes() {
+    let client = support::client().await;
+    let op = Operator::start(&client).await;
+    let (org, space) = org_and_space(&client, &op).await;
+    let segments: Api<smelter_crds::IsolationSegment> = Api::namespaced(client.clone(), &op.root);
+    let gpu = support::guid();
+    segments
+        .create(
+            &PostParams::default(),
+            &smelter_crds::IsolationSegment::new(
+                &gpu,
+                smelter_crds::IsolationSegmentSpec {
+                    name: "gpu".into(),
+                    organization_guids: vec![org.clone()],
+                },
+            ),
+        )
+        .await
+        .expect("create segment");
+    // The org's default segment places its spaces' instances.
+    let orgs: Api<smelter_crds::Org> = Api::namespaced(client.clone(), &op.root);
+    orgs.patch(
+        &org,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"spec": {"defaultIsolationSegment": gpu}})),
+    )
+    .await
+    .expect("org default");
+    let build = support::guid();
+    let app = support::guid();
+    staging_build(&client, &org, &space, &app, &build).await;
+    stage(&client, &space, &build, 'a').await;
+    started_app_as(&client, &org, &space, &app, Some(&build), 1).await;
+    let pod = template_selector(&client, &space, &app, Some("gpu")).await;
+    let t = &pod.tolerations.expect("tolerations")[0];
+    assert_eq!(
+        (t.key.as_deref(), t.value.as_deref(), t.effect.as_deref()),
+        (
+            Some("cf.smelter.dev/isolation-segment"),
+            Some("gpu"),
+            Some("NoSchedule")
+        )
+    );
+
+    // The space set back to the shared segment: the next revision runs anywhere.
+    let spaces: Api<smelter_crds::Space> = Api::namespaced(client.clone(), &org);
+    spaces
+        .patch(
+            &space,
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({"spec": {"isolationSegment": smelter_crds::isolation_segment::SHARED_GUID}}),
+            ),
+        )
+        .await
+        .expect("space segment");
+    let apps: Api<App> = Api::namespaced(client.clone(), &space);
+    apps.patch(
+        &app,
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"annotations": {"cf.smelter.dev/restarted-at": "2026-12-04T15:00:00Z"}}})),
+    )
+    .await
+    .expect("restart");
+    template_selector(&client, &space, &app, None).await;
+    op.stop().await;
+}

@@ -67,8 +67,14 @@ async fn reconcile(lrp: &Lrp, at: &InSpace<'_>) -> Result<Action, Error> {
         .creation_timestamp
         .as_ref()
         .map_or_else(std::time::SystemTime::now, |t| t.0.into());
-    let runnable =
-        workload::pod_template(lrp, &ctx.config.staging, at.scoped.signer().await?, created);
+    let segment = at.scoped.segment_of(&at.space, &at.org);
+    let runnable = workload::pod_template(
+        lrp,
+        &ctx.config.staging,
+        at.scoped.signer().await?,
+        created,
+        segment.as_deref(),
+    );
 
     // The workloads: the current revision at the desired size; older ones once it is ready.
     let mut recheck = RECHECK;

@@ -104,6 +104,7 @@ pub fn pod_template(
     config: &StagingConfig,
     signer: &UrlSigner,
     droplet_created: SystemTime,
+    segment: Option<&str>,
 ) -> Result<(PodTemplateSpec, String), WorkloadError> {
     let spec = &lrp.spec;
     let port = spec.ports.first().copied().unwrap_or(8080);
@@ -284,6 +285,8 @@ pub fn pod_template(
         }
     }
     pod.containers = vec![app];
+    // Part of the revision: a space moved to another segment moves its instances.
+    crate::placement::place(&mut pod, segment);
 
     // A restart (annotations::RESTARTED_AT) is a new revision of the same pod.
     let restarted = lrp.annotations().get(annotations::RESTARTED_AT);
@@ -462,6 +465,7 @@ mod tests {
             &StagingConfig::default(),
             &UrlSigner::new(b"k".to_vec()),
             UNIX_EPOCH,
+            None,
         )
         .expect("template")
     }
@@ -639,7 +643,8 @@ mod tests {
                 &unknown,
                 &StagingConfig::default(),
                 &UrlSigner::new(b"k".to_vec()),
-                UNIX_EPOCH
+                UNIX_EPOCH,
+                None,
             )
             .expect_err("unknown stack"),
             WorkloadError::UnknownStack("windows".into())

@@ -136,6 +136,7 @@ async fn reconcile(build: &Build, at: &InSpace<'_>) -> Result<Action, Error> {
             };
             let env_secret = smelter_crds::app::environment_secret_name(&build.spec.app_guid);
             let services_secret = smelter_crds::app::services_secret_name(&build.spec.app_guid);
+            let segment = at.scoped.segment_of(&at.space, &at.org);
             let input = StagingInput {
                 build,
                 package_sha256: &package_sha256,
@@ -149,6 +150,7 @@ async fn reconcile(build: &Build, at: &InSpace<'_>) -> Result<Action, Error> {
                     .as_ref()
                     .map_or_else(std::time::SystemTime::now, |t| t.0.into()),
                 droplet_guid,
+                segment: segment.as_deref(),
             };
             let desired = match job::staging_job(&input, config, at.scoped.signer().await?) {
                 Ok(job) => job,

@@ -59,6 +59,8 @@ pub struct StagingInput<'a> {
     pub created: SystemTime,
     /// The droplet's GUID.
     pub droplet_guid: &'a str,
+    /// The isolation segment the space's pods run on (`None`: the shared one).
+    pub segment: Option<&'a str>,
 }
 
 /// Why no Job can be made.
@@ -229,7 +231,7 @@ pub fn staging_job(
     };
 
     let deadline = i64::try_from(config.timeout.as_secs()).unwrap_or(900);
-    Ok(Job {
+    let mut job = Job {
         metadata: ObjectMeta {
             name: Some(guid.clone()),
             namespace: build.metadata.namespace.clone(),
@@ -274,5 +276,9 @@ pub fn staging_job(
             ..Default::default()
         }),
         ..Default::default()
-    })
+    };
+    if let Some(pod) = job.spec.as_mut().and_then(|j| j.template.spec.as_mut()) {
+        crate::placement::place(pod, input.segment);
+    }
+    Ok(job)
 }

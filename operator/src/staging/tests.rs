@@ -28,6 +28,10 @@ fn build(stack: Option<&str>, memory: Option<i64>) -> Build {
 }
 
 fn job_for(build: &Build, skip_detect: bool) -> Job {
+    job_on(build, skip_detect, None)
+}
+
+fn job_on(build: &Build, skip_detect: bool, segment: Option<&str>) -> Job {
     let buildpacks = [
         StagingBuildpack {
             name: "staticfile_buildpack".into(),
@@ -49,6 +53,7 @@ fn job_for(build: &Build, skip_detect: bool) -> Job {
         services_secret: Some("app-services"),
         created: UNIX_EPOCH + Duration::from_secs(1_000_000),
         droplet_guid: "d0000000-0000-4000-8000-000000000001",
+        segment,
     };
     staging_job(
         &input,
@@ -56,6 +61,18 @@ fn job_for(build: &Build, skip_detect: bool) -> Job {
         &UrlSigner::new(b"k".to_vec()),
     )
     .expect("a job")
+}
+
+#[test]
+fn a_space_on_an_isolation_segment_stages_on_its_nodes() {
+    let build = build(None, None);
+    let pod = |job: Job| job.spec.expect("spec").template.spec.expect("pod");
+    let placed = pod(job_on(&build, false, Some("gpu")));
+    let selector = placed.node_selector.expect("selector");
+    assert_eq!(selector["cf.smelter.dev/isolation-segment"], "gpu");
+    assert_eq!(placed.tolerations.expect("tolerations").len(), 1);
+    let shared = pod(job_for(&build, false));
+    assert!(shared.node_selector.is_none() && shared.tolerations.is_none());
 }
 
 #[test]
@@ -221,6 +238,7 @@ fn named_buildpacks_limits_and_stacks() {
         services_secret: None,
         created: SystemTime::now(),
         droplet_guid: "d",
+        segment: None,
     };
     assert_eq!(
         staging_job(
