@@ -10,6 +10,19 @@ check "gov: cf create-space" --expect "OK" -- "$cf" create-space prod -o gov
 check "gov: cf set-org-role alice OrgManager" --expect "OK" -- "$cf" set-org-role alice gov OrgManager
 check "gov: cf target" --expect "org: +gov" --expect "space: +prod" -- "$cf" target -o gov -s prod
 
+# Org and space roles, as an org's managers see them.
+check "gov: cf org-users" --expect "^ORG MANAGER$" --expect "^  alice \(uaa\)$" -- "$cf" org-users gov
+check "gov: cf set-org-role OrgAuditor" --expect "OK" -- "$cf" set-org-role alice gov OrgAuditor
+check "gov: cf org-users -a lists every member once" --expect "^ORG USERS$" --expect "^  alice \(uaa\)$" -- \
+  "$cf" org-users gov -a
+check "gov: cf unset-org-role" --expect "OK" -- "$cf" unset-org-role alice gov OrgAuditor
+check "gov: cf set-org-role of an unknown user" --fails \
+  --expect "No user exists with the username 'nobody' and origin 'uaa'\." -- "$cf" set-org-role nobody gov OrgAuditor
+check "gov: cf set-space-role" --expect "OK" -- "$cf" set-space-role alice gov prod SpaceAuditor
+check "gov: cf space-users" --expect "^SPACE AUDITOR$" --expect "^  alice \(uaa\)$" -- "$cf" space-users gov prod
+check "gov: cf unset-space-role" --expect "OK" -- "$cf" unset-space-role alice gov prod SpaceAuditor
+check "gov: cf space-users after it" --expect "^  No SPACE AUDITOR found$" -- "$cf" space-users gov prod
+
 # `cf org` and `cf space`, as a new org has them: CC's default quota, the shared domain,
 # cf-deployment's default security groups.
 check "gov: cf org" --expect "^name: +gov$" --expect "^domains: +apps\.smelter\.test$" \
@@ -131,6 +144,9 @@ check "gov: kubectl get cf -A shows them" \
 # Refusals: alice manages the org, not the platform.
 export CF_HOME=$work/alice
 check "gov: alice targets the org she manages" --expect "org: +gov" -- "$cf" target -o gov -s prod
+check "gov: alice cannot give herself roles in an org she does not manage" --fails \
+  --expect "You are not authorized to perform the requested action" -- \
+  "$cf" set-org-role alice "${gov_back_to%% *}" OrgManager
 check "gov: alice cannot create org quotas" --fails --expect "You are not authorized to perform the requested action" -- \
   "$cf" create-org-quota alices -m 1T
 check "gov: alice cannot set her org's quota" --fails --expect "You are not authorized to perform the requested action" -- \
