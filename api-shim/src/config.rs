@@ -38,6 +38,9 @@ pub struct Config {
     /// How long a blob without an owner is kept before the collector deletes it: owners are
     /// created before their blobs, so this only has to outlast watch-cache lag.
     pub blob_gc_grace: std::time::Duration,
+    /// The installation's defaults of feature flags, over CC's (CC's `override_default_flags`);
+    /// a flag an admin sets overrides both.
+    pub feature_flag_overrides: std::collections::BTreeMap<String, bool>,
 }
 
 impl Default for Config {
@@ -58,6 +61,9 @@ impl Default for Config {
             refresh_token_ttl: 2_592_000,
             blob_gc_interval: std::time::Duration::from_secs(60),
             blob_gc_grace: std::time::Duration::from_secs(60),
+            // Smelter runs docker images (`cf push --docker-image`) out of the box, as
+            // cf-deployment's operators usually enable it.
+            feature_flag_overrides: [("diego_docker".to_owned(), true)].into(),
         }
     }
 }

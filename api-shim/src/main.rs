@@ -103,6 +103,11 @@ struct Args {
     /// created first, so this only has to outlast watch lag).
     #[arg(long, env = "SMELTER_BLOB_GC_GRACE", default_value_t = 60)]
     blob_gc_grace: u64,
+    /// The installation's feature flag defaults over CC's, `NAME=true|false,...` (an admin's
+    /// `cf enable-feature-flag` still wins).
+    #[arg(long, env = "SMELTER_FEATURE_FLAG_OVERRIDES", default_value = "diego_docker=true",
+          value_parser = smelter_api_shim::v3::feature_flags::parse_overrides)]
+    feature_flag_overrides: std::collections::BTreeMap<String, bool>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -195,6 +200,7 @@ async fn run(args: Args) -> Result<(), Error> {
         max_package_bytes: args.max_package_bytes,
         blob_gc_interval: std::time::Duration::from_secs(args.blob_gc_interval),
         blob_gc_grace: std::time::Duration::from_secs(args.blob_gc_grace),
+        feature_flag_overrides: args.feature_flag_overrides,
         ..Default::default()
     };
     let state = smelter_api_shim::build_state(kube_config, config, metrics).await?;

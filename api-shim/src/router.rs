@@ -20,6 +20,7 @@ use crate::{
         empty::{
             Deployments, ServiceBrokers, ServiceOfferings, ServicePlans, ServiceRouteBindings,
         },
+        feature_flags::{self, FeatureFlags},
         isolation_segments::{self, IsolationSegments, relationships as segment_of},
         jobs,
         manifests::{apply, diff, generate},
@@ -161,6 +162,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v3/spaces/{guid}/staging_security_groups",
             get(nested::<StagingSecurityGroups, Space>),
+        )
+        // Feature flags.
+        .route("/v3/feature_flags", get(list::<FeatureFlags>))
+        .route(
+            "/v3/feature_flags/{name}",
+            get(feature_flags::handlers::show).patch(feature_flags::handlers::update),
         )
         // Security groups.
         .route(

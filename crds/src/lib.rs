@@ -11,6 +11,7 @@ pub mod build;
 pub mod buildpack;
 pub mod common;
 pub mod domain;
+pub mod feature_flag;
 pub mod isolation_segment;
 pub mod lrp;
 pub mod org;
@@ -27,6 +28,7 @@ pub use build::{Build, BuildSpec, BuildStatus};
 pub use buildpack::{Buildpack, BuildpackSpec, BuildpackStatus};
 pub use common::*;
 pub use domain::{Domain, DomainSpec, DomainStatus};
+pub use feature_flag::{FeatureFlag, FeatureFlagSpec};
 pub use isolation_segment::{IsolationSegment, IsolationSegmentSpec};
 pub use lrp::{ActualLrp, Lrp, LrpSpec, LrpStatus};
 pub use org::{Org, OrgSpec, OrgStatus};
@@ -65,6 +67,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         SpaceQuota::crd(),
         IsolationSegment::crd(),
         SecurityGroup::crd(),
+        FeatureFlag::crd(),
     ]
 }
 

@@ -162,6 +162,25 @@ check "gov: alice renames her org" --expect "OK" -- "$cf" rename-org gov gov2
 check "gov: alice sees her org's quota" --expect "^quota: +tiny$" -- "$cf" org gov2
 export CF_HOME=$work/admin
 
+# Feature flags: CC's, with what they gate refused with CC's FeatureDisabled.
+check "gov: cf feature-flags" --expect "^name +state$" --expect "^user_org_creation +disabled$" \
+  --expect "^diego_docker +enabled$" --expect "^route_creation +enabled$" -- "$cf" feature-flags
+check "gov: cf feature-flag" --expect "^Features +State$" --expect "^app_scaling +enabled$" -- \
+  "$cf" feature-flag app_scaling
+check "gov: cf feature-flag of an unknown flag" --fails --expect "Feature flag 'bogus' not found\." -- \
+  "$cf" feature-flag bogus
+check "gov: cf disable-feature-flag" --expect "OK" -- "$cf" disable-feature-flag route_creation
+check "gov: kubectl get cf shows the flag set" --expect "featureflag\.cf\.smelter\.dev/route-creation +route_creation +false " -- \
+  gov_objects
+export CF_HOME=$work/alice
+check "gov: alice cannot make a route while route_creation is disabled" --fails \
+  --expect "Feature Disabled: route_creation" -- "$cf" create-route apps.smelter.test --hostname flagged
+check "gov: alice cannot set feature flags" --fails --expect "You are not authorized to perform the requested action" -- \
+  "$cf" enable-feature-flag route_creation
+export CF_HOME=$work/admin
+check "gov: cf enable-feature-flag" --expect "OK" -- "$cf" enable-feature-flag route_creation
+check "gov: cf feature-flag after it" --expect "^route_creation +enabled$" -- "$cf" feature-flag route_creation
+
 # Undoing it all, as the admin.
 check "gov: cf unset-space-quota" --expect "OK" -- "$cf" unset-space-quota prod alices-sq
 check "gov: cf delete-space-quota" --expect "OK" -- "$cf" delete-space-quota sq2 -f

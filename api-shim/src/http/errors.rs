@@ -153,6 +153,16 @@ impl ApiError {
     }
 
     /// 403 for a caller whose roles do not allow the action.
+    /// 403 `Feature Disabled: <flag or its custom message>` (CC's `FeatureDisabled`).
+    pub fn feature_disabled(what: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            330002,
+            "CF-FeatureDisabled",
+            format!("Feature Disabled: {what}"),
+        )
+    }
+
     pub fn not_authorized() -> Self {
         Self::new(
             StatusCode::FORBIDDEN,

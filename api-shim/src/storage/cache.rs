@@ -8,8 +8,8 @@ use k8s_openapi::api::{core::v1::Secret, rbac::v1::RoleBinding};
 use kube::{Api, Client, Resource, runtime::watcher};
 use serde::de::DeserializeOwned;
 use smelter_crds::{
-    App, Build, Buildpack, Domain, IsolationSegment, Lrp, Org, OrgQuota, Package, Route,
-    SecurityGroup, ServiceBinding, ServiceInstance, Space, SpaceQuota, labels,
+    App, Build, Buildpack, Domain, FeatureFlag, IsolationSegment, Lrp, Org, OrgQuota, Package,
+    Route, SecurityGroup, ServiceBinding, ServiceInstance, Space, SpaceQuota, labels,
 };
 use std::fmt::Debug;
 
@@ -55,6 +55,7 @@ caches! {
     space_quotas: SpaceQuota,
     isolation_segments: IsolationSegment,
     security_groups: SecurityGroup,
+    feature_flags: FeatureFlag,
 }
 
 fn namespace<K: Resource>(obj: &K) -> Vec<String> {
@@ -179,6 +180,7 @@ impl Caches {
             space_quotas: source.store(Scope::All, all(), SPACE_QUOTAS),
             isolation_segments: source.store(Scope::Root, all(), ISOLATION_SEGMENTS),
             security_groups: source.store(Scope::Root, all(), SECURITY_GROUPS),
+            feature_flags: source.store(Scope::Root, all(), &[]),
         }
     }
 }

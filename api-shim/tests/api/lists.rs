@@ -19,6 +19,7 @@ use smelter_api_shim::{
         empty::{
             Deployments, ServiceBrokers, ServiceOfferings, ServicePlans, ServiceRouteBindings,
         },
+        feature_flags::FeatureFlags,
         isolation_segments::IsolationSegments,
         organization_quotas::OrganizationQuotas,
         organizations::Organizations,
@@ -407,6 +408,8 @@ fn table(s: &Seeded) -> Vec<Row> {
             .showing(&s.buildpack)
             .labelled("lists=buildpack"),
         Row::new("/v3/stacks", <Stacks as Listed>::LIST).showing(&s.stack),
+        // A flag has no GUID, only its name: no object to look for by `guids`.
+        Row::new("/v3/feature_flags", <FeatureFlags as Listed>::LIST),
         Row::new("/v3/domains", <Domains as Listed>::LIST)
             .showing(&s.domain)
             .labelled("lists=domain"),

@@ -123,7 +123,15 @@ impl<'a> VarsView<'a> {
     }
 }
 
+/// CC's flags over reading an app's variables: `env_var_visibility` for everyone, and
+/// `space_developer_env_var_visibility` for all but admins.
+fn may_see_env(ctx: &Ctx) -> ApiResult<()> {
+    crate::v3::feature_flags::require(ctx, "env_var_visibility")?;
+    crate::v3::feature_flags::require(ctx, "space_developer_env_var_visibility")
+}
+
 pub async fn show_vars(Found(ctx, app): Found<App>) -> ApiResult<Response> {
+    may_see_env(&ctx)?;
     let guid = guid_of(&*app).to_owned();
     let vars = read_vars(&ctx, &app).await?;
     Ok(ok(VarsView::of(&guid, &vars, &ctx.base)))
@@ -157,6 +165,7 @@ pub async fn update_vars(
 
 /// `GET /v3/apps/:guid/env`: everything the app's environment says, as CC shows it.
 pub async fn show_env(Found(ctx, app): Found<App>) -> ApiResult<Response> {
+    may_see_env(&ctx)?;
     let guid = guid_of(&*app).to_owned();
     let vars = read_vars(&ctx, &app).await?;
     Ok(ok(json!({

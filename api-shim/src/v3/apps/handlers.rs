@@ -10,7 +10,7 @@ use crate::{
     http::message::GuidRef,
     v3::{builds, prelude::*},
 };
-use smelter_crds::{App, Lifecycle, Space};
+use smelter_crds::{App, Lifecycle, LifecycleType, Space};
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response> {
     let space = &req.relationships.space.data.guid;
@@ -19,6 +19,9 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateApp>) -> ApiResult<Response>
         Some(l) => l.into_lifecycle()?,
         None => Lifecycle::default(),
     };
+    if lifecycle.type_ == LifecycleType::Docker {
+        crate::v3::feature_flags::require(&ctx, "diego_docker")?;
+    }
     let name = check_app_name(&req.name)
         .map_err(|p| ApiError::unprocessable(p.join(", ")))?
         .to_owned();
@@ -53,6 +56,9 @@ pub async fn delete(Found(ctx, app): Found<App>) -> ApiResult<Response> {
 
 /// `start`, and `restart`: a start always rolls the instances (see [`actions::start`]).
 pub async fn start(Found(ctx, app): Found<App>) -> ApiResult<Response> {
+    if app.spec.lifecycle.type_ == LifecycleType::Docker {
+        crate::v3::feature_flags::require(&ctx, "diego_docker")?;
+    }
     let started = actions::start(&ctx, &app).await?;
     Ok(ok(AppView::of(&started, &ctx.base)))
 }

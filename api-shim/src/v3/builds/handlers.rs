@@ -6,7 +6,10 @@ use crate::{
     v3::{packages::handlers::app_labels, prelude::*},
 };
 use serde_json::json;
-use smelter_crds::{App, Build, BuildSpec, Package, labels, package::PackageState};
+use smelter_crds::{
+    App, Build, BuildSpec, Package, labels,
+    package::{PackageState, PackageType},
+};
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreateBuild>) -> ApiResult<Response> {
     let package = ctx.get::<Package>(&req.package.guid).ok_or_else(|| {
@@ -21,6 +24,9 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBuild>) -> ApiResult<Respons
         ));
     }
     let app = ctx.find::<App>(&package.spec.app_guid)?;
+    if package.spec.type_ == PackageType::Docker {
+        crate::v3::feature_flags::require(&ctx, "diego_docker")?;
+    }
     let lifecycle = match req.lifecycle {
         Some(l) => l.into_lifecycle()?,
         None => app.spec.lifecycle.clone(),

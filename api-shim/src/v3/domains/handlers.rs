@@ -15,6 +15,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateDomain>) -> ApiResult<Respon
             )));
         }
         Some(o) if !ctx.perms.manages_org(o) => return Err(ApiError::not_authorized()),
+        Some(_) => crate::v3::feature_flags::require_unless_admin(&ctx, "private_domain_creation")?,
         _ => {}
     }
     let name = req.name.to_lowercase();

@@ -121,6 +121,9 @@ fn wanted_routes(
 async fn apply_app(ctx: &Ctx, space: &str, m: &AppManifest) -> ApiResult<Warnings> {
     // Everything that can be refused is checked before the first write, so a rejected
     // manifest changes nothing.
+    if m.docker.is_some() {
+        crate::v3::feature_flags::require(ctx, "diego_docker")?;
+    }
     let services = wanted_services(ctx, space, m)?;
     let name = m.name.trim();
     let existing = app_named(ctx, space, name);

@@ -63,6 +63,7 @@ pub async fn upload(
 ) -> ApiResult<Response> {
     let state = &ctx.state;
     let package = ctx.find::<Package>(&guid)?;
+    crate::v3::feature_flags::require(&ctx, "app_bits_upload")?;
     if package.spec.type_ != PackageType::Bits {
         return Err(ApiError::unprocessable("Package type must be bits."));
     }

@@ -44,6 +44,7 @@ pub async fn show_for_app(
 }
 
 async fn scale_one(ctx: Ctx, of: ProcessOf, req: ScaleProcess) -> ApiResult<Response> {
+    crate::v3::feature_flags::require(&ctx, "app_scaling")?;
     // The message was checked as it was read.
     let scale = req
         .checked()

@@ -67,6 +67,11 @@ fn resource_problem(r: &Value) -> Option<&'static str> {
 }
 
 pub async fn create(ctx: Ctx, Body(req): Body<MatchRequest>) -> ApiResult<Response> {
+    crate::v3::feature_flags::require(&ctx, "app_bits_upload")?;
+    // Disabled, CC matches nothing: every file is uploaded.
+    if !crate::v3::feature_flags::enabled(&ctx, "resource_matching") {
+        return Ok(created(json!({ "resources": [] })));
+    }
     // CC's checks passed: each resource has a SHA-1 and a size; the rest is read here.
     let resources: Vec<Resource> = serde_json::from_value(req.resources.unwrap_or_default())
         .map_err(|e| ApiError::unprocessable(format!("Resources are invalid: {e}")))?;

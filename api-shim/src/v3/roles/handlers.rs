@@ -22,6 +22,7 @@ fn resolve_user(ctx: &Ctx, r: &UserRef) -> ApiResult<User> {
             )
         }),
         (None, Some(name)) => {
+            crate::v3::feature_flags::require(ctx, "set_roles_by_username")?;
             let origin = r.origin.clone().unwrap_or_else(|| "uaa".into());
             users
                 .by_name(name)

@@ -46,6 +46,7 @@ pub async fn create(
 ) -> ApiResult<Route> {
     let s = ctx.related::<Space>(space)?;
     let domain = ctx.related::<Domain>(domain_guid)?;
+    crate::v3::feature_flags::require_unless_admin(ctx, "route_creation")?;
     let mut problems: Vec<String> = check_host(&host).into_iter().collect();
     problems.extend(check_path(&path));
     if !problems.is_empty() {

@@ -42,6 +42,7 @@ async fn write_credentials(
 }
 
 pub async fn create(ctx: Ctx, Body(req): Body<CreateInstance>) -> ApiResult<Response> {
+    crate::v3::feature_flags::require_unless_admin(&ctx, "service_instance_creation")?;
     if req.type_ == "managed" {
         // No brokers, so no plan exists.
         return Err(ApiError::unprocessable(
