@@ -20,6 +20,7 @@ use crate::{
         empty::{
             Deployments, ServiceBrokers, ServiceOfferings, ServicePlans, ServiceRouteBindings,
         },
+        environment_variable_groups,
         feature_flags::{self, FeatureFlags},
         isolation_segments::{self, IsolationSegments, relationships as segment_of},
         jobs,
@@ -162,6 +163,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v3/spaces/{guid}/staging_security_groups",
             get(nested::<StagingSecurityGroups, Space>),
+        )
+        // Environment variable groups.
+        .route(
+            "/v3/environment_variable_groups/{name}",
+            get(environment_variable_groups::show).patch(environment_variable_groups::update),
         )
         // Feature flags.
         .route("/v3/feature_flags", get(list::<FeatureFlags>))

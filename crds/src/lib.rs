@@ -11,6 +11,7 @@ pub mod build;
 pub mod buildpack;
 pub mod common;
 pub mod domain;
+pub mod env_group;
 pub mod feature_flag;
 pub mod isolation_segment;
 pub mod lrp;
@@ -28,6 +29,7 @@ pub use build::{Build, BuildSpec, BuildStatus};
 pub use buildpack::{Buildpack, BuildpackSpec, BuildpackStatus};
 pub use common::*;
 pub use domain::{Domain, DomainSpec, DomainStatus};
+pub use env_group::{EnvironmentVariableGroup, EnvironmentVariableGroupSpec};
 pub use feature_flag::{FeatureFlag, FeatureFlagSpec};
 pub use isolation_segment::{IsolationSegment, IsolationSegmentSpec};
 pub use lrp::{ActualLrp, Lrp, LrpSpec, LrpStatus};
@@ -68,6 +70,7 @@ pub fn all_crds() -> Vec<CustomResourceDefinition> {
         IsolationSegment::crd(),
         SecurityGroup::crd(),
         FeatureFlag::crd(),
+        EnvironmentVariableGroup::crd(),
     ]
 }
 

@@ -2,7 +2,9 @@
 //! an LRP's instances both run CF's lifecycle on a stack image as CF's `vcap` user, and both
 //! take the app's variables from its Secrets, so these live below both builders.
 
-use k8s_openapi::api::core::v1::{EnvFromSource, PodSecurityContext, SecretEnvSource};
+use k8s_openapi::api::core::v1::{
+    ConfigMapEnvSource, EnvFromSource, PodSecurityContext, SecretEnvSource,
+};
 
 /// CF's `vcap` user, which the stack image runs staging and apps as.
 pub const VCAP_UID: i64 = 2000;
@@ -19,6 +21,19 @@ pub fn as_vcap() -> PodSecurityContext {
 
 /// The Secrets a container takes variables from, each optional: an app without user variables
 /// or without service bindings has no such Secret, and its instances still start.
+/// An environment variable group's ConfigMap in the pod's namespace, first among a pod's
+/// variable sources (a later source wins, so the app's own variables do), and optional: the
+/// operator keeps it only while the group has variables.
+pub fn env_group(group: &str) -> EnvFromSource {
+    EnvFromSource {
+        config_map_ref: Some(ConfigMapEnvSource {
+            name: smelter_crds::env_group::space_config_map_name(group),
+            optional: Some(true),
+        }),
+        ..Default::default()
+    }
+}
+
 pub fn secrets_env(names: impl IntoIterator<Item = String>) -> Vec<EnvFromSource> {
     names
         .into_iter()

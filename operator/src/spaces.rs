@@ -7,11 +7,12 @@ use crate::{
     tenancy::{
         NamespaceOwner, access,
         build::{MANAGED_BY, Tenant, TenantKind},
+        env_groups,
     },
 };
 use k8s_openapi::{
     api::{
-        core::v1::{LimitRange, Namespace, ResourceQuota},
+        core::v1::{ConfigMap, LimitRange, Namespace, ResourceQuota},
         rbac::v1::RoleBinding,
     },
     apimachinery::pkg::apis::meta::v1::Condition,
@@ -20,7 +21,7 @@ use kube::{
     Api, ResourceExt,
     runtime::{Controller, reflector::ObjectRef, watcher},
 };
-use smelter_crds::{Org, Space, SpaceQuota, labels};
+use smelter_crds::{EnvironmentVariableGroup, Org, Space, SpaceQuota, labels};
 use std::sync::Arc;
 
 impl NamespaceOwner for Space {
@@ -92,6 +93,25 @@ pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
             Api::<LimitRange>::all(client.clone()),
             quota_objects,
             |lr| space_of_labels(&lr),
+        )
+        .watches(
+            Api::<ConfigMap>::all(client.clone()),
+            watcher::Config::default().labels(env_groups::GROUP_LABEL),
+            |cm| space_of_labels(&cm),
+        )
+        .watches(
+            Api::<EnvironmentVariableGroup>::namespaced(client.clone(), &ctx.config.root_namespace),
+            watcher::Config::default(),
+            {
+                let spaces = spaces.clone();
+                move |_| {
+                    spaces
+                        .state()
+                        .iter()
+                        .map(|s| ObjectRef::from_obj(&**s))
+                        .collect::<Vec<_>>()
+                }
+            },
         )
         .watches(
             Api::<SpaceQuota>::all(client.clone()),

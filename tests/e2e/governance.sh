@@ -181,6 +181,39 @@ export CF_HOME=$work/admin
 check "gov: cf enable-feature-flag" --expect "OK" -- "$cf" enable-feature-flag route_creation
 check "gov: cf feature-flag after it" --expect "^route_creation +enabled$" -- "$cf" feature-flag route_creation
 
+# Environment variable groups: every app's variables under its own.
+check "gov: cf running-environment-variable-group, none set" \
+  --expect "^No running environment variable group has been set\.$" -- "$cf" running-environment-variable-group
+check "gov: cf set-running-environment-variable-group" --expect "OK" -- \
+  "$cf" set-running-environment-variable-group '{"LANG":"en_US.UTF-8","TZ":"UTC"}'
+check "gov: cf running-environment-variable-group" --expect "^variable name +assigned value$" \
+  --expect "^LANG +en_US\.UTF-8$" --expect "^TZ +UTC$" -- "$cf" running-environment-variable-group
+check "gov: cf set-running-environment-variable-group replaces the group" --expect "OK" -- \
+  "$cf" set-running-environment-variable-group '{"LANG":"C.UTF-8"}'
+check "gov: cf running-environment-variable-group after it" --expect "^LANG +C\.UTF-8$" -- \
+  "$cf" running-environment-variable-group
+refute "gov: TZ is gone" "^TZ "
+check "gov: cf set-staging-environment-variable-group" --expect "OK" -- \
+  "$cf" set-staging-environment-variable-group '{"PIP_INDEX_URL":"https://pypi.example/simple"}'
+check "gov: cf staging-environment-variable-group" --expect "^PIP_INDEX_URL +https://pypi\.example/simple$" -- \
+  "$cf" staging-environment-variable-group
+check "gov: cf set-running-environment-variable-group with bad JSON" --fails \
+  --expect "Invalid environment variable group provided\. Please provide a valid JSON object\." -- \
+  "$cf" set-running-environment-variable-group 'LANG=C'
+check "gov: kubectl get cf shows the groups" --expect "environmentvariablegroup\.cf\.smelter\.dev/running " \
+  --expect "environmentvariablegroup\.cf\.smelter\.dev/staging " -- gov_objects
+export CF_HOME=$work/alice
+check "gov: alice reads the running group" --expect "^LANG +C\.UTF-8$" -- "$cf" running-environment-variable-group
+check "gov: alice cannot set it" --fails --expect "You are not authorized to perform the requested action" -- \
+  "$cf" set-running-environment-variable-group '{"LANG":"x"}'
+export CF_HOME=$work/admin
+check "gov: cf set-running-environment-variable-group {} empties it" --expect "OK" -- \
+  "$cf" set-running-environment-variable-group '{}'
+check "gov: cf set-staging-environment-variable-group {} empties it" --expect "OK" -- \
+  "$cf" set-staging-environment-variable-group '{}'
+check "gov: cf staging-environment-variable-group, emptied" \
+  --expect "^No staging environment variable group has been set\.$" -- "$cf" staging-environment-variable-group
+
 # Undoing it all, as the admin.
 check "gov: cf unset-space-quota" --expect "OK" -- "$cf" unset-space-quota prod alices-sq
 check "gov: cf delete-space-quota" --expect "OK" -- "$cf" delete-space-quota sq2 -f

@@ -9,8 +9,9 @@ use crate::{
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::Resource;
 use smelter_crds::{
-    App, Build, Buildpack, Domain, FeatureFlag, IsolationSegment, Lrp, Org, OrgQuota, Package,
-    Route, SecurityGroup, ServiceBinding, ServiceInstance, Space, SpaceQuota, labels,
+    App, Build, Buildpack, Domain, EnvironmentVariableGroup, FeatureFlag, IsolationSegment, Lrp,
+    Org, OrgQuota, Package, Route, SecurityGroup, ServiceBinding, ServiceInstance, Space,
+    SpaceQuota, labels,
 };
 
 /// A kind the API reads from its cache.
@@ -84,6 +85,8 @@ kinds! {
     SpaceQuota: "Space quota", space_quotas,
         |perms, obj| perms.manages_org(space_of(obj)) || perms.sees_space_quota(guid_of(obj)),
         named |q| &q.spec.name;
+    // Every user reads both groups.
+    EnvironmentVariableGroup: "Environment variable group", env_groups, |_perms, _obj| true;
     // Every user reads every flag.
     FeatureFlag: "Feature flag", feature_flags, |_perms, _obj| true, named |f| &f.spec.name;
     // A segment is seen by who sees an org entitled to it.

@@ -8,8 +8,9 @@ use k8s_openapi::api::{core::v1::Secret, rbac::v1::RoleBinding};
 use kube::{Api, Client, Resource, runtime::watcher};
 use serde::de::DeserializeOwned;
 use smelter_crds::{
-    App, Build, Buildpack, Domain, FeatureFlag, IsolationSegment, Lrp, Org, OrgQuota, Package,
-    Route, SecurityGroup, ServiceBinding, ServiceInstance, Space, SpaceQuota, labels,
+    App, Build, Buildpack, Domain, EnvironmentVariableGroup, FeatureFlag, IsolationSegment, Lrp,
+    Org, OrgQuota, Package, Route, SecurityGroup, ServiceBinding, ServiceInstance, Space,
+    SpaceQuota, labels,
 };
 use std::fmt::Debug;
 
@@ -56,6 +57,7 @@ caches! {
     isolation_segments: IsolationSegment,
     security_groups: SecurityGroup,
     feature_flags: FeatureFlag,
+    env_groups: EnvironmentVariableGroup,
 }
 
 fn namespace<K: Resource>(obj: &K) -> Vec<String> {
@@ -181,6 +183,7 @@ impl Caches {
             isolation_segments: source.store(Scope::Root, all(), ISOLATION_SEGMENTS),
             security_groups: source.store(Scope::Root, all(), SECURITY_GROUPS),
             feature_flags: source.store(Scope::Root, all(), &[]),
+            env_groups: source.store(Scope::Root, all(), &[]),
         }
     }
 }

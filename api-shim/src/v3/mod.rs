@@ -6,6 +6,7 @@ pub mod builds;
 pub mod domains;
 pub mod droplets;
 pub mod empty;
+pub mod environment_variable_groups;
 pub mod feature_flags;
 pub mod isolation_segments;
 pub mod jobs;

@@ -5,6 +5,7 @@ mod apps;
 mod bad_input;
 mod blob_gc;
 mod buildpacks;
+mod env_groups;
 mod feature_flags;
 use smelter_test_harness as harness;
 mod internal_blobs;

@@ -172,12 +172,17 @@ pub fn pod_template(
         name: APP_CONTAINER.into(),
         image_pull_policy: Some("IfNotPresent".into()),
         env: Some(env),
-        env_from: Some(pods::secrets_env(
-            spec.environment_secret
-                .iter()
-                .cloned()
-                .chain([smelter_crds::app::services_secret_name(&spec.app_guid)]),
-        )),
+        // The running group first: a later source wins, so the app's own variables do.
+        env_from: Some(
+            std::iter::once(pods::env_group(smelter_crds::env_group::RUNNING))
+                .chain(pods::secrets_env(
+                    spec.environment_secret
+                        .iter()
+                        .cloned()
+                        .chain([smelter_crds::app::services_secret_name(&spec.app_guid)]),
+                ))
+                .collect(),
+        ),
         ports: Some(vec![ContainerPort {
             name: Some("http".into()),
             container_port: port,
@@ -551,7 +556,13 @@ mod tests {
         assert_eq!(env["PORT"].value.as_deref(), Some("8080"));
         assert_eq!(env["MEMORY_LIMIT"].value.as_deref(), Some("64m"));
         assert_eq!(env["VCAP_APPLICATION"].value.as_deref(), Some("{}"));
-        // The user's variables, then VCAP_SERVICES; either may not exist yet.
+        // The running group's variables, the user's (which win), then VCAP_SERVICES; any may
+        // not exist yet.
+        let group = c.env_from.as_ref().expect("env_from")[0]
+            .config_map_ref
+            .as_ref()
+            .map(|m| m.name.clone());
+        assert_eq!(group.as_deref(), Some("smelter-running-env-group"));
         let from: Vec<_> = c
             .env_from
             .iter()
@@ -561,6 +572,7 @@ mod tests {
         assert_eq!(
             from,
             [
+                None,
                 Some(("a-env".to_owned(), Some(true))),
                 Some((format!("{}-services", l.spec.app_guid), Some(true)))
             ]

@@ -22,6 +22,7 @@ use k8s_openapi::{
 use kube::Resource;
 use serde_json::json;
 use smelter_blobstore::{UrlSigner, keys};
+use smelter_crds::env_group::STAGING;
 use smelter_crds::{Build, labels};
 use std::{
     collections::BTreeMap,
@@ -201,13 +202,18 @@ pub fn staging_job(
             ),
             env("SMELTER_UPLOAD_CACHE", url("PUT", &cache_key)),
         ]),
-        env_from: Some(pods::secrets_env(
-            input
-                .env_secret
-                .iter()
-                .chain(&input.services_secret)
-                .map(|n| (*n).to_owned()),
-        )),
+        // The staging group first: a later source wins, so the app's own variables do.
+        env_from: Some(
+            std::iter::once(pods::env_group(STAGING))
+                .chain(pods::secrets_env(
+                    input
+                        .env_secret
+                        .iter()
+                        .chain(&input.services_secret)
+                        .map(|n| (*n).to_owned()),
+                ))
+                .collect(),
+        ),
         resources: Some(ResourceRequirements {
             limits: Some(BTreeMap::from([
                 ("memory".to_owned(), Quantity(format!("{memory}Mi"))),

@@ -177,6 +177,15 @@ fn the_job_fetches_everything_then_runs_the_builder_on_the_stack() {
             .contains("/buildpack_cache/a0000000-0000-4000-8000-000000000001/cflinuxfs4?")
     );
     // The user's variables, then VCAP_SERVICES; either may not exist yet.
+    let group = builder.env_from.as_ref().expect("env_from")[0]
+        .config_map_ref
+        .as_ref()
+        .map(|c| c.name.as_str());
+    assert_eq!(
+        group,
+        Some("smelter-staging-env-group"),
+        "the staging group first"
+    );
     let env_from: Vec<_> = builder
         .env_from
         .iter()
@@ -186,6 +195,7 @@ fn the_job_fetches_everything_then_runs_the_builder_on_the_stack() {
     assert_eq!(
         env_from,
         [
+            None,
             Some(("app-env", Some(true))),
             Some(("app-services", Some(true)))
         ]

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod build;
+pub mod env_groups;
 pub mod quota;
 pub mod status;
 
@@ -32,7 +33,7 @@ use kube::{
     },
 };
 use serde::{Serialize, de::DeserializeOwned};
-use smelter_crds::SpaceQuota;
+use smelter_crds::{EnvironmentVariableGroup, SpaceQuota, env_group};
 use status::{NamespaceState, Readiness};
 use std::{fmt::Debug, future::Future, sync::Arc, time::Duration};
 
@@ -169,7 +170,10 @@ async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Resul
             let bound = apply_role_bindings(&tenant, ctx).await;
             match bound {
                 Ok(()) if K::ENFORCES_SPACE_QUOTA => {
-                    enforce_space_quota(&tenant, obj.space_quota(), ctx).await
+                    match enforce_space_quota(&tenant, obj.space_quota(), ctx).await {
+                        Ok(()) => copy_env_groups(&tenant, ctx).await,
+                        failed => failed,
+                    }
                 }
                 other => other,
             }
@@ -287,6 +291,24 @@ async fn enforce_space_quota(
         quota::limit_range_is_up_to_date,
     )
     .await
+}
+
+/// Keeps the copies of the running and staging environment variable groups in the space's
+/// namespace ([`env_groups`]).
+async fn copy_env_groups(space: &Tenant, ctx: &Context) -> Result<(), Error> {
+    let root = &ctx.config.root_namespace;
+    let groups: Api<EnvironmentVariableGroup> = Api::namespaced(ctx.client.clone(), root);
+    for name in [env_group::RUNNING, env_group::STAGING] {
+        let group = groups.get_opt(name).await.map_err(|source| Error::Write {
+            what: "read environmentvariablegroup",
+            name: format!("{root}/{name}"),
+            source,
+        })?;
+        let copy = env_groups::build(space, name, group.as_ref());
+        let cm_name = env_group::space_config_map_name(name);
+        put_or_remove(ctx, &space.guid, &cm_name, copy, env_groups::is_up_to_date).await?;
+    }
+    Ok(())
 }
 
 /// Server-side applies `desired` as `name` in `namespace` unless the live one is up to date,

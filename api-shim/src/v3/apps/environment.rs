@@ -20,7 +20,7 @@ pub fn secret_name(app_guid: &str) -> String {
 }
 
 /// CF env values are strings; other JSON is kept as its JSON text, as CC renders it.
-fn to_string(v: &Value) -> String {
+pub fn to_string(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -168,9 +168,13 @@ pub async fn show_env(Found(ctx, app): Found<App>) -> ApiResult<Response> {
     may_see_env(&ctx)?;
     let guid = guid_of(&*app).to_owned();
     let vars = read_vars(&ctx, &app).await?;
+    let group = |name: &str| {
+        let group = ctx.state.caches.env_groups.get(name);
+        group.map(|g| g.spec.var.clone()).unwrap_or_default()
+    };
     Ok(ok(json!({
-        "staging_env_json": {},
-        "running_env_json": {},
+        "staging_env_json": group(smelter_crds::env_group::STAGING),
+        "running_env_json": group(smelter_crds::env_group::RUNNING),
         "environment_variables": vars,
         "system_env_json": { "VCAP_SERVICES": vcap::services_of(&ctx, &guid).await? },
         "application_env_json": { "VCAP_APPLICATION": vcap::application(&ctx, &app) },
