@@ -173,13 +173,22 @@ check "cf service shows the user-provided instance" --expect "e2e-db" --expect "
 check "cf env shows VCAP_SERVICES" --expect "postgres://e2e-db.example:5432/app" -- "$cf" env hello
 
 # --- Environment, restart, restage, stop, start.
+# The running environment variable group reaches instances; the app's own variable then wins.
+check "cf set-running-environment-variable-group" --expect "OK" -- \
+  "$cf" set-running-environment-variable-group '{"GREETING":"hello-from-the-running-group"}'
+check "cf restart for the group" --expect "#0 +running" -- "$cf" restart hello
+for _ in $(seq 60); do curl_app -fs "https://hello.$apps/" | grep -q hello-from-the-running-group && break; sleep 1; done
+check "the running group reaches the app" --expect '"greeting":"hello-from-the-running-group"' -- \
+  curl_app -f "https://hello.$apps/"
 check "cf set-env" --expect "OK" -- "$cf" set-env hello GREETING hello-from-set-env
 check "cf restart" --expect "#0 +running" -- "$cf" restart hello
 # The restart rolls the instances (new ones first, the old ones drained), so the old ones may
 # answer for a few seconds more.
 for _ in $(seq 60); do curl_app -fs "https://hello.$apps/" | grep -q hello-from-set-env && break; sleep 1; done
-check "the env reaches the app after the restart" --expect '"greeting":"hello-from-set-env"' -- \
+check "the env reaches the app after the restart, over the group's" --expect '"greeting":"hello-from-set-env"' -- \
   curl_app -f "https://hello.$apps/"
+check "cf set-running-environment-variable-group {}" --expect "OK" -- \
+  "$cf" set-running-environment-variable-group '{}'
 check "the bound service's credentials reach the app" --expect 'postgres://e2e-db.example:5432/app' -- \
   curl_app -f "https://hello.$apps/"
 check "cf restage" --expect "Staging app" --expect "#0 +running" -- "$cf" restage hello

@@ -10,12 +10,11 @@
 //! CF role binding lives only in the org namespace. The api-shim adds that group to the
 //! identity it impersonates for each org the user manages, and this binding lets RBAC agree.
 
-use super::build::{MANAGED_BY, Tenant, TenantKind};
+use super::build::{MANAGED_BY, Tenant, TenantKind, labels_present};
 use k8s_openapi::{
     api::rbac::v1::{RoleBinding, RoleRef, Subject},
     apimachinery::pkg::apis::meta::v1::ObjectMeta,
 };
-use kube::ResourceExt;
 use smelter_crds::labels;
 use std::collections::BTreeMap;
 
@@ -84,11 +83,9 @@ pub fn role_binding_selector() -> String {
 /// change nothing and can be skipped. The subjects must match exactly: anyone else listed
 /// would be given the role.
 pub fn is_up_to_date(desired: &RoleBinding, live: &RoleBinding) -> bool {
-    let labels_present = desired
-        .labels()
-        .iter()
-        .all(|(k, v)| live.labels().get(k) == Some(v));
-    labels_present && live.role_ref == desired.role_ref && live.subjects == desired.subjects
+    labels_present(&desired.metadata, &live.metadata)
+        && live.role_ref == desired.role_ref
+        && live.subjects == desired.subjects
 }
 
 /// Whether `live` refers to another role than `desired`. A binding's `roleRef` cannot be
@@ -100,6 +97,7 @@ pub fn role_differs(desired: &RoleBinding, live: &RoleBinding) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kube::ResourceExt;
 
     const ORG: &str = "0b6d8a5e-3c1f-4f2a-9e7d-1a2b3c4d5e6f";
     const SPACE: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";

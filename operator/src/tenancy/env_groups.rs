@@ -4,7 +4,7 @@
 //! (running) and staging pods (staging) read before the app's own variables. An empty or
 //! absent group has no copy.
 
-use super::build::{MANAGED_BY, Tenant};
+use super::build::{MANAGED_BY, Tenant, labels_present};
 use k8s_openapi::{api::core::v1::ConfigMap, apimachinery::pkg::apis::meta::v1::ObjectMeta};
 use smelter_crds::{EnvironmentVariableGroup, env_group::space_config_map_name, labels};
 use std::collections::BTreeMap;
@@ -41,14 +41,7 @@ pub fn build(
 
 /// Whether `live` already has `desired`'s labels and variables.
 pub fn is_up_to_date(desired: &ConfigMap, live: &ConfigMap) -> bool {
-    let live_labels = live.metadata.labels.clone().unwrap_or_default();
-    let labelled = desired
-        .metadata
-        .labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| live_labels.get(k) == Some(v));
-    labelled && live.data == desired.data
+    labels_present(&desired.metadata, &live.metadata) && live.data == desired.data
 }
 
 #[cfg(test)]

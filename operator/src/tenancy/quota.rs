@@ -16,7 +16,7 @@
 //! A limit the quota leaves unlimited is absent; an object that would hold nothing is not
 //! made (and is deleted when the quota loosens or the space drops its quota).
 
-use super::build::{MANAGED_BY, Tenant};
+use super::build::{MANAGED_BY, Tenant, labels_present};
 use k8s_openapi::{
     api::core::v1::{LimitRange, LimitRangeItem, LimitRangeSpec, ResourceQuota, ResourceQuotaSpec},
     apimachinery::pkg::{api::resource::Quantity, apis::meta::v1::ObjectMeta},
@@ -133,15 +133,6 @@ pub fn limit_range_is_up_to_date(desired: &LimitRange, live: &LimitRange) -> boo
             .collect()
     };
     labels_present(&desired.metadata, &live.metadata) && items(desired) == items(live)
-}
-
-fn labels_present(desired: &ObjectMeta, live: &ObjectMeta) -> bool {
-    let live_labels = live.labels.clone().unwrap_or_default();
-    desired
-        .labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| live_labels.get(k) == Some(v))
 }
 
 fn count(n: i64) -> Quantity {
