@@ -29,7 +29,7 @@ use crate::{
         organizations::{self, Organizations},
         packages::{self, Packages, upload},
         processes::{self, Processes, stats},
-        resource_matches,
+        quota_usage, resource_matches,
         roles::{self, Roles},
         root,
         routes::{self, Routes, destinations},
@@ -168,6 +168,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(
             "/v3/environment_variable_groups/{name}",
             get(environment_variable_groups::show).patch(environment_variable_groups::update),
+        )
+        // What an org or a space uses.
+        .route(
+            "/v3/organizations/{guid}/usage_summary",
+            get(quota_usage::org_summary),
+        )
+        .route(
+            "/v3/spaces/{guid}/usage_summary",
+            get(quota_usage::space_summary),
         )
         // Feature flags.
         .route("/v3/feature_flags", get(list::<FeatureFlags>))

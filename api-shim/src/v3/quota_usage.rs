@@ -1,6 +1,8 @@
 //! What the quotas allow, checked before a write that raises usage: CC's process quota
 //! policies (total memory, one instance's memory, app instances; the org's and the space's)
-//! on a start, a scale or a manifest, and its route limits on a route's creation.
+//! on a start, a scale or a manifest, and its route limits on a route's creation. And what an
+//! org or a space uses, as `/v3/organizations/:guid/usage_summary` and
+//! `/v3/spaces/:guid/usage_summary` show it.
 //!
 //! Kubernetes enforces a space quota by itself (the operator's ResourceQuotas and
 //! LimitRange), but only as pods are made, long after the API answered; and nothing in
@@ -9,13 +11,8 @@
 //! instance runs.
 
 use super::{organization_quotas::quota_of, spaces};
-use crate::{
-    http::errors::{ApiError, ApiResult},
-    read::kinds::{guid_of, space_of},
-    storage::{cache::Caches, store::By},
-};
-use smelter_crds::{App, AppLimits, DesiredState, OrgQuota, Space, SpaceQuota};
-use std::sync::Arc;
+use crate::{storage::cache::Caches, v3::prelude::*};
+use smelter_crds::{App, AppLimits, DesiredState, Org, OrgQuota, Space, SpaceQuota};
 
 /// What started apps use: memory in MB and instances.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -200,6 +197,80 @@ pub fn check_new_route(caches: &Caches, space: &Space) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// CC's usage summary: counts Smelter keeps nothing of (managed service instances, reserved
+/// route ports, tasks, service keys) are 0, since none can exist yet.
+#[derive(Serialize)]
+struct Summary {
+    started_instances: i64,
+    memory_in_mb: i64,
+    routes: i64,
+    service_instances: i64,
+    reserved_ports: i64,
+    domains: i64,
+    per_app_tasks: i64,
+    service_keys: i64,
+}
+
+#[derive(Serialize)]
+struct SummaryView<'a> {
+    usage_summary: Summary,
+    links: Links<'a, 2>,
+}
+
+fn summary(caches: &Caches, org: &str, spaces: &[String]) -> Summary {
+    let used = spaces.iter().fold(AppUsage::default(), |u, s| {
+        u.plus(used_in_space(caches, s, ""))
+    });
+    Summary {
+        started_instances: used.instances,
+        memory_in_mb: used.memory_in_mb,
+        routes: spaces
+            .iter()
+            .map(|s| caches.routes.by(By::Space, s).len() as i64)
+            .sum(),
+        service_instances: 0,
+        reserved_ports: 0,
+        domains: caches.domains.by(By::Org, org).len() as i64,
+        per_app_tasks: 0,
+        service_keys: 0,
+    }
+}
+
+/// `GET /v3/organizations/:guid/usage_summary`.
+pub async fn org_summary(Found(ctx, org): Found<Org>) -> ApiResult<Response> {
+    let guid = guid_of(&*org);
+    let spaces: Vec<String> = ctx
+        .state
+        .caches
+        .spaces
+        .by(By::Org, guid)
+        .iter()
+        .map(|s| guid_of(&**s).to_owned())
+        .collect();
+    let at = Hrefs::new(&ctx.base, "/v3/organizations/", guid);
+    Ok(ok(SummaryView {
+        usage_summary: summary(&ctx.state.caches, guid, &spaces),
+        links: Links([
+            ("self", at.link("/usage_summary")),
+            ("organization", at.link("")),
+        ]),
+    }))
+}
+
+/// `GET /v3/spaces/:guid/usage_summary`.
+pub async fn space_summary(Found(ctx, space): Found<Space>) -> ApiResult<Response> {
+    let guid = guid_of(&*space);
+    let at = Hrefs::new(&ctx.base, "/v3/spaces/", guid);
+    Ok(ok(SummaryView {
+        usage_summary: summary(
+            &ctx.state.caches,
+            spaces::org_guid(&space),
+            &[guid.to_owned()],
+        ),
+        links: Links([("self", at.link("/usage_summary")), ("space", at.link(""))]),
+    }))
 }
 
 #[cfg(test)]

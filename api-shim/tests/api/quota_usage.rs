@@ -277,4 +277,30 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
         (r.status, r.detail()),
         (422, "Routes quota exceeded for organization 'usage-org'.")
     );
+
+    // What the org and the space use, as CC sums it: one started 256 MB instance, three routes.
+    for (path, parent) in [
+        (format!("/v3/organizations/{org}"), "organization"),
+        (format!("/v3/spaces/{dev}"), "space"),
+    ] {
+        let r = call(
+            &shim,
+            &admin,
+            Method::GET,
+            &format!("{path}/usage_summary"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            r.body["usage_summary"],
+            json!({"started_instances": 1, "memory_in_mb": 256, "routes": 3, "service_instances": 0,
+                   "reserved_ports": 0, "domains": 0, "per_app_tasks": 0, "service_keys": 0}),
+            "{path}"
+        );
+        assert_eq!(
+            r.body["links"][parent]["href"],
+            format!("{}{path}", shim.url)
+        );
+    }
 }
