@@ -86,7 +86,7 @@ async fn a_space_quota_becomes_the_namespaces_hard_limits() {
         &client,
         &space,
         "smelter-space-quota-instances",
-        &[("limits.memory", "1Gi"), ("pods", "2")],
+        &[("limits.memory", "2Gi"), ("pods", "4")],
     )
     .await;
     wait_hard(
@@ -130,11 +130,14 @@ async fn a_space_quota_becomes_the_namespaces_hard_limits() {
         }
     })
     .await;
-    pods.create(&PostParams::default(), &pod("b", "128Mi"))
-        .await
-        .expect("second pod");
+    // Twice the quota's 2 instances: room for a rolling restart, and no more.
+    for name in ["b", "c", "d"] {
+        pods.create(&PostParams::default(), &pod(name, "128Mi"))
+            .await
+            .expect("within the rolling headroom");
+    }
     let err = pods
-        .create(&PostParams::default(), &pod("c", "128Mi"))
+        .create(&PostParams::default(), &pod("e", "128Mi"))
         .await
         .expect_err("over the instances");
     assert!(err.to_string().contains("exceeded quota"), "{err}");
@@ -152,7 +155,7 @@ async fn a_space_quota_becomes_the_namespaces_hard_limits() {
         &client,
         &space,
         "smelter-space-quota-instances",
-        &[("limits.memory", "1Gi"), ("pods", "5")],
+        &[("limits.memory", "2Gi"), ("pods", "10")],
     )
     .await;
     let rqs: Api<ResourceQuota> = Api::namespaced(client.clone(), &space);

@@ -198,6 +198,13 @@ impl ApiError {
     pub fn from_kube(error: kube::Error) -> Self {
         match &error {
             kube::Error::Api(status) => match status.code {
+                // A space quota's ResourceQuota or LimitRange refused it: the API's own checks
+                // came first, so this is a race with another write; a quota answer, not 403.
+                403 if status.message.contains("exceeded quota")
+                    || status.message.contains("maximum memory usage") =>
+                {
+                    Self::unprocessable(format!("Quota exceeded: {}", status.message))
+                }
                 403 => Self::not_authorized(),
                 404 => Self::new(
                     StatusCode::NOT_FOUND,

@@ -163,6 +163,56 @@ pub fn check_app(caches: &Caches, before: Option<&App>, after: &App) -> ApiResul
     }
 }
 
+/// CC's least staging memory (`minimum_staging_memory_mb`), which the operator stages with
+/// when a build asks for none.
+const MINIMUM_STAGING_MEMORY_MB: i64 = 1024;
+
+/// Refuses staging `app` with CC's texts when its space or org has less memory left than
+/// staging takes (CC's `QuotaValidatingStagingMemoryCalculator`: the memory asked for, else
+/// the web process's, and at least the minimum).
+pub fn check_staging(caches: &Caches, app: &App, requested: Option<i64>) -> ApiResult<()> {
+    let web = app.spec.processes.iter().find(|p| p.type_ == "web");
+    let needed = requested
+        .or(web.map(|p| p.memory_in_mb))
+        .unwrap_or_default()
+        .max(MINIMUM_STAGING_MEMORY_MB);
+    let Some(space) = caches.spaces.get(space_of(app)) else {
+        return Ok(());
+    };
+    let (org_quota, space_quota) = quotas_of(caches, &space);
+    let left = |total: Option<i64>, spaces: &[String]| {
+        let used = spaces.iter().fold(AppUsage::default(), |u, s| {
+            u.plus(used_in_space(caches, s, ""))
+        });
+        total.map(|t| t - used.memory_in_mb)
+    };
+    let short = |left: Option<i64>| left.is_some_and(|l| l < needed);
+    let space_guid = guid_of(&*space).to_owned();
+    if short(left(
+        space_quota.and_then(|q| q.spec.apps.total_memory_in_mb),
+        std::slice::from_ref(&space_guid),
+    )) {
+        return Err(ApiError::unprocessable(format!(
+            "space's memory limit exceeded: staging requires {needed}M memory"
+        )));
+    }
+    let org_spaces: Vec<String> = caches
+        .spaces
+        .by(By::Org, spaces::org_guid(&space))
+        .iter()
+        .map(|s| guid_of(&**s).to_owned())
+        .collect();
+    if short(left(
+        org_quota.and_then(|q| q.spec.apps.total_memory_in_mb),
+        &org_spaces,
+    )) {
+        return Err(ApiError::unprocessable(format!(
+            "organization's memory limit exceeded: staging requires {needed}M memory"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses a new route in `space` with CC's texts when its space's or org's route limit is
 /// reached.
 pub fn check_new_route(caches: &Caches, space: &Space) -> ApiResult<()> {

@@ -87,6 +87,9 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
     let org = shim.org(&admin, "usage-org").await;
     let dev = shim.space(&admin, &org, "dev").await;
 
+    // Staged before any quota: staging takes 1 GB (CC's least staging memory).
+    let (app, web) = app_with_droplet(&shim, &admin, &dev, "usage-app").await;
+
     // The org may run 1 GB over 4 instances; the space 512 MB, 256 MB each, 2 routes.
     let org_quota = made(
         &shim,
@@ -117,7 +120,44 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
     )
     .await;
 
-    let (app, web) = app_with_droplet(&shim, &admin, &dev, "usage-app").await;
+    // Staging again does not fit the space's 512 MB: CC's text, and no build is made.
+    let packages = call(
+        &shim,
+        &admin,
+        Method::GET,
+        &format!("/v3/packages?app_guids={app}"),
+        None,
+    )
+    .await;
+    let package = packages.body["resources"][0]["guid"]
+        .as_str()
+        .expect("package")
+        .to_owned();
+    let builds = format!("/v3/builds?app_guids={app}");
+    let before =
+        call(&shim, &admin, Method::GET, &builds, None).await.body["pagination"]["total_results"]
+            .clone();
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        "/v3/builds",
+        Some(json!({"package": {"guid": package}})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (
+            422,
+            "space's memory limit exceeded: staging requires 1024M memory"
+        ),
+        "{}",
+        r.body
+    );
+    let after =
+        call(&shim, &admin, Method::GET, &builds, None).await.body["pagination"]["total_results"]
+            .clone();
+    assert_eq!(before, after);
     let scale = format!("/v3/processes/{web}/actions/scale");
     // Stopped: a scale changes no usage, whatever its size.
     let r = call(
@@ -197,6 +237,22 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
             .await
             .body["relationships"]["quota"]["data"]
                 .is_null()
+        },
+    )
+    .await;
+    // And the operator has taken the space quota's ResourceQuotas away (Kubernetes would
+    // refuse the routes below by itself while they stand).
+    let kube = smelter_test_support::client().await;
+    let quotas: kube::Api<k8s_openapi::api::core::v1::ResourceQuota> =
+        kube::Api::namespaced(kube, &dev);
+    smelter_test_support::wait_for(
+        "the ResourceQuotas gone",
+        Duration::from_secs(30),
+        || async {
+            quotas
+                .list(&Default::default())
+                .await
+                .is_ok_and(|l| l.items.is_empty())
         },
     )
     .await;

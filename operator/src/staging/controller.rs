@@ -137,6 +137,7 @@ async fn reconcile(build: &Build, at: &InSpace<'_>) -> Result<Action, Error> {
             let env_secret = smelter_crds::app::environment_secret_name(&build.spec.app_guid);
             let services_secret = smelter_crds::app::services_secret_name(&build.spec.app_guid);
             let segment = at.scoped.segment_of(&at.space, &at.org);
+            let memory_cap_mb = memory_cap(ctx, &at.namespace).await?;
             let input = StagingInput {
                 build,
                 package_sha256: &package_sha256,
@@ -151,6 +152,7 @@ async fn reconcile(build: &Build, at: &InSpace<'_>) -> Result<Action, Error> {
                     .map_or_else(std::time::SystemTime::now, |t| t.0.into()),
                 droplet_guid,
                 segment: segment.as_deref(),
+                memory_cap_mb,
             };
             let desired = match job::staging_job(&input, config, at.scoped.signer().await?) {
                 Ok(job) => job,
@@ -261,6 +263,22 @@ async fn finish(
             Action::await_change()
         }
     })
+}
+
+/// The instance memory limit of the space's quota, read from its LimitRange once per staging
+/// Job made (the space namespace holds at most the operator's one).
+async fn memory_cap(ctx: &Context, namespace: &str) -> Result<Option<i64>, Error> {
+    let api: Api<k8s_openapi::api::core::v1::LimitRange> =
+        Api::namespaced(ctx.client.clone(), namespace);
+    let lr = api
+        .get_opt(tenancy::quota::LIMIT_RANGE)
+        .await
+        .map_err(|source| Error::Write {
+            what: "read limitrange",
+            name: format!("{namespace}/{}", tenancy::quota::LIMIT_RANGE),
+            source,
+        })?;
+    Ok(lr.as_ref().and_then(tenancy::quota::container_max_mb))
 }
 
 #[cfg(test)]

@@ -62,6 +62,9 @@ pub struct StagingInput<'a> {
     pub droplet_guid: &'a str,
     /// The isolation segment the space's pods run on (`None`: the shared one).
     pub segment: Option<&'a str>,
+    /// The most memory a container may have in the space (its quota's instance memory, which
+    /// its LimitRange enforces): staging runs with no more, or its pod would be refused.
+    pub memory_cap_mb: Option<i64>,
 }
 
 /// Why no Job can be made.
@@ -151,7 +154,8 @@ pub fn staging_job(
     };
     let memory = spec
         .staging_memory_in_mb
-        .unwrap_or(config.default_memory_mb);
+        .unwrap_or(config.default_memory_mb)
+        .min(input.memory_cap_mb.unwrap_or(i64::MAX));
     let disk = spec.staging_disk_in_mb.unwrap_or(config.default_disk_mb);
 
     let mut builder_args = vec![

@@ -28,10 +28,15 @@ fn build(stack: Option<&str>, memory: Option<i64>) -> Build {
 }
 
 fn job_for(build: &Build, skip_detect: bool) -> Job {
-    job_on(build, skip_detect, None)
+    job_on(build, skip_detect, None, None)
 }
 
-fn job_on(build: &Build, skip_detect: bool, segment: Option<&str>) -> Job {
+fn job_on(
+    build: &Build,
+    skip_detect: bool,
+    segment: Option<&str>,
+    memory_cap_mb: Option<i64>,
+) -> Job {
     let buildpacks = [
         StagingBuildpack {
             name: "staticfile_buildpack".into(),
@@ -54,6 +59,7 @@ fn job_on(build: &Build, skip_detect: bool, segment: Option<&str>) -> Job {
         created: UNIX_EPOCH + Duration::from_secs(1_000_000),
         droplet_guid: "d0000000-0000-4000-8000-000000000001",
         segment,
+        memory_cap_mb,
     };
     staging_job(
         &input,
@@ -64,10 +70,32 @@ fn job_on(build: &Build, skip_detect: bool, segment: Option<&str>) -> Job {
 }
 
 #[test]
+fn staging_runs_within_the_spaces_instance_memory_limit() {
+    let build = build(None, None);
+    let memory = |job: Job| {
+        let pod = job.spec.expect("spec").template.spec.expect("pod");
+        pod.containers[0]
+            .resources
+            .clone()
+            .expect("resources")
+            .limits
+            .expect("limits")["memory"]
+            .0
+            .clone()
+    };
+    assert_eq!(memory(job_on(&build, false, None, Some(256))), "256Mi");
+    assert_eq!(
+        memory(job_on(&build, false, None, Some(1 << 20))),
+        "1024Mi",
+        "the default"
+    );
+}
+
+#[test]
 fn a_space_on_an_isolation_segment_stages_on_its_nodes() {
     let build = build(None, None);
     let pod = |job: Job| job.spec.expect("spec").template.spec.expect("pod");
-    let placed = pod(job_on(&build, false, Some("gpu")));
+    let placed = pod(job_on(&build, false, Some("gpu"), None));
     let selector = placed.node_selector.expect("selector");
     assert_eq!(selector["cf.smelter.dev/isolation-segment"], "gpu");
     assert_eq!(placed.tolerations.expect("tolerations").len(), 1);
@@ -249,6 +277,7 @@ fn named_buildpacks_limits_and_stacks() {
         created: SystemTime::now(),
         droplet_guid: "d",
         segment: None,
+        memory_cap_mb: None,
     };
     assert_eq!(
         staging_job(

@@ -5,7 +5,7 @@
 //!
 //! - `smelter-space-quota-instances`, a ResourceQuota of the `NotTerminating` scope: the
 //!   memory limits of all running instances together (`limits.memory`, CF's total memory) and
-//!   their number (`pods`, CF's app instances). Staging and task pods carry an
+//!   their number (`pods`, CF's app instances), each twice the quota's ([`ROLLING_HEADROOM`]). Staging and task pods carry an
 //!   `activeDeadlineSeconds`, so they are `Terminating` and not counted as instances.
 //! - `smelter-space-quota-objects`, a ResourceQuota without scope (object counts allow none):
 //!   routes. (Not service instances: CC counts managed ones only, and a `ServiceInstance` may
@@ -30,6 +30,13 @@ pub const INSTANCES: &str = "smelter-space-quota-instances";
 pub const OBJECTS: &str = "smelter-space-quota-objects";
 /// The LimitRange of one instance's memory.
 pub const LIMIT_RANGE: &str = "smelter-space-quota";
+/// How many times the space's instances Kubernetes lets run at once. A restart rolls: the new
+/// instances start before the old ones go, so a space at its limit holds both for a moment. At
+/// exactly the limit that restart would wait forever for pods the quota refuses, so the
+/// ResourceQuota allows one full rollout over it; the exact limit is the API's to hold (it
+/// refuses a start or a scale over it before anything is written, `api-shim/src/v3/quota_usage.rs`).
+pub const ROLLING_HEADROOM: i64 = 2;
+
 /// The label naming the SpaceQuota an object enforces.
 pub const QUOTA_LABEL: &str = "cf.smelter.dev/space-quota-guid";
 
@@ -47,8 +54,15 @@ pub fn build(space: &Tenant, quota: Option<&SpaceQuota>) -> Enforcement {
     };
     let apps = &quota.spec.apps;
     let instances = hard([
-        ("limits.memory", apps.total_memory_in_mb.map(mebibytes)),
-        ("pods", apps.total_instances.map(count)),
+        (
+            "limits.memory",
+            apps.total_memory_in_mb
+                .map(|mb| mebibytes(mb * ROLLING_HEADROOM)),
+        ),
+        (
+            "pods",
+            apps.total_instances.map(|n| count(n * ROLLING_HEADROOM)),
+        ),
     ]);
     let objects = hard([(
         "count/routes.cf.smelter.dev",
@@ -110,6 +124,26 @@ fn mebibytes(mb: i64) -> Quantity {
         suffix += 1;
     }
     Quantity(format!("{n}{}", SUFFIXES[suffix]))
+}
+
+/// The memory limit, in MB, a container may have under `limit_range` (one this module
+/// built): what staging is clamped to, since the LimitRange refuses any container over it.
+pub fn container_max_mb(limit_range: &LimitRange) -> Option<i64> {
+    let item = limit_range.spec.as_ref()?.limits.first()?;
+    let q = &item.max.as_ref()?.get("memory")?.0;
+    if q == "0" {
+        return Some(0);
+    }
+    let (n, suffix) = q.split_at(q.find(|c: char| !c.is_ascii_digit())?);
+    let shift = match suffix {
+        "Mi" => 0,
+        "Gi" => 10,
+        "Ti" => 20,
+        "Pi" => 30,
+        "Ei" => 40,
+        _ => return None,
+    };
+    n.parse::<i64>().ok()?.checked_mul(1 << shift)
 }
 
 /// Whether `live` already has `desired`'s labels, hard limits and scopes.
@@ -209,8 +243,8 @@ mod tests {
         assert_eq!(
             hard(&e.instances),
             [
-                ("limits.memory".into(), "1Gi".into()),
-                ("pods".into(), "4".into())
+                ("limits.memory".into(), "2Gi".into()),
+                ("pods".into(), "8".into())
             ]
         );
         let scopes = e.instances.as_ref().and_then(|r| r.spec.clone()?.scopes);
@@ -254,6 +288,26 @@ mod tests {
         let e = build(&space(), Some(&q));
         assert_eq!(hard(&e.instances), [("limits.memory".into(), "0".into())]);
         assert!(e.objects.is_none() && e.limit_range.is_none());
+    }
+
+    #[test]
+    fn a_limit_ranges_maximum_reads_back_in_mb() {
+        let q = quota(SpaceQuotaSpec {
+            name: "q".into(),
+            apps: AppLimits {
+                per_process_memory_in_mb: Some(2048),
+                ..AppLimits::default()
+            },
+            ..SpaceQuotaSpec::default()
+        });
+        let lr = build(&space(), Some(&q)).limit_range.expect("limit range");
+        assert_eq!(container_max_mb(&lr), Some(2048));
+        for mb in [0, 256, 1536, 1 << 20] {
+            let mut lr = lr.clone();
+            lr.spec.as_mut().expect("spec").limits[0].max =
+                Some(BTreeMap::from([("memory".to_owned(), mebibytes(mb))]));
+            assert_eq!(container_max_mb(&lr), Some(mb));
+        }
     }
 
     #[test]

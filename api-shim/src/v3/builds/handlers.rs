@@ -31,6 +31,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBuild>) -> ApiResult<Respons
         Some(l) => l.into_lifecycle()?,
         None => app.spec.lifecycle.clone(),
     };
+    crate::v3::quota_usage::check_staging(&ctx.state.caches, &app, req.staging_memory_in_mb)?;
     let guid = uuid::Uuid::new_v4().to_string();
     let mut build = Build::new(
         &guid,
