@@ -48,10 +48,14 @@ check "gov: cf org-quota" --expect "^total memory: +2G$" --expect "^instance mem
 check "gov: v6's cf create-quota" --expect "OK" -- "$cf" create-quota tiny -m 512M
 check "gov: cf set-org-quota" --expect "OK" -- "$cf" set-org-quota gov small
 check "gov: cf org shows the quota" --expect "^quota: +small$" -- "$cf" org gov
-check "gov: v6's cf set-quota" --expect "OK" -- "$cf" set-quota gov tiny
-# The org's quota holds: tiny's 512M total and no routes (create-quota's default).
+# An app staged while the org has room (small's 2G; staging takes CC's least, 1G).
 check "gov: cf push --no-start of a docker app" --expect "requested state: +stopped" -- \
   "$cf" push quota-app --docker-image nginx:1.27 -m 256M -i 3 --no-start --no-route
+check "gov: cf stage-package" --expect "droplet guid: +[-0-9a-f]+" -- "$cf" stage-package quota-app
+droplet=$(awk '/droplet guid:/ { print $3 }' <<<"$last_output")
+check "gov: cf set-droplet" --expect "OK" -- "$cf" set-droplet quota-app "$droplet"
+check "gov: v6's cf set-quota" --expect "OK" -- "$cf" set-quota gov tiny
+# Now the org's quota holds: tiny's 512M total and no routes (create-quota's default).
 check "gov: cf start over the org's memory is refused" --fails --expect "^memory quota_exceeded$" -- \
   "$cf" start quota-app
 check "gov: the refused start changed nothing" --expect "requested state: +stopped" -- "$cf" app quota-app
@@ -62,6 +66,8 @@ check "gov: cf scale over the org's memory is refused" --fails --expect "^memory
   "$cf" scale quota-app -i 3
 check "gov: cf scale -m over the org's memory is refused" --fails \
   --expect "^memory quota_exceeded$" -- "$cf" scale quota-app -m 512M -f
+check "gov: cf restage without the memory staging takes is refused" --fails \
+  --expect "organization's memory limit exceeded: staging requires 1024M memory" -- "$cf" restage quota-app
 check "gov: cf create-route over the org's routes is refused" --fails \
   --expect "Routes quota exceeded for organization 'gov'\." -- "$cf" create-route apps.smelter.test --hostname over
 check "gov: cf set-org-quota of a missing quota" --fails \
