@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod build;
+pub mod egress;
 pub mod env_groups;
 pub mod quota;
 pub mod status;
