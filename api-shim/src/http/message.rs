@@ -168,12 +168,23 @@ fn parse_with<T: DeserializeOwned>(bytes: &[u8], allowed: Option<&[&str]>) -> Ap
     })
 }
 
+/// A field's name as CC's texts give it (Rails' `humanize`): `custom_error_message` is
+/// "Custom error message".
 fn capitalize(path: &str) -> String {
+    let path = path.replace('_', " ");
     let mut chars = path.chars();
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => "Body".to_owned(),
     }
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`), with
+/// `#[serde(default, deserialize_with = "sent")]`.
+pub fn sent<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// CF's `metadata` in requests: labels and annotations, where a `null` value deletes the key.

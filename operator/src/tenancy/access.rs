@@ -16,7 +16,6 @@ use k8s_openapi::{
     apimachinery::pkg::apis::meta::v1::ObjectMeta,
 };
 use smelter_crds::labels;
-use std::collections::BTreeMap;
 
 /// The name of the RoleBinding that gives an org's managers space-manager rights in each of
 /// its spaces.
@@ -52,11 +51,7 @@ fn org_managers_binding(space: &Tenant) -> RoleBinding {
         metadata: ObjectMeta {
             name: Some(ORG_MANAGERS_BINDING.to_owned()),
             namespace: Some(space.guid.clone()),
-            labels: Some(BTreeMap::from([
-                (labels::MANAGED_BY.to_owned(), MANAGED_BY.to_owned()),
-                (labels::ORG_GUID.to_owned(), space.org_guid.clone()),
-                (labels::SPACE_GUID.to_owned(), space.guid.clone()),
-            ])),
+            labels: Some(space.space_labels()),
             ..ObjectMeta::default()
         },
         role_ref: RoleRef {
@@ -98,6 +93,7 @@ pub fn role_differs(desired: &RoleBinding, live: &RoleBinding) -> bool {
 mod tests {
     use super::*;
     use kube::ResourceExt;
+    use std::collections::BTreeMap;
 
     const ORG: &str = "0b6d8a5e-3c1f-4f2a-9e7d-1a2b3c4d5e6f";
     const SPACE: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";

@@ -51,6 +51,29 @@ pub struct Tenant {
     pub name: String,
 }
 
+impl Tenant {
+    /// The labels of what the operator keeps in this space's namespace: Smelter's, and both
+    /// GUIDs (what the Space controller maps them back to their space by).
+    pub fn space_labels(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (labels::MANAGED_BY.to_owned(), MANAGED_BY.to_owned()),
+            (labels::ORG_GUID.to_owned(), self.org_guid.clone()),
+            (labels::SPACE_GUID.to_owned(), self.guid.clone()),
+        ])
+    }
+
+    /// A space of tests of what is built for one.
+    #[cfg(test)]
+    pub fn test_space() -> Self {
+        Self {
+            kind: TenantKind::Space,
+            guid: "space-guid".into(),
+            org_guid: "org-guid".into(),
+            name: "dev".into(),
+        }
+    }
+}
+
 /// The namespace `tenant` owns, as the operator applies it. Only the fields Smelter manages:
 /// server-side apply leaves everything else (the API server's defaults, others' labels) alone.
 pub fn build_namespace(tenant: &Tenant) -> Namespace {

@@ -4,10 +4,9 @@
 //! (running) and staging pods (staging) read before the app's own variables. An empty or
 //! absent group has no copy.
 
-use super::build::{MANAGED_BY, Tenant, labels_present};
+use super::build::{Tenant, labels_present};
 use k8s_openapi::{api::core::v1::ConfigMap, apimachinery::pkg::apis::meta::v1::ObjectMeta};
-use smelter_crds::{EnvironmentVariableGroup, env_group::space_config_map_name, labels};
-use std::collections::BTreeMap;
+use smelter_crds::{EnvironmentVariableGroup, env_group::space_config_map_name};
 
 /// The label naming the group a ConfigMap copies (and what the Space controller watches).
 pub const GROUP_LABEL: &str = "cf.smelter.dev/env-group";
@@ -26,12 +25,11 @@ pub fn build(
         metadata: ObjectMeta {
             name: Some(space_config_map_name(name)),
             namespace: Some(space.guid.clone()),
-            labels: Some(BTreeMap::from([
-                (labels::MANAGED_BY.to_owned(), MANAGED_BY.to_owned()),
-                (labels::ORG_GUID.to_owned(), space.org_guid.clone()),
-                (labels::SPACE_GUID.to_owned(), space.guid.clone()),
-                (GROUP_LABEL.to_owned(), name.to_owned()),
-            ])),
+            labels: Some({
+                let mut labels = space.space_labels();
+                labels.insert(GROUP_LABEL.to_owned(), name.to_owned());
+                labels
+            }),
             ..ObjectMeta::default()
         },
         data: Some(var.clone()),
@@ -47,16 +45,11 @@ pub fn is_up_to_date(desired: &ConfigMap, live: &ConfigMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenancy::build::TenantKind;
     use smelter_crds::EnvironmentVariableGroupSpec;
+    use std::collections::BTreeMap;
 
     fn space() -> Tenant {
-        Tenant {
-            kind: TenantKind::Space,
-            guid: "space-guid".into(),
-            org_guid: "org-guid".into(),
-            name: "dev".into(),
-        }
+        Tenant::test_space()
     }
 
     fn group(vars: &[(&str, &str)]) -> EnvironmentVariableGroup {

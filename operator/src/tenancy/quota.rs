@@ -16,12 +16,12 @@
 //! A limit the quota leaves unlimited is absent; an object that would hold nothing is not
 //! made (and is deleted when the quota loosens or the space drops its quota).
 
-use super::build::{MANAGED_BY, Tenant, labels_present};
+use super::build::{Tenant, labels_present};
 use k8s_openapi::{
     api::core::v1::{LimitRange, LimitRangeItem, LimitRangeSpec, ResourceQuota, ResourceQuotaSpec},
     apimachinery::pkg::{api::resource::Quantity, apis::meta::v1::ObjectMeta},
 };
-use smelter_crds::{SpaceQuota, labels};
+use smelter_crds::SpaceQuota;
 use std::collections::BTreeMap;
 
 /// The ResourceQuota of a space's running instances.
@@ -177,15 +177,12 @@ fn metadata(space: &Tenant, quota: &SpaceQuota, name: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_owned()),
         namespace: Some(space.guid.clone()),
-        labels: Some(BTreeMap::from([
-            (labels::MANAGED_BY.to_owned(), MANAGED_BY.to_owned()),
-            (labels::ORG_GUID.to_owned(), space.org_guid.clone()),
-            (labels::SPACE_GUID.to_owned(), space.guid.clone()),
-            (
-                QUOTA_LABEL.to_owned(),
-                quota.metadata.name.clone().unwrap_or_default(),
-            ),
-        ])),
+        labels: Some({
+            let mut labels = space.space_labels();
+            let guid = quota.metadata.name.clone().unwrap_or_default();
+            labels.insert(QUOTA_LABEL.to_owned(), guid);
+            labels
+        }),
         ..ObjectMeta::default()
     }
 }
@@ -193,16 +190,11 @@ fn metadata(space: &Tenant, quota: &SpaceQuota, name: &str) -> ObjectMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tenancy::build::TenantKind;
+    use smelter_crds::labels;
     use smelter_crds::{AppLimits, RouteLimits, ServiceLimits, SpaceQuotaSpec};
 
     fn space() -> Tenant {
-        Tenant {
-            kind: TenantKind::Space,
-            guid: "space-guid".into(),
-            org_guid: "org-guid".into(),
-            name: "dev".into(),
-        }
+        Tenant::test_space()
     }
 
     fn quota(spec: SpaceQuotaSpec) -> SpaceQuota {

@@ -137,20 +137,28 @@ pub async fn show_vars(Found(ctx, app): Found<App>) -> ApiResult<Response> {
     Ok(ok(VarsView::of(&guid, &vars, &ctx.base)))
 }
 
+/// CC's `UpdateEnvironmentVariablesMessage`, for an app's variables and for the environment
+/// variable groups: `{"var": {NAME: value | null}}`, a null removing the variable.
 #[derive(Deserialize)]
 pub struct UpdateVars {
-    var: Map<String, Value>,
+    var: Value,
+}
+
+impl UpdateVars {
+    /// The changes (checked to be an object by [`Message::validate`]).
+    pub fn changes(&self) -> &Map<String, Value> {
+        static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+        self.var.as_object().unwrap_or(&EMPTY)
+    }
 }
 
 impl Message for UpdateVars {
     fn validate(&self) -> Result<(), Vec<String>> {
-        check_names(
-            self.var
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, _)| k),
-        )
-        .map_err(|e| vec![e.detail])
+        let Value::Object(vars) = &self.var else {
+            return Err(vec!["Var must be an object".into()]);
+        };
+        check_names(vars.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k))
+            .map_err(|e| vec![e.detail])
     }
 }
 
@@ -159,7 +167,7 @@ pub async fn update_vars(
     Body(req): Body<UpdateVars>,
 ) -> ApiResult<Response> {
     let guid = guid_of(&*app).to_owned();
-    let vars = merge_vars(&ctx, &app, &req.var).await?;
+    let vars = merge_vars(&ctx, &app, req.changes()).await?;
     Ok(ok(VarsView::of(&guid, &vars, &ctx.base)))
 }
 

@@ -3,7 +3,6 @@
 //! (pure).
 
 use crate::v3::prelude::*;
-use serde::Deserializer;
 use serde_json::Value;
 use smelter_crds::Buildpack;
 
@@ -43,7 +42,7 @@ impl Message for CreateBuildpack {
 pub struct UpdateBuildpack {
     pub name: Option<String>,
     /// `Some(None)` is an explicit `null`, which CC treats as a (refused) stack change.
-    #[serde(default, deserialize_with = "sent")]
+    #[serde(default, deserialize_with = "crate::http::message::sent")]
     pub stack: Option<Option<String>>,
     pub position: Option<Value>,
     pub enabled: Option<bool>,
@@ -58,11 +57,6 @@ impl Message for UpdateBuildpack {
             _ => Ok(()),
         }
     }
-}
-
-/// Tells a field sent as `null` from one not sent.
-fn sent<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 /// CC's name rule: letters, digits, `_` and `-`, at most 250 characters.

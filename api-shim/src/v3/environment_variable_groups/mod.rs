@@ -10,11 +10,10 @@ use crate::{
         present::{Link, Links, updated_at},
     },
     v3::{
-        apps::environment::{check_names, to_string},
+        apps::environment::{UpdateVars, to_string},
         prelude::*,
     },
 };
-use serde_json::{Map, Value};
 use smelter_crds::{
     EnvironmentVariableGroup, EnvironmentVariableGroupSpec,
     env_group::{RUNNING, STAGING},
@@ -58,29 +57,6 @@ pub async fn show(ctx: Ctx, Path(name): Path<String>) -> ApiResult<Response> {
     Ok(ok(GroupView::of(name, group.as_deref(), &ctx.base)))
 }
 
-/// CC's `UpdateEnvironmentVariablesMessage` for a group: `{"var": {NAME: value | null}}`, a
-/// null removing the variable; the names as an app's.
-fn changes(body: &[u8]) -> ApiResult<Map<String, Value>> {
-    let parse = || ApiError::message_parse("invalid request body");
-    let Value::Object(mut fields) = serde_json::from_slice(body).map_err(|_| parse())? else {
-        return Err(parse());
-    };
-    let unknown: Vec<String> = fields.keys().filter(|k| *k != "var").cloned().collect();
-    if !unknown.is_empty() {
-        return Err(ApiError::unprocessable(format!(
-            "Unknown field(s): '{}'",
-            unknown.join("', '")
-        )));
-    }
-    match fields.remove("var") {
-        Some(Value::Object(vars)) => {
-            check_names(vars.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k))?;
-            Ok(vars)
-        }
-        _ => Err(ApiError::unprocessable("Var must be an object")),
-    }
-}
-
 pub async fn update(
     ctx: Ctx,
     Path(name): Path<String>,
@@ -88,13 +64,14 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let name = named(&name)?;
     ctx.admin_only()?;
-    let changes = changes(&body)?;
+    let req = UpdateVars::from_body(&body)?;
+    let changes = req.changes();
     let current = ctx.state.caches.env_groups.get(name);
     let mut var = current
         .as_ref()
         .map(|g| g.spec.var.clone())
         .unwrap_or_default();
-    for (k, v) in &changes {
+    for (k, v) in changes {
         if v.is_null() {
             var.remove(k);
         } else {

@@ -1,4 +1,5 @@
 use super::{message::UpdateFeatureFlag, *};
+use crate::http::message::Message;
 
 #[test]
 fn every_flag_of_cc_with_its_default() {
@@ -26,12 +27,10 @@ fn overrides_parse_and_refuse_unknown_flags() {
 #[test]
 fn an_update_is_read_with_ccs_texts() {
     let read = |s: &str| UpdateFeatureFlag::from_body(s.as_bytes());
+    let read_ok = read(r#"{"enabled": true}"#).expect("ok");
     assert_eq!(
-        read(r#"{"enabled": true}"#).expect("ok"),
-        UpdateFeatureFlag {
-            enabled: Some(true),
-            custom_error_message: None
-        }
+        (read_ok.enabled, read_ok.custom_error_message),
+        (Some(true), None)
     );
     assert_eq!(
         read(r#"{"custom_error_message": null}"#)
@@ -53,4 +52,8 @@ fn an_update_is_read_with_ccs_texts() {
         "Custom error message is too long (maximum is 250 characters)"
     );
     assert_eq!(detail(r#"{"color": 1}"#), "Unknown field(s): 'color'");
+    assert_eq!(
+        detail(r#"{"custom_error_message": 5}"#),
+        "Custom error message must be a string"
+    );
 }
