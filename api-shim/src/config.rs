@@ -41,6 +41,8 @@ pub struct Config {
     /// The installation's defaults of feature flags, over CC's (CC's `override_default_flags`);
     /// a flag an admin sets overrides both.
     pub feature_flag_overrides: std::collections::BTreeMap<String, bool>,
+    /// What a new password must be (`POST /Users`, `PUT /Users/:guid/password`).
+    pub password_policy: crate::auth::passwords::PasswordPolicy,
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             // Smelter runs docker images (`cf push --docker-image`) out of the box, as
             // cf-deployment's operators usually enable it.
             feature_flag_overrides: [("diego_docker".to_owned(), true)].into(),
+            password_policy: Default::default(),
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn admin() -> User {
         origin: "uaa".into(),
         admin: true,
         password_hash: String::new(),
+        registered: true,
     }
 }
 
@@ -38,6 +39,7 @@ pub fn alice() -> User {
         origin: "uaa".into(),
         admin: false,
         password_hash: String::new(),
+        registered: true,
     }
 }
 
@@ -193,7 +195,11 @@ pub async fn ctx(user: &User) -> Ctx {
     let caches = Caches::unwatched();
     let state = Arc::new(AppState {
         config: Config::default(),
-        users: Users::new(caches.root_secrets.clone(), "smelter-users".into()),
+        users: Users::new(
+            caches.root_secrets.clone(),
+            "root".into(),
+            "smelter-users".into(),
+        ),
         caches,
         tokens,
         kube: KubeClients::new(nowhere, Default::default()).expect("client"),
@@ -203,6 +209,7 @@ pub async fn ctx(user: &User) -> Ctx {
         signer: smelter_blobstore::UrlSigner::new(smelter_blobstore::signing::generate_key()),
         metrics: Default::default(),
         buildpack_order: Default::default(),
+        lockout: Default::default(),
     });
     let (_, _, claims) = state.tokens.issue(user, "password").expect("token");
     let caller = Caller { claims };

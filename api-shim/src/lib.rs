@@ -153,7 +153,11 @@ pub async fn build_state(
     };
     let caches =
         storage::cache::Caches::start(&client, &config.root_namespace, &config.users_secret);
-    let users = auth::Users::new(caches.root_secrets.clone(), config.users_secret.clone());
+    let users = auth::Users::new(
+        caches.root_secrets.clone(),
+        config.root_namespace.clone(),
+        config.users_secret.clone(),
+    );
     Ok(Arc::new(AppState {
         config,
         caches,
@@ -166,6 +170,7 @@ pub async fn build_state(
         signer: smelter_blobstore::UrlSigner::new(blob_key),
         metrics,
         buildpack_order: Default::default(),
+        lockout: Default::default(),
     }))
 }
 

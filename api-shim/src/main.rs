@@ -108,6 +108,11 @@ struct Args {
     #[arg(long, env = "SMELTER_FEATURE_FLAG_OVERRIDES", default_value = "diego_docker=true",
           value_parser = smelter_api_shim::v3::feature_flags::parse_overrides)]
     feature_flag_overrides: std::collections::BTreeMap<String, bool>,
+    /// UAA's password policy for new passwords, as JSON with UAA's names (`{"minLength": 8,
+    /// "requireDigit": 1, ...}`); empty: at least 8 characters, at most 255.
+    #[arg(long, env = "SMELTER_PASSWORD_POLICY", default_value = "",
+          value_parser = smelter_api_shim::auth::passwords::PasswordPolicy::parse)]
+    password_policy: smelter_api_shim::auth::passwords::PasswordPolicy,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -123,6 +128,13 @@ enum Command {
         /// The user's GUID; default: a new one.
         #[arg(long)]
         guid: Option<String>,
+    },
+    /// Print an OAuth client's entry for the users Secret (keyed by the client's id), for a
+    /// secret read from stdin; its tokens carry the authorities as scopes
+    /// (`--authority cloud_controller.admin` makes an admin client).
+    ClientEntry {
+        #[arg(long = "authority")]
+        authorities: Vec<String>,
     },
 }
 
@@ -147,8 +159,10 @@ enum Error {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    if let Some(Command::UserEntry { admin, guid }) = args.command {
-        return user_entry(admin, guid);
+    match args.command {
+        Some(Command::UserEntry { admin, guid }) => return user_entry(admin, guid),
+        Some(Command::ClientEntry { authorities }) => return client_entry(&authorities),
+        None => {}
     }
     telemetry::init(args.log_json);
     match run(args).await {
@@ -201,6 +215,7 @@ async fn run(args: Args) -> Result<(), Error> {
         blob_gc_interval: std::time::Duration::from_secs(args.blob_gc_interval),
         blob_gc_grace: std::time::Duration::from_secs(args.blob_gc_grace),
         feature_flag_overrides: args.feature_flag_overrides,
+        password_policy: args.password_policy,
         ..Default::default()
     };
     let state = smelter_api_shim::build_state(kube_config, config, metrics).await?;
@@ -235,22 +250,39 @@ async fn run(args: Args) -> Result<(), Error> {
 }
 
 fn user_entry(admin: bool, guid: Option<String>) -> ExitCode {
+    let guid = guid.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    print_entry("user-entry", "password", |password| {
+        smelter_api_shim::auth::users::entry_json(&guid, password, admin, bcrypt::DEFAULT_COST)
+    })
+}
+
+fn client_entry(authorities: &[String]) -> ExitCode {
+    print_entry("client-entry", "secret", |secret| {
+        smelter_api_shim::auth::users::client_entry_json(secret, authorities, bcrypt::DEFAULT_COST)
+    })
+}
+
+/// Prints the entry `make` makes of the password (or secret) read from stdin.
+fn print_entry(
+    command: &str,
+    what: &str,
+    make: impl FnOnce(&str) -> Result<String, bcrypt::BcryptError>,
+) -> ExitCode {
     let mut password = String::new();
     if std::io::Read::read_to_string(&mut std::io::stdin(), &mut password).is_err()
         || password.is_empty()
     {
-        eprintln!("api-shim user-entry: give the password on stdin");
+        eprintln!("api-shim {command}: give the {what} on stdin");
         return ExitCode::FAILURE;
     }
     let password = password.strip_suffix('\n').unwrap_or(&password);
-    let guid = guid.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    match smelter_api_shim::auth::users::entry_json(&guid, password, admin, bcrypt::DEFAULT_COST) {
+    match make(password) {
         Ok(entry) => {
             print!("{entry}");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("api-shim user-entry: {e}");
+            eprintln!("api-shim {command}: {e}");
             ExitCode::FAILURE
         }
     }

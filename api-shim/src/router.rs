@@ -39,7 +39,7 @@ use crate::{
         space_quotas::{self, SpaceQuotas},
         spaces::{self, Spaces},
         stacks::Stacks,
-        users::Users,
+        users::{self, Users},
     },
 };
 use axum::{
@@ -47,7 +47,7 @@ use axum::{
     extract::{DefaultBodyLimit, Request},
     middleware::Next,
     response::Response,
-    routing::{get, post},
+    routing::{delete, get, post, put},
 };
 use smelter_blobstore::signing::SIGNED_PATH_PREFIX;
 use smelter_crds::{App, IsolationSegment, Org, Package, Space};
@@ -76,6 +76,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         // UAA: what `cf login` needs.
         .route("/login", get(uaa::login))
         .route("/oauth/token", post(uaa::token))
+        .route("/Users", get(uaa::scim::list).post(uaa::scim::create))
+        .route("/Users/{guid}", delete(uaa::scim::delete))
+        .route("/Users/{guid}/password", put(uaa::scim::change_password))
         .route("/token_keys", get(uaa::token_keys))
         // Log cache: `cf logs`.
         .route("/api/v1/info", get(log_cache::info))
@@ -248,8 +251,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v3/roles/{guid}",
             get(show::<Roles>).delete(roles::handlers::delete),
         )
-        .route("/v3/users", get(list::<Users>))
-        .route("/v3/users/{guid}", get(show::<Users>))
+        .route(
+            "/v3/users",
+            get(list::<Users>).post(users::handlers::create),
+        )
+        .route(
+            "/v3/users/{guid}",
+            get(show::<Users>).delete(users::handlers::delete),
+        )
         // Apps.
         .route("/v3/apps", get(list::<Apps>).post(apps::handlers::create))
         .route(

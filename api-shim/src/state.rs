@@ -16,6 +16,8 @@ pub struct AppState {
     pub caches: Caches,
     pub tokens: TokenIssuer,
     pub users: Users,
+    /// Failed logins by user name (UAA's lockout).
+    pub lockout: crate::auth::passwords::Lockout,
     pub kube: KubeClients,
     /// Package, droplet and buildpack bits.
     pub blobs: smelter_blobstore::Blobstore,

@@ -37,8 +37,9 @@ rootns="cf-e2e-$RANDOM"
 "$kubectl" apply --server-side --force-conflicts -f "$root/charts/smelter/templates/cf-roles.yaml" >/dev/null
 admin_entry=$(printf %s "$password" | "$bin/api-shim" user-entry --admin)
 alice_entry=$(printf %s "$password" | "$bin/api-shim" user-entry)
+ci_entry=$(printf %s ci-secret | "$bin/api-shim" client-entry --authority cloud_controller.admin)
 "$kubectl" -n "$rootns" create secret generic smelter-users \
-  --from-literal=admin="$admin_entry" --from-literal=alice="$alice_entry" >/dev/null
+  --from-literal=admin="$admin_entry" --from-literal=alice="$alice_entry" --from-literal=ci="$ci_entry" >/dev/null
 
 api_port=$(free_port)
 op_health=$(free_port)
@@ -182,6 +183,8 @@ check "cf app shows the pushed app's route" --expect "routes: +pushed\.apps\.sme
 check "cf delete -f -r the pushed app" --expect "OK" -- "$cf" delete pushed -f -r
 # shellcheck source=governance.sh
 source "$root/tests/e2e/governance.sh"
+# shellcheck source=users.sh
+source "$root/tests/e2e/users.sh"
 check "cf delete-space" --expect "OK" -- "$cf" delete-space other -o e2e-org -f
 check "cf spaces after delete" --expect "^dev$" -- "$cf" spaces
 refute "the deleted space is gone" "^other$"

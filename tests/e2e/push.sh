@@ -65,7 +65,9 @@ dry_run() {
 check "helm template | kubectl apply --dry-run=server (pvc)" --expect "deployment.apps/smelter-api created \(server dry run\)" -- dry_run
 check "helm template | kubectl apply --dry-run=server (s3)" --expect "deployment.apps/smelter-api created \(server dry run\)" -- \
   dry_run --set blobstore.type=s3 --set blobstore.s3.bucket=smelter --set blobstore.s3.credentialsSecret=s3-creds
-check "helm install smelter" --expect "STATUS: deployed" -- smelter_install "$password"
+check "helm install smelter" --expect "STATUS: deployed" -- smelter_install "$password" \
+  --set-json 'clients=[{"id":"ci","secret":"ci-secret","authorities":["cloud_controller.admin"]}]' \
+  --set passwordPolicy.minLength=10
 export CF_HOME=$work/cf CF_COLOR=false
 mkdir -p "$CF_HOME"
 wait_for_api
@@ -74,6 +76,19 @@ check "cf login" --expect "OK" -- "$cf" login -a "$api" -u admin -p "$password"
 check "cf create-org" --expect "OK" -- "$cf" create-org push-org
 check "cf create-space" --expect "OK" -- "$cf" create-space dev -o push-org
 check "cf target" --expect "space: +dev" -- "$cf" target -o push-org -s dev
+# Users through the chart's RBAC (the api-shim updates the users Secret) and its values: the
+# password policy, and a CI client.
+check "cf create-user under the chart's password policy is refused" --fails \
+  --expect "Password must be at least 10 characters in length\." -- "$cf" create-user carol short-pw
+check "cf create-user" --expect "OK" -- "$cf" create-user carol carols-long-pw
+mkdir -p "$work/carol" "$work/ci"
+check "cf api as the new user" --expect "OK" -- env CF_HOME="$work/carol" "$cf" api "$api"
+check "cf auth as the new user" --expect "OK" -- env CF_HOME="$work/carol" "$cf" auth carol carols-long-pw
+check "cf delete-user" --expect "OK" -- "$cf" delete-user carol -f
+check "cf api as the chart's client" --expect "OK" -- env CF_HOME="$work/ci" "$cf" api "$api"
+check "cf auth --client-credentials as the chart's client" --expect "OK" -- \
+  env CF_HOME="$work/ci" "$cf" auth ci ci-secret --client-credentials
+check "the client sees the org" --expect "^push-org$" -- env CF_HOME="$work/ci" "$cf" orgs
 
 # A JSON body over the API's limit is answered through the ingress with the API's own CF error;
 # before, the api-shim closed the connection on it and Traefik reported a 502.

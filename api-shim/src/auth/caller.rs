@@ -19,8 +19,27 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The user's GUID; a client's id (CC's user GUID for a client).
     pub fn guid(&self) -> &str {
-        &self.claims.user_id
+        if self.claims.user_id.is_empty() {
+            &self.claims.client_id
+        } else {
+            &self.claims.user_id
+        }
+    }
+
+    /// The user's name; a client's id.
+    pub fn name(&self) -> &str {
+        if self.claims.user_name.is_empty() {
+            &self.claims.client_id
+        } else {
+            &self.claims.user_name
+        }
+    }
+
+    /// Whether the caller is an OAuth client, not a user.
+    pub fn is_client(&self) -> bool {
+        self.claims.user_name.is_empty()
     }
 
     pub fn is_admin(&self) -> bool {
@@ -28,9 +47,14 @@ impl Caller {
     }
 
     /// The Kubernetes user a write is made as: `cf:<user name>`, so RBAC subjects read well in
-    /// `kubectl get rolebindings` and cannot collide with the cluster's own users.
+    /// `kubectl get rolebindings` and cannot collide with the cluster's own users; a client is
+    /// `cf:client:<id>`, which no user name of a role can be mistaken for.
     pub fn kube_user(&self) -> String {
-        kube_user(&self.claims.user_name)
+        if self.is_client() {
+            client_kube_user(&self.claims.client_id)
+        } else {
+            kube_user(&self.claims.user_name)
+        }
     }
 
     /// The Kubernetes groups a write is made with: every user's, the admins', and one per
@@ -50,6 +74,11 @@ impl Caller {
 /// The Kubernetes user name of a CF user.
 pub fn kube_user(user_name: &str) -> String {
     format!("cf:{user_name}")
+}
+
+/// The Kubernetes user name of an OAuth client (or any user UAA does not know).
+pub fn client_kube_user(id: &str) -> String {
+    format!("cf:client:{id}")
 }
 
 impl Caller {

@@ -2,6 +2,7 @@
 //! the `Caller` extractor every CF endpoint uses.
 
 pub mod caller;
+pub mod passwords;
 pub mod permissions;
 pub mod tokens;
 pub mod users;
@@ -9,4 +10,4 @@ pub mod users;
 pub use caller::Caller;
 pub use permissions::Permissions;
 pub use tokens::{Claims, TokenIssuer};
-pub use users::{User, Users};
+pub use users::{OauthClient, User, Users};

@@ -24,9 +24,15 @@ const KEY_ID: &str = "smelter-key-1";
 pub struct Claims {
     pub jti: String,
     pub sub: String,
+    /// A client's token (`client_credentials`) has no user: the CLI tells the two apart by
+    /// whether `user_name` is there at all.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub user_id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub user_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub email: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
     pub client_id: String,
     pub cid: String,
@@ -41,6 +47,14 @@ pub struct Claims {
     /// `access` or `refresh`: a refresh token must never work as an access token.
     #[serde(rename = "smelter:kind")]
     pub kind: String,
+    /// The user's password when the token was issued, as a [`super::passwords::stamp`]: a
+    /// refresh token stops working when the password changes.
+    #[serde(
+        rename = "smelter:pwd",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub password_stamp: String,
 }
 
 impl Claims {
@@ -137,7 +151,6 @@ impl TokenIssuer {
         user: &super::User,
         grant_type: &str,
     ) -> Result<(String, String, Claims), TokenError> {
-        let now = now();
         let mut scope = vec![
             "openid".to_owned(),
             "cloud_controller.read".to_owned(),
@@ -148,14 +161,49 @@ impl TokenIssuer {
             scope.push(ADMIN_SCOPE.to_owned());
         }
         let access = Claims {
-            jti: uuid::Uuid::new_v4().simple().to_string(),
             sub: user.guid.clone(),
             user_id: user.guid.clone(),
             user_name: user.name.clone(),
             email: user.name.clone(),
             origin: user.origin.clone(),
-            client_id: CF_CLIENT.to_owned(),
-            cid: CF_CLIENT.to_owned(),
+            password_stamp: super::passwords::stamp(&user.password_hash),
+            ..self.claims(CF_CLIENT, grant_type, scope)
+        };
+        let refresh = Claims {
+            jti: format!("{}-r", access.jti),
+            exp: access.iat + self.refresh_ttl,
+            kind: "refresh".to_owned(),
+            ..access.clone()
+        };
+        Ok((self.sign(&access)?, self.sign(&refresh)?, access))
+    }
+
+    /// Issues an access token for `client` (the `client_credentials` grant: no refresh token,
+    /// as UAA; the CLI asks for a new token with the client's secret instead). Its scopes are
+    /// the client's authorities, so a client with `cloud_controller.admin` is an admin.
+    pub fn issue_client(
+        &self,
+        client: &super::OauthClient,
+    ) -> Result<(String, Claims), TokenError> {
+        let claims = Claims {
+            sub: client.id.clone(),
+            ..self.claims(&client.id, "client_credentials", client.authorities.clone())
+        };
+        Ok((self.sign(&claims)?, claims))
+    }
+
+    /// An access token's claims for `client`, without a user.
+    fn claims(&self, client: &str, grant_type: &str, scope: Vec<String>) -> Claims {
+        let now = now();
+        Claims {
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            sub: String::new(),
+            user_id: String::new(),
+            user_name: String::new(),
+            email: String::new(),
+            origin: String::new(),
+            client_id: client.to_owned(),
+            cid: client.to_owned(),
             grant_type: grant_type.to_owned(),
             scope,
             aud: vec!["cloud_controller".to_owned(), "openid".to_owned()],
@@ -165,14 +213,8 @@ impl TokenIssuer {
             exp: now + self.access_ttl,
             revocable: false,
             kind: "access".to_owned(),
-        };
-        let refresh = Claims {
-            jti: format!("{}-r", access.jti),
-            exp: now + self.refresh_ttl,
-            kind: "refresh".to_owned(),
-            ..access.clone()
-        };
-        Ok((self.sign(&access)?, self.sign(&refresh)?, access))
+            password_stamp: String::new(),
+        }
     }
 
     fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
@@ -238,6 +280,7 @@ mod tests {
             origin: "uaa".into(),
             admin,
             password_hash: String::new(),
+            registered: true,
         }
     }
 
@@ -293,6 +336,32 @@ mod tests {
         let mut forged = access.clone();
         forged.pop();
         assert!(i.verify(&forged, "access").is_err());
+    }
+
+    #[test]
+    fn client_tokens_carry_no_user_and_the_clients_authorities() {
+        let client = crate::auth::OauthClient {
+            id: "ci".into(),
+            secret_hash: String::new(),
+            authorities: vec![ADMIN_SCOPE.into()],
+        };
+        let i = issuer(600);
+        let (access, claims) = i.issue_client(&client).unwrap();
+        assert!(claims.is_admin() && claims.grant_type == "client_credentials");
+        let body = access.split('.').nth(1).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(body)
+                .unwrap(),
+        )
+        .unwrap();
+        // The CLI reads a token without `user_name` as a client's.
+        assert!(body.get("user_name").is_none() && body.get("user_id").is_none());
+        assert_eq!(
+            (body["client_id"].as_str(), body["sub"].as_str()),
+            (Some("ci"), Some("ci"))
+        );
+        assert_eq!(i.verify(&access, "access").unwrap(), claims);
     }
 
     #[test]

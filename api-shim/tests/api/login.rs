@@ -70,31 +70,13 @@ async fn password_and_refresh_grants_issue_tokens_the_cli_reads() {
     );
 
     let refresh = reply.body["refresh_token"].as_str().expect("refresh");
-    let form = format!("grant_type=refresh_token&refresh_token={refresh}");
-    let refreshed = shim
-        .raw(
-            Method::POST,
-            "/oauth/token",
-            None,
-            Some(("application/x-www-form-urlencoded", form.into_bytes())),
-            true,
-        )
-        .await;
+    let refreshed = shim.refresh_grant(refresh).await;
     assert_eq!(refreshed.status, 200, "{}", refreshed.body);
     assert!(
         refreshed.body["refresh_token"].is_string() && refreshed.body["token_type"] == "bearer"
     );
     // An access token is not a refresh token.
-    let form = format!("grant_type=refresh_token&refresh_token={access}");
-    let wrong = shim
-        .raw(
-            Method::POST,
-            "/oauth/token",
-            None,
-            Some(("application/x-www-form-urlencoded", form.into_bytes())),
-            true,
-        )
-        .await;
+    let wrong = shim.refresh_grant(access).await;
     assert_eq!(wrong.status, 401);
     assert_eq!(wrong.body["error"], "invalid_token");
 
@@ -119,18 +101,7 @@ async fn bad_credentials_and_bad_tokens_get_uaa_and_cf_errors() {
             serde_json::json!({ "error": "unauthorized", "error_description": "Bad credentials" })
         );
     }
-    let unsupported = shim
-        .raw(
-            Method::POST,
-            "/oauth/token",
-            None,
-            Some((
-                "application/x-www-form-urlencoded",
-                b"grant_type=implicit".to_vec(),
-            )),
-            true,
-        )
-        .await;
+    let unsupported = shim.token_request("grant_type=implicit", true).await;
     assert_eq!(unsupported.status, 400);
     assert_eq!(unsupported.body["error"], "unsupported_grant_type");
 

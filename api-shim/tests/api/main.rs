@@ -22,4 +22,5 @@ mod security_groups;
 mod services;
 mod staging;
 mod upload;
+mod users;
 mod warnings;

@@ -257,20 +257,28 @@ impl Shim {
         shim
     }
 
+    /// `POST /oauth/token` with `form`, as the client `cf` (HTTP Basic `cf:`) or without one.
+    pub async fn token_request(&self, form: &str, as_cf: bool) -> Reply {
+        let body = (
+            "application/x-www-form-urlencoded",
+            form.as_bytes().to_vec(),
+        );
+        self.raw(Method::POST, "/oauth/token", None, Some(body), as_cf)
+            .await
+    }
+
     pub async fn password_grant(&self, user: &str, password: &str) -> Reply {
         let form = format!(
             "grant_type=password&username={}&password={}",
             urlencode(user),
             urlencode(password)
         );
-        self.raw(
-            Method::POST,
-            "/oauth/token",
-            None,
-            Some(("application/x-www-form-urlencoded", form.into_bytes())),
-            true,
-        )
-        .await
+        self.token_request(&form, true).await
+    }
+
+    pub async fn refresh_grant(&self, refresh_token: &str) -> Reply {
+        let form = format!("grant_type=refresh_token&refresh_token={refresh_token}");
+        self.token_request(&form, true).await
     }
 
     /// An access token for `user`.

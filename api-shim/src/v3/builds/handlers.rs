@@ -49,7 +49,7 @@ pub async fn create(ctx: Ctx, Body(req): Body<CreateBuild>) -> ApiResult<Respons
     build.metadata.labels = Some(l);
     build.metadata.owner_references = Some(vec![owner::owned_by(&*app)]);
     let claims = &ctx.caller.claims;
-    let by = json!({ "guid": ctx.caller.guid(), "name": claims.user_name, "email": claims.email });
+    let by = json!({ "guid": ctx.caller.guid(), "name": ctx.caller.name(), "email": claims.email });
     build.metadata.annotations = Some([(CREATED_BY.to_owned(), by.to_string())].into());
     apply_metadata(&mut build.metadata, req.metadata.as_ref());
     let made = ctx.create(space_of(&*app), &build).await?;

@@ -13,6 +13,7 @@ use crate::{
     read::{Ctx, Kind},
     storage::{
         cache::Caches,
+        store::By,
         write::{self, Writable},
     },
 };
@@ -38,10 +39,11 @@ pub enum Operation {
     OrganizationQuotaDelete,
     SpaceQuotaDelete,
     SecurityGroupDelete,
+    UserDelete,
 }
 
 impl Operation {
-    const ALL: [Operation; 12] = [
+    const ALL: [Operation; 13] = [
         Self::OrgDelete,
         Self::SpaceDelete,
         Self::RoleDelete,
@@ -54,6 +56,7 @@ impl Operation {
         Self::OrganizationQuotaDelete,
         Self::SpaceQuotaDelete,
         Self::SecurityGroupDelete,
+        Self::UserDelete,
     ];
 
     /// CC's `operation` name.
@@ -71,6 +74,7 @@ impl Operation {
             Self::OrganizationQuotaDelete => "organization_quota.delete",
             Self::SpaceQuotaDelete => "space_quota.delete",
             Self::SecurityGroupDelete => "security_group.delete",
+            Self::UserDelete => "user.delete",
         }
     }
 
@@ -91,6 +95,8 @@ impl Operation {
             Self::OrganizationQuotaDelete => caches.org_quotas.get(target).is_some(),
             Self::SpaceQuotaDelete => caches.space_quotas.get(target).is_some(),
             Self::SecurityGroupDelete => caches.security_groups.get(target).is_some(),
+            // The user's roles are the part that takes time.
+            Self::UserDelete => !caches.role_bindings.by(By::User, target).is_empty(),
             // The manifest was applied, or the bits stored, before the job was handed out.
             Self::ApplyManifest | Self::BuildpackUpload => false,
         }

@@ -16,7 +16,7 @@ use smelter_crds::{Org, Space};
 fn resolve_user(ctx: &Ctx, r: &UserRef) -> ApiResult<User> {
     let users = &ctx.state.users;
     match (&r.guid, &r.username) {
-        (Some(guid), _) => users.by_guid(guid).ok_or_else(|| {
+        (Some(guid), _) => users.role_holder(guid).ok_or_else(|| {
             ApiError::unprocessable(
                 "Invalid user. Ensure that the user exists and you have access to it.",
             )

@@ -3,7 +3,7 @@
 
 use super::{ORG_ROLES, SPACE_ROLES, cluster_role};
 use crate::{
-    auth::{User, caller::kube_user},
+    auth::User,
     storage::cache::{ROLE_TYPE_LABEL, USER_GUID_LABEL},
     v3::prelude::*,
 };
@@ -115,7 +115,7 @@ pub fn role_binding(
         subjects: Some(vec![Subject {
             api_group: Some("rbac.authorization.k8s.io".into()),
             kind: "User".into(),
-            name: kube_user(&user.name),
+            name: user.kube_user(),
             namespace: None,
         }]),
     }

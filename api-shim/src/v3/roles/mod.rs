@@ -90,7 +90,9 @@ impl Objects for Roles {
         let mut included = Included::new();
         if query.includes("user") {
             let users: BTreeSet<&str> = page.iter().map(|rb| user_of(rb)).collect();
-            let users = users.into_iter().filter_map(|g| ctx.state.users.by_guid(g));
+            let users = users
+                .into_iter()
+                .filter_map(|g| ctx.state.users.role_holder(g));
             let views = users.map(|u| to_value(UserView::of(&u, &ctx.base)));
             included.insert("users", views.collect());
         }

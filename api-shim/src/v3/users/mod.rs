@@ -1,5 +1,9 @@
 //! `/v3/users`: the CF users the caller may see (admins: all; others: themselves and the users
-//! holding roles in orgs they can see). Users are managed in the users Secret, not through CC.
+//! holding roles in orgs they can see). Users live in the users Secret; `POST` and `DELETE`
+//! mark them as Cloud Controller's ([`handlers`]), UAA's `/Users` makes and removes them.
+
+pub mod handlers;
+pub mod message;
 
 use crate::{
     auth::{Permissions, User},
@@ -11,19 +15,21 @@ use std::collections::BTreeSet;
 /// CC's user JSON. Users have no object of their own, so no timestamps.
 #[derive(Serialize)]
 pub struct Fields<'a> {
-    username: &'a str,
+    username: Option<&'a str>,
     presentation_name: &'a str,
-    origin: &'a str,
+    origin: Option<&'a str>,
 }
 
 pub type UserView<'a> = View<'a, Fields<'a>, 0, 1>;
 
 impl<'a> UserView<'a> {
     pub fn of(user: &'a User, base: &'a BaseUrl) -> Self {
+        // A user UAA does not know (a client's id) has no name or origin, as in CC.
+        let known = !user.origin.is_empty();
         let fields = Fields {
-            username: &user.name,
+            username: known.then_some(user.name.as_str()),
             presentation_name: &user.name,
-            origin: &user.origin,
+            origin: known.then_some(user.origin.as_str()),
         };
         View::bare(&user.guid, fields).links([("self", Link::to(base, "/v3/users/", &user.guid))])
     }
@@ -68,6 +74,7 @@ impl Listed for Users {
         ctx.state
             .users
             .by_guid(guid)
+            .filter(|u| u.registered)
             .filter(|u| visible.as_ref().is_none_or(|v| v.contains(&u.guid)))
     }
 
