@@ -31,6 +31,21 @@ pub struct SecurityGroupRule {
     pub log: Option<bool>,
 }
 
+impl SecurityGroupRule {
+    /// A rule of `protocol` to `destination`, on `ports` for tcp and udp, and nothing else.
+    pub fn new(protocol: &str, destination: &str, ports: Option<&str>) -> Self {
+        Self {
+            protocol: protocol.to_owned(),
+            destination: destination.to_owned(),
+            ports: ports.map(str::to_owned),
+            icmp_type: None,
+            code: None,
+            description: None,
+            log: None,
+        }
+    }
+}
+
 /// Where a group applies to every space.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct GloballyEnabled {

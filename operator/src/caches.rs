@@ -12,7 +12,9 @@ use k8s_openapi::api::{
     networking::v1::Ingress,
 };
 use kube::{Api, Client, runtime::watcher};
-use smelter_crds::{App, Build, Buildpack, Domain, IsolationSegment, Lrp, Package, Route, labels};
+use smelter_crds::{
+    App, Build, Buildpack, Domain, IsolationSegment, Lrp, Package, Route, SecurityGroup, labels,
+};
 
 #[derive(Clone)]
 pub(crate) struct Caches {
@@ -25,6 +27,8 @@ pub(crate) struct Caches {
     pub domains: Cache<Domain>,
     /// The isolation segments (in the root namespace).
     pub isolation_segments: Cache<IsolationSegment>,
+    /// The security groups (in the root namespace).
+    pub security_groups: Cache<SecurityGroup>,
     pub routes: Cache<Route>,
     pub lrps: Cache<Lrp>,
     /// The LRPs' StatefulSets, without their pod template: a revision's label says which
@@ -72,6 +76,10 @@ impl Caches {
                 Cache::new(Api::namespaced(client.clone(), root_namespace), all(), keep),
             ),
             isolation_segments: filled(
+                &mut fills,
+                Cache::new(Api::namespaced(client.clone(), root_namespace), all(), keep),
+            ),
+            security_groups: filled(
                 &mut fills,
                 Cache::new(Api::namespaced(client.clone(), root_namespace), all(), keep),
             ),
@@ -155,6 +163,7 @@ impl Caches {
             && self.buildpacks.synced().await
             && self.domains.synced().await
             && self.isolation_segments.synced().await
+            && self.security_groups.synced().await
             && self.routes.synced().await
             && self.lrps.synced().await
             && self.statefulsets.synced().await

@@ -14,6 +14,10 @@ pub struct Config {
     pub staging: StagingConfig,
     /// How routes become Ingresses.
     pub routing: RoutingConfig,
+    /// The namespace of Smelter's API pods, which staging and app pods always reach (for
+    /// bits), whatever their security groups allow; `None` when the API runs outside the
+    /// cluster.
+    pub platform_namespace: Option<String>,
 }
 
 impl Config {
@@ -22,6 +26,7 @@ impl Config {
             root_namespace: root_namespace.into(),
             staging: StagingConfig::default(),
             routing: RoutingConfig::default(),
+            platform_namespace: None,
         }
     }
 }

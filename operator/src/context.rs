@@ -37,11 +37,19 @@ pub(crate) struct Context {
     written: Mutex<HashMap<String, (u64, serde_json::Value)>>,
     /// The children written lately, so a reconcile does not write one twice.
     pub recent: Recent,
+    /// The security groups, which every space's NetworkPolicies are made from.
+    pub security_groups: crate::watch::Cache<smelter_crds::SecurityGroup>,
 }
 
 impl Context {
-    pub fn new(client: Client, config: Config, metrics: Metrics) -> Self {
+    pub fn new(
+        client: Client,
+        config: Config,
+        metrics: Metrics,
+        security_groups: crate::watch::Cache<smelter_crds::SecurityGroup>,
+    ) -> Self {
         Self {
+            security_groups,
             recorder: Recorder::new(client.clone(), FIELD_MANAGER.into()),
             client,
             config,

@@ -97,9 +97,13 @@ pub async fn run(
 ) {
     // Each controller needs its own handle on the one shutdown signal.
     let shutdown = shutdown.boxed().shared();
-    let ctx = Arc::new(context::Context::new(client, config, metrics));
-
-    let (caches, fill_caches) = caches::Caches::new(&ctx.client, &ctx.config.root_namespace);
+    let (caches, fill_caches) = caches::Caches::new(&client, &config.root_namespace);
+    let ctx = Arc::new(context::Context::new(
+        client,
+        config,
+        metrics,
+        caches.security_groups.clone(),
+    ));
     let orgs = orgs::controller(&ctx);
     let spaces = spaces::controller(&ctx);
     let builds = staging::controller::controller(&caches);

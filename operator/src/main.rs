@@ -48,6 +48,10 @@ struct Args {
     /// the ingress controller's default certificate.
     #[arg(long, env = "SMELTER_ROUTE_TLS_SECRET")]
     route_tls_secret: Option<String>,
+    /// The namespace of Smelter's API pods (the chart's release namespace): the security
+    /// groups' NetworkPolicies always let staging and app pods reach them for bits.
+    #[arg(long, env = "SMELTER_PLATFORM_NAMESPACE")]
+    platform_namespace: Option<String>,
     /// Log one JSON object per line instead of text.
     #[arg(long, env = "SMELTER_LOG_JSON")]
     log_json: bool,
@@ -77,6 +81,7 @@ impl Args {
         staging.timeout = std::time::Duration::from_secs(self.staging_timeout);
         config.routing.ingress_class = self.ingress_class.clone().filter(|c| !c.is_empty());
         config.routing.tls_secret = self.route_tls_secret.clone().filter(|s| !s.is_empty());
+        config.platform_namespace = self.platform_namespace.clone().filter(|n| !n.is_empty());
         config
     }
 }

@@ -13,6 +13,7 @@ use crate::{
 use k8s_openapi::{
     api::{
         core::v1::{ConfigMap, LimitRange, Namespace, ResourceQuota},
+        networking::v1::NetworkPolicy,
         rbac::v1::RoleBinding,
     },
     apimachinery::pkg::apis::meta::v1::Condition,
@@ -21,7 +22,7 @@ use kube::{
     Api, ResourceExt,
     runtime::{Controller, reflector::ObjectRef, watcher},
 };
-use smelter_crds::{EnvironmentVariableGroup, Org, Space, SpaceQuota, labels};
+use smelter_crds::{EnvironmentVariableGroup, Org, SecurityGroup, Space, SpaceQuota, labels};
 use std::sync::Arc;
 
 impl NamespaceOwner for Space {
@@ -62,9 +63,11 @@ impl NamespaceOwner for Space {
 
 /// The controller of the Spaces in every namespace (spaces live in their orgs' namespaces,
 /// which come and go). It also watches space namespaces and the operator's role bindings and
-/// space quota objects in them, so one deleted or changed by hand is put back (they cannot be
-/// owned children: an owner reference cannot point into another namespace), and the space
-/// quotas, so a changed quota reaches every space that names it.
+/// space quota objects, group copies and security group policies in them, so one deleted or
+/// changed by hand is put back (they cannot be owned children: an owner reference cannot point
+/// into another namespace), and the space quotas, environment variable groups and security
+/// groups, so a change reaches every space it concerns (a security group's every space: one
+/// unbound from a space no longer names it).
 pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
     let client = &ctx.client;
     let namespace_selector = TenantKind::Space.namespace_selector();
@@ -91,8 +94,13 @@ pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
         )
         .watches(
             Api::<LimitRange>::all(client.clone()),
-            quota_objects,
+            quota_objects.clone(),
             |lr| space_of_labels(&lr),
+        )
+        .watches(
+            Api::<NetworkPolicy>::all(client.clone()),
+            quota_objects,
+            |np| space_of_labels(&np),
         )
         .watches(
             Api::<ConfigMap>::all(client.clone()),
@@ -102,22 +110,32 @@ pub(crate) fn controller(ctx: &Context) -> Controller<Space> {
         .watches(
             Api::<EnvironmentVariableGroup>::namespaced(client.clone(), &ctx.config.root_namespace),
             watcher::Config::default(),
-            {
-                let spaces = spaces.clone();
-                move |_| {
-                    spaces
-                        .state()
-                        .iter()
-                        .map(|s| ObjectRef::from_obj(&**s))
-                        .collect::<Vec<_>>()
-                }
-            },
+            every_space(&spaces),
+        )
+        .watches(
+            Api::<SecurityGroup>::namespaced(client.clone(), &ctx.config.root_namespace),
+            watcher::Config::default(),
+            every_space(&spaces),
         )
         .watches(
             Api::<SpaceQuota>::all(client.clone()),
             watcher::Config::default(),
             move |quota| spaces_naming(&spaces.state(), &quota),
         )
+}
+
+/// A mapper to every space, for what concerns them all.
+fn every_space<T>(
+    spaces: &kube::runtime::reflector::Store<Space>,
+) -> impl Fn(T) -> Vec<ObjectRef<Space>> + Send + Sync + 'static {
+    let spaces = spaces.clone();
+    move |_| {
+        spaces
+            .state()
+            .iter()
+            .map(|s| ObjectRef::from_obj(&**s))
+            .collect()
+    }
 }
 
 /// The spaces of `quota`'s org that name it.

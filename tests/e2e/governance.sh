@@ -114,9 +114,38 @@ check "gov: cf running-security-groups" --expect "^web$" -- "$cf" running-securi
 check "gov: cf unbind-running-security-group" --expect "OK" -- "$cf" unbind-running-security-group web
 check "gov: cf staging-security-groups" --expect "^dns$" -- "$cf" staging-security-groups
 refute "gov: web is not a global staging group" "^web$"
+# Enforced as NetworkPolicies in the space's namespace (whether packets are refused is
+# tests/node's and push.sh's part, on the node).
+gov_prod=$("$cf" space prod --guid)
+gov_policy_groups() {
+  "$kubectl" -n "$gov_prod" get networkpolicy "$1" -o jsonpath='{.metadata.annotations.cf\.smelter\.dev/security-groups}'
+}
+# gov_wait_groups POLICY GROUPS: until the operator has made POLICY enforce GROUPS (10 s).
+gov_wait_groups() {
+  local _
+  for _ in $(seq 50); do
+    [[ $(gov_policy_groups "$1" 2>/dev/null) == "$2" ]] && return 0
+    sleep 0.2
+  done
+}
+gov_wait_groups smelter-running-security-groups dns,public_networks,web
+check "gov: kubectl shows the space's two NetworkPolicies" \
+  --expect "^smelter-running-security-groups " --expect "^smelter-staging-security-groups " -- \
+  "$kubectl" -n "$gov_prod" get networkpolicies --no-headers
+check "gov: the running policy enforces the space's running groups" --expect "^dns,public_networks,web$" -- \
+  gov_policy_groups smelter-running-security-groups
+printf '[{"protocol":"tcp","destination":"10.10.0.0/16","ports":"443"},{"protocol":"icmp","destination":"0.0.0.0/0","type":8,"code":0}]' \
+  >"$work/icmp-rules.json"
+check "gov: cf update-security-group with an ICMP rule warns that it is not enforced" --expect "OK" \
+  --expect "ICMP rules are not enforced by Smelter .*rule 2 of this group has no effect\." -- \
+  "$cf" update-security-group web "$work/icmp-rules.json"
 check "gov: cf update-security-group" --expect "OK" -- "$cf" update-security-group web "$work/web-rules.json"
+refute "gov: no ICMP warning without ICMP rules" "ICMP"
 check "gov: cf unbind-security-group" --expect "OK" -- \
   "$cf" unbind-security-group web gov prod --lifecycle staging
+gov_wait_groups smelter-staging-security-groups dns,public_networks
+check "gov: the unbound group leaves the staging policy" --expect "^dns,public_networks$" -- \
+  gov_policy_groups smelter-staging-security-groups
 
 # Isolation segments.
 check "gov: cf create-isolation-segment" --expect "OK" -- "$cf" create-isolation-segment gpu

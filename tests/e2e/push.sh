@@ -89,6 +89,12 @@ check "cf api as the chart's client" --expect "OK" -- env CF_HOME="$work/ci" "$c
 check "cf auth --client-credentials as the chart's client" --expect "OK" -- \
   env CF_HOME="$work/ci" "$cf" auth ci ci-secret --client-credentials
 check "the client sees the org" --expect "^push-org$" -- env CF_HOME="$work/ci" "$cf" orgs
+# Security groups: the space's NetworkPolicies let its pods reach the chart's API (for bits),
+# beside the default groups' rules; every push below stages and runs under them.
+check "the space's running security groups are a NetworkPolicy that lets its pods reach the API" \
+  --expect '"kubernetes.io/metadata.name":"smelter"' -- \
+  "$kubectl" -n "$("$cf" space dev --guid)" get networkpolicy smelter-running-security-groups \
+  -o jsonpath='{.spec.egress[0].to[0].namespaceSelector.matchLabels}'
 
 # A JSON body over the API's limit is answered through the ingress with the API's own CF error;
 # before, the api-shim closed the connection on it and Traefik reported a 502.

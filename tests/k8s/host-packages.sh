@@ -2,10 +2,11 @@
 # tests/k8s/host-packages.sh: installs the Debian packages the test Kubernetes
 # needs on the host and are not built from the Go module proxy: containerd,
 # runc and the CNI plugins for the tier-2 node, iptables for kube-proxy,
-# conntrack, and debootstrap for the stack image. Idempotent and quick when
+# ipset for kube-router's policy controller, conntrack, and
+# debootstrap for the stack image. Idempotent and quick when
 # everything is there; needs root (apt-get).
 set -euo pipefail
-packages=(containerd runc containernetworking-plugins iptables conntrack debootstrap)
+packages=(containerd runc containernetworking-plugins iptables ipset conntrack debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,7 +25,7 @@ node_marker=/run/smelter-node
 # Names under it resolve to the node (Traefik): api.<domain>, *.apps.<domain>.
 node_domain=${SMELTER_K8S_DOMAIN:-smelter.test}
 cni_bin_dir=/usr/lib/cni
-node_components=(containerd kubelet kube-scheduler kube-proxy coredns traefik)
+node_components=(containerd kubelet kube-scheduler kube-proxy kube-router coredns traefik)
 # shellcheck source=versions.env
 source "$here/versions.env"
 # Built images are cached with the tools (tools.sh).
@@ -270,6 +270,7 @@ node_ready() {
 scheduler_healthy() { [[ $(curl -fsSk --max-time 2 "https://127.0.0.1:$scheduler_port/healthz") == ok ]]; }
 coredns_ready() { [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$coredns_ready_port/ready") == OK ]]; }
 traefik_ready() { [[ $(curl -fsS --max-time 2 "http://$node_ip/ping") == OK ]]; }
+netpol_ready() { curl -fsS --max-time 2 "http://127.0.0.1:$(port_of kube-router-health)/healthz" >/dev/null; }
 containerd_ready() { ctr --address "$dir/node.d/containerd/containerd.sock" version >/dev/null; }
 
 # ---------------------------------------------------------------------- up
@@ -314,6 +315,32 @@ apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata: {name: smelter}
 spec: {controller: traefik.io/ingress-controller}
+---
+# The NetworkPolicy controller's identity: the reads upstream's firewall DaemonSet grants.
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: smelter-netpol, namespace: kube-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: smelter-netpol}
+rules:
+- apiGroups: [""]
+  resources: [namespaces, pods, services, nodes, endpoints]
+  verbs: [get, list, watch]
+- apiGroups: [networking.k8s.io]
+  resources: [networkpolicies]
+  verbs: [get, list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: smelter-netpol}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: smelter-netpol}
+subjects:
+- {kind: ServiceAccount, name: smelter-netpol, namespace: kube-system}
 EOF
   # Storage: the node has no provisioner, so a StorageClass `smelter-local` with a few
   # hostPath PersistentVolumes under DIR, bound on first use, as kind's local-path gives.
@@ -333,6 +360,20 @@ $(for v in 1 2 3; do printf -- '---\napiVersion: v1\nkind: PersistentVolume\nmet
 EOF
   mkdir -p "$n"
   k -n kube-system create token smelter-ingress --duration=8760h >"$n/traefik.token"
+  cat >"$n/kube-router.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: node
+  cluster: {server: "https://127.0.0.1:$(port_of kube-apiserver)", certificate-authority: $dir/pki/ca.crt}
+users:
+- name: smelter-netpol
+  user: {token: $(k -n kube-system create token smelter-netpol --duration=8760h)}
+contexts:
+- name: node
+  context: {cluster: node, user: smelter-netpol}
+current-context: node
+EOF
   node_write_config
 
   start containerd containerd --config="$n/containerd/config.toml"
@@ -363,6 +404,20 @@ EOF
 
   start kube-proxy "$(bin kube-proxy)" --config="$n/kube-proxy.yaml"
   wait_for kube-proxy "/healthz" kube_proxy_healthy
+
+  # NetworkPolicies, enforced as a cluster's network plugin would: kube-router's policy
+  # controller alone (no routing, no service proxy, no CNI config: the bridge plugin and
+  # kube-proxy do those), with iptables chains per pod and ipsets, bridged traffic included.
+  netpol_health_port=$(with_port_lock pick_ports 1)
+  record_port kube-router-health "$netpol_health_port"
+  start kube-router "$(bin kube-router)" \
+    --kubeconfig="$n/kube-router.kubeconfig" \
+    --hostname-override="$node_name" \
+    --run-firewall=true --run-router=false --run-service-proxy=false \
+    --enable-cni=false --enable-pod-egress=false --enable-ipv6=false \
+    --service-cluster-ip-range="$service_cidr" \
+    --health-port="$netpol_health_port" --metrics-port=0
+  wait_for kube-router "/healthz" netpol_ready
 
   coredns_ready_port=$(with_port_lock pick_ports 1)
   record_port coredns-ready "$coredns_ready_port"
@@ -422,13 +477,20 @@ node_release() {
   find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} \; 2>/dev/null || true
   # Every rule kube-proxy, the kubelet and the CNI plugins added: their
   # chains are all named KUBE-* or CNI-*.
-  local t
+  # (kube-router's too: KUBE-ROUTER-*, KUBE-POD-FW-*, KUBE-NWPLCY-*.) The dump is read
+  # whole first: `save | grep -q` would end the save early, and with pipefail read as "none".
+  local t rules
   for t in iptables ip6tables; do
     command -v "$t-save" >/dev/null || continue
-    if "$t-save" | grep -q -e KUBE- -e CNI-; then
-      "$t-save" | grep -v -e KUBE- -e CNI- | "$t-restore"
+    rules=$("$t-save")
+    if grep -q -e KUBE- -e CNI- <<<"$rules"; then
+      grep -v -e KUBE- -e CNI- <<<"$rules" | "$t-restore"
     fi
   done
+  # kube-router's ipsets, free once its KUBE-* chains above are gone.
+  if command -v ipset >/dev/null; then
+    ipset list -n 2>/dev/null | grep -E '^(KUBE-|kube-router)' | xargs -r -n1 ipset destroy 2>/dev/null || true
+  fi
   ip link del "$node_bridge" 2>/dev/null || true
   if [[ -f $dir/resolv.conf.orig ]]; then
     cat "$dir/resolv.conf.orig" >/etc/resolv.conf

@@ -14,7 +14,7 @@
 #   tools.sh verify [NAME...]  run each built binary's version command
 #   tools.sh pin [GROUP...]    regenerate the wrapper modules in gomod/ from
 #                              versions.env (groups: kubernetes etcd helm cf
-#                              coredns traefik korifi)
+#                              coredns traefik kube-router korifi)
 #
 # Why wrapper modules (tests/k8s/gomod/<group>/): k8s.io/kubernetes cannot be
 # `go install`ed, because its go.mod replaces every k8s.io/* staging module
@@ -89,7 +89,7 @@ k8s_version_ldflags() {
 
 default_tools() {
   # shellcheck disable=SC2086 # the component list is space-separated words
-  echo etcd $KUBERNETES_COMPONENTS helm cf coredns traefik s3s-fs
+  echo etcd $KUBERNETES_COMPONENTS helm cf coredns traefik kube-router s3s-fs
 }
 
 has_word() {
@@ -175,6 +175,16 @@ tool_spec() {
       spec_vercmd=(version)
       spec_expect=$TRAEFIK_VERSION
       ;;
+    kube-router)
+      spec_group=kube-router
+      spec_module=github.com/cloudnativelabs/kube-router/v2
+      spec_pkg=github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+      spec_version=$KUBE_ROUTER_VERSION
+      # Else `kube-router --version` names no version.
+      spec_ldflags="-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
+      spec_vercmd=(--version)
+      spec_expect="kube-router version $KUBE_ROUTER_VERSION,"
+      ;;
     korifi-api)
       spec_group=korifi
       spec_module=code.cloudfoundry.org/korifi
@@ -191,7 +201,7 @@ tool_spec() {
     *)
       # shellcheck disable=SC2086 # space-separated word list
       if ! has_word "$name" $KUBERNETES_PINNED_COMMANDS; then
-        die "unknown tool '$name' (known: etcd helm cf coredns traefik s3s-fs korifi-api $KUBERNETES_PINNED_COMMANDS)"
+        die "unknown tool '$name' (known: etcd helm cf coredns traefik kube-router s3s-fs korifi-api $KUBERNETES_PINNED_COMMANDS)"
       fi
       spec_group=kubernetes
       spec_module=k8s.io/kubernetes
@@ -402,12 +412,16 @@ pin_group() {
       module=github.com/traefik/traefik/v3 version=$TRAEFIK_VERSION
       pkgs=(github.com/traefik/traefik/v3/cmd/traefik)
       ;;
+    kube-router)
+      module=github.com/cloudnativelabs/kube-router/v2 version=$KUBE_ROUTER_VERSION
+      pkgs=(github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+      ;;
     korifi)
       module=code.cloudfoundry.org/korifi version=$KORIFI_VERSION pkgs=(code.cloudfoundry.org/korifi/api)
       # shellcheck disable=SC2206 # space-separated MODULE@VERSION words
       upgrades=($KORIFI_UPGRADES)
       ;;
-    *) die "unknown group '$group' (known: kubernetes etcd helm cf coredns traefik korifi)" ;;
+    *) die "unknown group '$group' (known: kubernetes etcd helm cf coredns traefik kube-router korifi)" ;;
   esac
   dir=$gomod_dir/$group
   mkdir -p "$dir"
@@ -495,7 +509,7 @@ pin_group() {
 
 cmd_pin() {
   local groups=("$@") g
-  ((${#groups[@]})) || groups=(kubernetes etcd helm cf coredns traefik korifi)
+  ((${#groups[@]})) || groups=(kubernetes etcd helm cf coredns traefik kube-router korifi)
   for g in "${groups[@]}"; do pin_group "$g"; done
 }
 

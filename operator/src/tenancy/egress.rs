@@ -1,6 +1,5 @@
-//! Pure: a security group's rules as NetworkPolicy egress rules, the first half of enforcing
-//! security groups (the policies per space namespace, and a NetworkPolicy implementation on
-//! the test node, are still to come; docs/governance.md).
+//! Pure: a security group's rules as NetworkPolicy egress rules, which the space's policies
+//! ([`super::security_groups`]) are made of.
 //!
 //! A NetworkPolicy allows by address block and port, as a CF rule does: each destination (a
 //! CIDR, an address, a range, a list of them) becomes the CIDR blocks that cover it; `tcp`
@@ -75,15 +74,7 @@ mod tests {
     use super::*;
 
     fn rule(protocol: &str, destination: &str, ports: Option<&str>) -> SecurityGroupRule {
-        SecurityGroupRule {
-            protocol: protocol.into(),
-            destination: destination.into(),
-            ports: ports.map(Into::into),
-            icmp_type: None,
-            code: None,
-            description: None,
-            log: None,
-        }
+        SecurityGroupRule::new(protocol, destination, ports)
     }
 
     fn cidrs(r: &NetworkPolicyEgressRule) -> Vec<String> {

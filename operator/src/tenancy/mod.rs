@@ -14,6 +14,7 @@ pub mod build;
 pub mod egress;
 pub mod env_groups;
 pub mod quota;
+pub mod security_groups;
 pub mod status;
 
 use crate::{context::Context, error::Error, params::apply_params};
@@ -172,7 +173,10 @@ async fn apply<K: NamespaceOwner>(obj: &K, api: &Api<K>, ctx: &Context) -> Resul
             match bound {
                 Ok(()) if K::ENFORCES_SPACE_QUOTA => {
                     match enforce_space_quota(&tenant, obj.space_quota(), ctx).await {
-                        Ok(()) => copy_env_groups(&tenant, ctx).await,
+                        Ok(()) => match copy_env_groups(&tenant, ctx).await {
+                            Ok(()) => enforce_security_groups(&tenant, ctx).await,
+                            failed => failed,
+                        },
                         failed => failed,
                     }
                 }
@@ -312,6 +316,39 @@ async fn copy_env_groups(space: &Tenant, ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
+/// Keeps the NetworkPolicies that enforce the space's running and staging security groups
+/// ([`security_groups`]), from the cache of groups. It waits for the cache's first full list:
+/// a policy written from a cache still filling would cut a running app off until the next
+/// reconcile.
+async fn enforce_security_groups(space: &Tenant, ctx: &Context) -> Result<(), Error> {
+    if !ctx.security_groups.synced().await {
+        // The operator is stopping.
+        return Ok(());
+    }
+    let all = ctx.security_groups.store().state();
+    let groups: Vec<&smelter_crds::SecurityGroup> = all.iter().map(|g| &**g).collect();
+    let platform = security_groups::platform_rules(
+        ctx.config.platform_namespace.as_deref(),
+        &ctx.config.staging.blob_url,
+    );
+    for lifecycle in [
+        security_groups::Lifecycle::Running,
+        security_groups::Lifecycle::Staging,
+    ] {
+        let policy = security_groups::build(space, lifecycle, &groups, &platform);
+        let name = policy.name_any();
+        put_or_remove(
+            ctx,
+            &space.guid,
+            &name,
+            Some(policy),
+            security_groups::is_up_to_date,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Server-side applies `desired` as `name` in `namespace` unless the live one is up to date,
 /// or with no `desired`, deletes the live one if there is one.
 async fn put_or_remove<K>(
@@ -332,7 +369,7 @@ where
     let full = || format!("{namespace}/{name}");
     let kind = K::kind(&());
     let live = api.get_opt(name).await.map_err(|source| Error::Write {
-        what: "read space quota object",
+        what: "read space object",
         name: full(),
         source,
     })?;
@@ -342,21 +379,21 @@ where
             api.patch(name, &apply_params(), &Patch::Apply(&desired))
                 .await
                 .map_err(|source| Error::Write {
-                    what: "apply space quota object",
+                    what: "apply space object",
                     name: full(),
                     source,
                 })?;
-            tracing::info!(%namespace, %kind, %name, "applied space quota object");
+            tracing::info!(%namespace, %kind, %name, "applied space object");
             Ok(())
         }
         (None, Some(_)) => match api.delete(name, &DeleteParams::default()).await {
             Ok(_) => {
-                tracing::info!(%namespace, %kind, %name, "deleted space quota object");
+                tracing::info!(%namespace, %kind, %name, "deleted space object");
                 Ok(())
             }
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
             Err(source) => Err(Error::Write {
-                what: "delete space quota object",
+                what: "delete space object",
                 name: full(),
                 source,
             }),

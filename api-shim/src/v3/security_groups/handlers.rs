@@ -9,7 +9,26 @@ use crate::{
     },
     v3::prelude::*,
 };
-use smelter_crds::{SecurityGroup, SecurityGroupSpec, Space};
+use smelter_crds::{SecurityGroup, SecurityGroupRule, SecurityGroupSpec, Space};
+
+/// The warning for ICMP rules, which are stored and shown but not enforced: a NetworkPolicy
+/// allows by port and protocol among TCP, UDP and SCTP only (pure).
+pub fn icmp_warnings(rules: &[SecurityGroupRule]) -> Warnings {
+    let icmp: Vec<String> = rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.protocol.starts_with("icmp"))
+        .map(|(i, _)| (i + 1).to_string())
+        .collect();
+    if icmp.is_empty() {
+        return Warnings::new();
+    }
+    Warnings::from_iter([format!(
+        "ICMP rules are not enforced by Smelter (a Kubernetes NetworkPolicy cannot allow ICMP), \
+         so ICMP stays blocked: rule {} of this group has no effect.",
+        icmp.join(", ")
+    )])
+}
 
 /// Running or staging: which of a group's space lists a path is about.
 #[derive(Clone, Copy)]
@@ -71,7 +90,8 @@ pub async fn create(ctx: Ctx, RawBody(body): RawBody) -> ApiResult<Response> {
         },
     );
     let group = ctx.create(&ctx.state.config.root_namespace, &group).await?;
-    Ok(created(group.present(&ctx)))
+    let warnings = icmp_warnings(&group.spec.rules);
+    Ok((warnings, created(group.present(&ctx))).into_response())
 }
 
 /// CC finds the group (404 for what the caller cannot read) before it refuses non-admins.
@@ -92,7 +112,12 @@ pub async fn update(
     let current = group.spec.globally_enabled.clone();
     group.spec.globally_enabled = globally_enabled(req.globally_enabled.as_ref(), current);
     let group = ctx.replace(group).await?;
-    Ok(ok(group.present(&ctx)))
+    let warnings = if req.rules.is_some() {
+        icmp_warnings(&group.spec.rules)
+    } else {
+        Warnings::new()
+    };
+    Ok((warnings, ok(group.present(&ctx))).into_response())
 }
 
 pub async fn delete(Found(ctx, group): Found<SecurityGroup>) -> ApiResult<Response> {

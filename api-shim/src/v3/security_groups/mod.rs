@@ -26,15 +26,7 @@ pub async fn ensure_defaults(client: &Client, root_namespace: &str) -> Result<()
     {
         return Ok(());
     }
-    let rule = |protocol: &str, destination: &str, ports: Option<&str>| SecurityGroupRule {
-        protocol: protocol.to_owned(),
-        destination: destination.to_owned(),
-        ports: ports.map(str::to_owned),
-        icmp_type: None,
-        code: None,
-        description: None,
-        log: None,
-    };
+    let rule = SecurityGroupRule::new;
     let public = [
         "0.0.0.0-9.255.255.255",
         "11.0.0.0-169.253.255.255",

@@ -31,3 +31,18 @@ async fn filters() {
     );
     fixtures::check_filters::<RunningSecurityGroups>(&Arc::new(g), &["names=web names!=dns"]).await;
 }
+
+#[test]
+fn icmp_rules_are_named_in_a_warning() {
+    let rule = |protocol: &str| smelter_crds::SecurityGroupRule::new(protocol, "0.0.0.0/0", None);
+    let none = handlers::icmp_warnings(&[rule("tcp"), rule("all")]);
+    assert!(none.is_empty());
+    let some = handlers::icmp_warnings(&[rule("icmp"), rule("tcp"), rule("icmpv6")]);
+    assert_eq!(
+        some.as_slice(),
+        [
+            "ICMP rules are not enforced by Smelter (a Kubernetes NetworkPolicy cannot allow ICMP), \
+          so ICMP stays blocked: rule 1, 3 of this group has no effect."
+        ]
+    );
+}
