@@ -79,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/Users", get(uaa::scim::list).post(uaa::scim::create))
         .route("/Users/{guid}", delete(uaa::scim::delete))
         .route("/Users/{guid}/password", put(uaa::scim::change_password))
+        .route("/oauth/clients/{id}", get(uaa::scim::client))
         .route("/token_keys", get(uaa::token_keys))
         // Log cache: `cf logs`.
         .route("/api/v1/info", get(log_cache::info))

@@ -215,6 +215,21 @@ check "gov: alice cannot set feature flags" --fails --expect "You are not author
 export CF_HOME=$work/admin
 check "gov: cf enable-feature-flag" --expect "OK" -- "$cf" enable-feature-flag route_creation
 check "gov: cf feature-flag after it" --expect "^route_creation +enabled$" -- "$cf" feature-flag route_creation
+# user_org_creation: any user makes an org, and is made its user and manager, as CC does.
+check "gov: alice cannot create orgs while user_org_creation is disabled" --fails \
+  --expect "You are not authorized to perform the requested action" -- \
+  env CF_HOME="$work/alice" "$cf" create-org alices-org
+check "gov: cf enable-feature-flag user_org_creation" --expect "OK" -- "$cf" enable-feature-flag user_org_creation
+check "gov: alice creates an org" --expect "Creating org alices-org as alice\.\.\." --expect "^OK$" -- \
+  env CF_HOME="$work/alice" "$cf" create-org alices-org
+check "gov: she is its manager and user" --expect "^ORG MANAGER$" --expect "^  alice \(uaa\)$" -- \
+  "$cf" org-users alices-org
+check "gov: as its manager she makes a space in it" --expect "OK" -- \
+  env CF_HOME="$work/alice" "$cf" create-space sandbox -o alices-org
+check "gov: cf disable-feature-flag user_org_creation" --expect "OK" -- "$cf" disable-feature-flag user_org_creation
+check "gov: alice cannot create another" --fails --expect "You are not authorized to perform the requested action" -- \
+  env CF_HOME="$work/alice" "$cf" create-org alices-second-org
+check "gov: cf delete-org of alice's" --expect "OK" -- "$cf" delete-org alices-org -f
 
 # Environment variable groups: every app's variables under its own.
 check "gov: cf running-environment-variable-group, none set" \

@@ -88,3 +88,10 @@ check "users: the admin client creates an org" --expect "OK" -- env CF_HOME="$wo
 check "users: cf orgs as the client" --expect "^ci-org$" --expect "^e2e-org$" -- env CF_HOME="$work/ci" "$cf" orgs
 check "users: kubectl get cf -A shows the client's org" --expect "ci-org" -- "$kubectl" get cf -A
 check "users: cf delete-org as the client" --expect "OK" -- env CF_HOME="$work/ci" "$cf" delete-org ci-org -f
+check "users: cf set-org-role --client" --expect "OK" -- "$cf" set-org-role ci e2e-org OrgAuditor --client
+check "users: cf org-users shows the client" --expect "^  ci \(client\)$" -- "$cf" org-users e2e-org
+check "users: cf set-org-role --client of an unknown client" --fails --expect "User 'nope' does not exist\." -- \
+  "$cf" set-org-role nope e2e-org OrgAuditor --client
+check "users: cf unset-org-role --client" --expect "OK" -- "$cf" unset-org-role ci e2e-org OrgAuditor --client
+check "users: cf org-users after it" --expect "ORG AUDITOR" -- "$cf" org-users e2e-org
+refute "users: the client holds no role" "ci \(client\)"

@@ -240,4 +240,22 @@ impl Ctx {
             .impersonating(self.caller.kube_user(), groups)
             .map_err(ApiError::from_kube)
     }
+
+    /// The client of a write CC makes on a user's behalf beyond their own rights, after the
+    /// handler's check (an org made under `user_org_creation`, and the creator's roles in it):
+    /// impersonating the caller with the admins' group, so RBAC allows it and the API server's
+    /// audit log still names the user.
+    pub fn client_as_admin(&self) -> Result<kube::Client, ApiError> {
+        let mut groups = self.caller.kube_groups(&self.perms);
+        if !groups
+            .iter()
+            .any(|g| g == crate::auth::caller::ADMINS_GROUP)
+        {
+            groups.push(crate::auth::caller::ADMINS_GROUP.to_owned());
+        }
+        self.state
+            .kube
+            .impersonating(self.caller.kube_user(), groups)
+            .map_err(ApiError::from_kube)
+    }
 }

@@ -1,7 +1,8 @@
 //! UAA's SCIM user endpoints, as the cf CLI calls them: `POST /Users` (`cf create-user`),
 //! `GET /Users?filter=userName eq "NAME" and origin eq "ORIGIN"` (`create-user` and
 //! `delete-user` look the user up), `DELETE /Users/:guid` (`delete-user`, after CC's
-//! `DELETE /v3/users/:guid`) and `PUT /Users/:guid/password` (`cf passwd`).
+//! `DELETE /v3/users/:guid`), `PUT /Users/:guid/password` (`cf passwd`), and `GET
+//! /oauth/clients/:id` (`cf set-org-role CLIENT ... --client`).
 //!
 //! Users live in the users Secret; these endpoints change it as the api-shim, after their
 //! own check of the caller (an admin, or the user themself for a password), because no CF
@@ -428,6 +429,30 @@ async fn password(
         })
         .await
         .map_err(change_failed)
+}
+
+/// `GET /oauth/clients/:id`: a client, for `cf set-org-role CLIENT ... --client`, which checks
+/// that the client exists before it gives it a role (admins only, as UAA's `clients.read`).
+pub async fn client(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, UaaError> {
+    admin(&state, &headers)?;
+    let client = state.users.client(&id).ok_or_else(|| {
+        uaa_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("No client with requested id: {id}"),
+        )
+    })?;
+    Ok(Json(json!({
+        "client_id": client.id,
+        "authorities": client.authorities,
+        "authorized_grant_types": ["client_credentials"],
+        "scope": ["uaa.none"],
+        "resource_ids": ["none"],
+    })))
 }
 
 #[cfg(test)]

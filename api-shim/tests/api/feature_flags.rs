@@ -230,3 +230,87 @@ async fn feature_flags_as_cc() {
     .await;
     assert_eq!((r.status, &r.body), (201, &json!({"resources": []})));
 }
+
+#[tokio::test]
+async fn user_org_creation_lets_a_user_make_an_org_they_manage() {
+    let shim = Shim::start(&["alice"]).await;
+    let admin = shim.token("admin").await;
+    let alice = shim.token("alice").await;
+    let create = |token: &str, body: Value| {
+        let (shim, token) = (&shim, token.to_owned());
+        async move { call(shim, &token, Method::POST, "/v3/organizations", Some(body)).await }
+    };
+    let refused = create(&alice, json!({ "name": "alices-org" })).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    set(
+        &shim,
+        &admin,
+        "user_org_creation",
+        json!({ "enabled": true }),
+    )
+    .await;
+    let suspended = create(&alice, json!({ "name": "alices-org", "suspended": true })).await;
+    assert_eq!(suspended.status, 403, "only admins make suspended orgs");
+    let made = create(&alice, json!({ "name": "alices-org" })).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let org = made.body["guid"].as_str().expect("guid").to_owned();
+    // CC makes the creator the org's user and manager.
+    let roles = call(
+        &shim,
+        &admin,
+        Method::GET,
+        &format!(
+            "/v3/roles?organization_guids={org}&user_guids={}",
+            shim.users["alice"]
+        ),
+        None,
+    )
+    .await;
+    let mut types: Vec<&str> = roles.body["resources"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter_map(|r| r["type"].as_str())
+        .collect();
+    types.sort_unstable();
+    assert_eq!(types, ["organization_manager", "organization_user"]);
+    // As its manager, she makes a space in it.
+    let space = create_space(&shim, &alice, &org).await;
+    assert_eq!(space.status, 201, "{}", space.body);
+    // A user's org is an org like any: an admin's made orgs stay theirs to manage alone.
+    let by_admin = create(&admin, json!({ "name": "admins-org" })).await;
+    assert_eq!(by_admin.status, 201);
+    let admin_roles = call(
+        &shim,
+        &admin,
+        Method::GET,
+        &format!(
+            "/v3/roles?organization_guids={}",
+            by_admin.body["guid"].as_str().expect("guid")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        admin_roles.body["resources"],
+        json!([]),
+        "CC gives an admin no roles"
+    );
+
+    set(
+        &shim,
+        &admin,
+        "user_org_creation",
+        json!({ "enabled": false }),
+    )
+    .await;
+    let again = create(&alice, json!({ "name": "alices-second-org" })).await;
+    assert_eq!(again.status, 403);
+}
+
+async fn create_space(shim: &Shim, token: &str, org: &str) -> Reply {
+    let body =
+        json!({ "name": "dev", "relationships": { "organization": { "data": { "guid": org } } } });
+    call(shim, token, Method::POST, "/v3/spaces", Some(body)).await
+}

@@ -243,15 +243,11 @@ async fn delete_user_removes_the_roles_then_the_uaa_user() {
     let guid = create_user(&shim, &admin, BOB, BOB_PASSWORD).await;
     let org = shim.org(&admin, "users-org").await;
     let role = shim
-        .call(
-            Method::POST,
-            "/v3/roles",
+        .role_of_guid(
             &admin,
-            Some(json!({
-                "type": "organization_manager",
-                "relationships": { "user": { "data": { "guid": guid } },
-                                   "organization": { "data": { "guid": org } } },
-            })),
+            "organization_manager",
+            &guid,
+            ("organization", &org),
         )
         .await;
     assert_eq!(role.status, 201, "{}", role.body);
@@ -399,6 +395,50 @@ async fn clients_get_tokens_with_their_authorities() {
         .await;
     assert_eq!(listed.status, 200);
     assert_eq!(listed.body["resources"], json!([]));
+    // `cf set-org-role CLIENT ORG ROLE --client` asks UAA for the client first (admins only).
+    let admin = shim.token("admin").await;
+    let found = shim
+        .call(Method::GET, "/oauth/clients/reader", &admin, None)
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.body["client_id"], "reader");
+    let missing = shim
+        .call(Method::GET, "/oauth/clients/nope", &admin, None)
+        .await;
+    assert_eq!(missing.status, 404);
+    let by_client = shim
+        .call(Method::GET, "/oauth/clients/reader", reader, None)
+        .await;
+    assert_eq!(by_client.status, 403);
+    // Given a role by its id, the client sees that org.
+    let made = org.body["guid"].as_str().expect("guid");
+    let role = shim
+        .role_of_guid(
+            &admin,
+            "organization_auditor",
+            "reader",
+            ("organization", made),
+        )
+        .await;
+    assert_eq!(role.status, 201, "{}", role.body);
+    let seen = shim
+        .call(Method::GET, "/v3/organizations", reader, None)
+        .await;
+    assert_eq!(seen.body["resources"][0]["name"], "made-by-ci");
+    let included = shim
+        .call(
+            Method::GET,
+            &format!("/v3/roles?organization_guids={made}&include=user"),
+            &admin,
+            None,
+        )
+        .await;
+    let user = &included.body["included"]["users"][0];
+    assert_eq!(
+        (&user["presentation_name"], &user["origin"]),
+        (&json!("reader"), &Value::Null),
+        "the CLI shows a user without an origin as a client"
+    );
     let all = shim.call(Method::GET, "/v3/organizations", ci, None).await;
     assert!(
         all.body["resources"]

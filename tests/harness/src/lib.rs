@@ -410,8 +410,21 @@ impl Shim {
         r.body["guid"].as_str().expect("guid").to_owned()
     }
 
-    /// Gives `user` a role (org or space) as admin.
+    /// Gives `user` (a name of [`Shim::users`]) a role (org or space) as admin.
     pub async fn role(
+        &self,
+        admin: &str,
+        role_type: &str,
+        user: &str,
+        target: (&str, &str),
+    ) -> Reply {
+        self.role_of_guid(admin, role_type, &self.users[user], target)
+            .await
+    }
+
+    /// Gives the user (or client) with GUID `user` a role, `target` being `("organization" |
+    /// "space", GUID)`, as admin.
+    pub async fn role_of_guid(
         &self,
         admin: &str,
         role_type: &str,
@@ -425,7 +438,7 @@ impl Shim {
             admin,
             Some(serde_json::json!({
                 "type": role_type,
-                "relationships": { "user": { "data": { "guid": self.users[user] } }, kind: { "data": { "guid": guid } } },
+                "relationships": { "user": { "data": { "guid": user } }, kind: { "data": { "guid": guid } } },
             })),
         )
         .await

@@ -5,6 +5,7 @@ pub mod handlers;
 mod message;
 mod presenter;
 
+pub use message::role_binding;
 pub use presenter::RoleView;
 
 use crate::{

@@ -71,9 +71,10 @@ impl Listed for Users {
 
     fn get(ctx: &Ctx, guid: &str) -> Option<User> {
         let visible = visible(ctx);
+        // A client is a user of CC's once it holds a role (CC makes it then).
         ctx.state
             .users
-            .by_guid(guid)
+            .role_holder(guid)
             .filter(|u| u.registered)
             .filter(|u| visible.as_ref().is_none_or(|v| v.contains(&u.guid)))
     }
