@@ -14,11 +14,13 @@ use super::{organization_quotas::quota_of, spaces};
 use crate::{storage::cache::Caches, v3::prelude::*};
 use smelter_crds::{App, AppLimits, DesiredState, Org, OrgQuota, Space, SpaceQuota};
 
-/// What started apps use: memory in MB and instances.
+/// What started apps use: memory in MB, instances, and the log rate of the processes that
+/// have a limit (an unlimited one counts nothing, as CC counts it).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct AppUsage {
     pub memory_in_mb: i64,
     pub instances: i64,
+    pub log_rate: i64,
 }
 
 impl AppUsage {
@@ -33,6 +35,8 @@ impl AppUsage {
             .fold(Self::default(), |u, p| Self {
                 memory_in_mb: u.memory_in_mb + i64::from(p.instances) * p.memory_in_mb,
                 instances: u.instances + i64::from(p.instances),
+                log_rate: u.log_rate
+                    + i64::from(p.instances) * p.log_rate_limit_in_bytes_per_second.max(0),
             })
     }
 
@@ -40,6 +44,7 @@ impl AppUsage {
         Self {
             memory_in_mb: self.memory_in_mb + other.memory_in_mb,
             instances: self.instances + other.instances,
+            log_rate: self.log_rate + other.log_rate,
         }
     }
 }
@@ -65,35 +70,76 @@ fn grown_memory(before: Option<&App>, after: &App) -> Option<i64> {
         .max()
 }
 
+/// CC's unlimited log rate (`-1`).
+const UNLIMITED_LOG_RATE: i64 = -1;
+
+/// Whether `after` starts, or changes the instances of, a process with an unlimited log rate:
+/// what CC's log rate policy refuses where a quota has a limit (it runs for a started process
+/// whose state, instances or log rate changed).
+fn unlimited_log_rate_changed(before: Option<&App>, after: &App) -> bool {
+    if after.spec.desired_state != DesiredState::Started {
+        return false;
+    }
+    let was_started = before.is_some_and(|b| b.spec.desired_state == DesiredState::Started);
+    after
+        .spec
+        .processes
+        .iter()
+        .filter(|p| p.log_rate_limit_in_bytes_per_second == UNLIMITED_LOG_RATE)
+        .any(|p| {
+            let old = before.and_then(|b| b.spec.processes.iter().find(|o| o.guid == p.guid));
+            !was_started
+                || old.is_none_or(|o| {
+                    o.instances != p.instances
+                        || o.log_rate_limit_in_bytes_per_second
+                            != p.log_rate_limit_in_bytes_per_second
+                })
+        })
+}
+
+/// A quota an app is checked against: its limits, what the org's or space's other apps use,
+/// and how CC names it in errors.
+pub struct Target<'a> {
+    pub limits: &'a AppLimits,
+    pub others: AppUsage,
+    /// `organization` or `space`.
+    pub kind: &'static str,
+    pub name: &'a str,
+}
+
 /// The errors CC reports for `after` replacing `before` (none: a new app), given what the
 /// other apps of its org and of its space (if it has a space quota) use, joined as CC joins
-/// them: its policies check the total memory, one instance's memory, then the instances, each
-/// the org's before the space's. A total is checked only when the change raises it.
+/// them: its policies check the total memory (the space's before the org's), one instance's
+/// memory, then the instances (each the org's before the space's), and Sequel lists a field's
+/// errors together, in the order the field was first refused. A total is checked only when the
+/// change raises it. The log rate comes last, the space's before the org's: an unlimited
+/// process "cannot be unlimited" where a quota has a limit, else the total must fit.
 fn process_errors(
     before: Option<&App>,
     after: &App,
-    org: (&AppLimits, AppUsage),
-    space: Option<(&AppLimits, AppUsage)>,
+    org: Target<'_>,
+    space: Option<Target<'_>>,
 ) -> Option<String> {
     let (now, then) = (
         AppUsage::of(after),
         before.map(AppUsage::of).unwrap_or_default(),
     );
     let grown = grown_memory(before, after);
+    let unlimited = unlimited_log_rate_changed(before, after);
     let over = |limit: Option<i64>, used: i64| limit.is_some_and(|l| used > l);
     let (mut memory, mut instance_memory, mut instances) = (vec![], vec![], vec![]);
-    let quotas = [
-        Some((org.0, org.1, "")),
-        space.map(|(l, u)| (l, u, "space_")),
-    ];
-    for (limits, others, prefix) in quotas.into_iter().flatten() {
+    let mut log_rate = vec![];
+    let quotas = [Some((org, "")), space.map(|t| (t, "space_"))];
+    for (target, prefix) in quotas.into_iter().flatten() {
+        let (limits, others) = (target.limits, target.others);
         if now.memory_in_mb > then.memory_in_mb
             && over(
                 limits.total_memory_in_mb,
                 others.memory_in_mb + now.memory_in_mb,
             )
         {
-            memory.push(format!("memory {prefix}quota_exceeded"));
+            // CC's AppMaxMemoryPolicy runs for the space before the org.
+            memory.insert(0, format!("memory {prefix}quota_exceeded"));
         }
         if grown.is_some_and(|mb| over(limits.per_process_memory_in_mb, mb)) {
             instance_memory.push(format!("memory {prefix}instance_memory_limit_exceeded"));
@@ -105,8 +151,20 @@ fn process_errors(
                 "app_instance_limit {prefix}app_instance_limit_exceeded"
             ));
         }
+        let log_limit = limits.log_rate_limit_in_bytes_per_second;
+        let refused = if unlimited && log_limit.is_some() {
+            Some(format!(
+                "log_rate_limit cannot be unlimited in {} '{}'.",
+                target.kind, target.name
+            ))
+        } else {
+            (now.log_rate > then.log_rate && over(log_limit, others.log_rate + now.log_rate))
+                .then(|| format!("log_rate_limit exceeds {} log rate quota", target.kind))
+        };
+        // CC's log rate policy runs for the space before the org.
+        log_rate.splice(0..0, refused);
     }
-    let all: Vec<String> = [memory, instance_memory, instances].concat();
+    let all: Vec<String> = [memory, instance_memory, instances, log_rate].concat();
     (!all.is_empty()).then(|| all.join(", "))
 }
 
@@ -151,13 +209,25 @@ pub fn check_app(caches: &Caches, before: Option<&App>, after: &App) -> ApiResul
             u.plus(used_in_space(caches, guid_of(&**s), app))
         });
     let unlimited = AppLimits::default();
-    let org = (
-        org_quota.as_ref().map_or(&unlimited, |q| &q.spec.apps),
-        org_used,
-    );
+    let org_name = caches
+        .orgs
+        .get(spaces::org_guid(&space))
+        .map(|o| o.spec.name.clone())
+        .unwrap_or_default();
+    let org = Target {
+        limits: org_quota.as_ref().map_or(&unlimited, |q| &q.spec.apps),
+        others: org_used,
+        kind: "organization",
+        name: &org_name,
+    };
     let space_used = used_in_space(caches, guid_of(&*space), app);
-    let space = space_quota.as_ref().map(|q| (&q.spec.apps, space_used));
-    match process_errors(before, after, org, space) {
+    let space_target = space_quota.as_ref().map(|q| Target {
+        limits: &q.spec.apps,
+        others: space_used,
+        kind: "space",
+        name: &space.spec.name,
+    });
+    match process_errors(before, after, org, space_target) {
         Some(errors) => Err(ApiError::unprocessable(errors)),
         None => Ok(()),
     }
@@ -356,7 +426,34 @@ mod tests {
     const NONE: AppUsage = AppUsage {
         memory_in_mb: 0,
         instances: 0,
+        log_rate: 0,
     };
+
+    fn org_t(limits: &AppLimits, others: AppUsage) -> Target<'_> {
+        Target {
+            limits,
+            others,
+            kind: "organization",
+            name: "o",
+        }
+    }
+
+    fn space_t(limits: &AppLimits, others: AppUsage) -> Target<'_> {
+        Target {
+            limits,
+            others,
+            kind: "space",
+            name: "s",
+        }
+    }
+
+    /// `app` with every process's log rate set to `rate`.
+    fn with_log_rate(mut app: App, rate: i64) -> App {
+        for p in &mut app.spec.processes {
+            p.log_rate_limit_in_bytes_per_second = rate;
+        }
+        app
+    }
 
     #[test]
     fn a_stopped_app_uses_nothing_a_started_one_its_instances() {
@@ -374,27 +471,31 @@ mod tests {
         let others = AppUsage {
             memory_in_mb: 200,
             instances: 1,
+            log_rate: 0,
         };
         assert_eq!(
             process_errors(
                 Some(&stopped),
                 &started,
-                (&org, others),
-                Some((&space, others))
+                org_t(&org, others),
+                Some(space_t(&space, others))
             )
             .as_deref(),
             Some(
-                "memory quota_exceeded, memory space_quota_exceeded, \
+                "memory space_quota_exceeded, memory quota_exceeded, \
                  memory space_instance_memory_limit_exceeded, \
                  app_instance_limit space_app_instance_limit_exceeded"
             )
         );
         let big = app(DesiredState::Started, &[(2, 600)]);
         assert_eq!(
-            process_errors(None, &big, (&org, others), None).as_deref(),
+            process_errors(None, &big, org_t(&org, others), None).as_deref(),
             Some("memory quota_exceeded, memory instance_memory_limit_exceeded")
         );
-        assert_eq!(process_errors(None, &started, (&org, NONE), None), None);
+        assert_eq!(
+            process_errors(None, &started, org_t(&org, NONE), None),
+            None
+        );
     }
 
     #[test]
@@ -403,14 +504,81 @@ mod tests {
         let over = app(DesiredState::Started, &[(3, 300)]);
         let smaller = app(DesiredState::Started, &[(2, 300)]);
         assert_eq!(
-            process_errors(Some(&over), &smaller, (&org, NONE), None),
+            process_errors(Some(&over), &smaller, org_t(&org, NONE), None),
             None
         );
-        assert_eq!(process_errors(Some(&over), &over, (&org, NONE), None), None);
+        assert_eq!(
+            process_errors(Some(&over), &over, org_t(&org, NONE), None),
+            None
+        );
         let stopping = app(DesiredState::Stopped, &[(3, 300)]);
         assert_eq!(
-            process_errors(Some(&over), &stopping, (&org, NONE), None),
+            process_errors(Some(&over), &stopping, org_t(&org, NONE), None),
             None
+        );
+    }
+
+    #[test]
+    fn log_rates_are_checked_as_cc_checks_them() {
+        let mut org = limits(None, None, None);
+        org.log_rate_limit_in_bytes_per_second = Some(1000);
+        let mut space = limits(None, None, None);
+        space.log_rate_limit_in_bytes_per_second = Some(500);
+        let stopped = with_log_rate(app(DesiredState::Stopped, &[(2, 64)]), 300);
+        let started = with_log_rate(app(DesiredState::Started, &[(2, 64)]), 300);
+        assert_eq!(
+            AppUsage::of(&started).log_rate,
+            600,
+            "instances times the rate"
+        );
+        assert_eq!(
+            process_errors(
+                Some(&stopped),
+                &started,
+                org_t(&org, NONE),
+                Some(space_t(&space, NONE))
+            )
+            .as_deref(),
+            Some("log_rate_limit exceeds space log rate quota")
+        );
+        let others = AppUsage {
+            log_rate: 500,
+            ..NONE
+        };
+        assert_eq!(
+            process_errors(
+                Some(&stopped),
+                &started,
+                org_t(&org, others),
+                Some(space_t(&space, NONE))
+            )
+            .as_deref(),
+            Some(
+                "log_rate_limit exceeds space log rate quota, \
+                 log_rate_limit exceeds organization log rate quota"
+            )
+        );
+        // An unlimited process cannot start where a quota has a limit; it can where none has.
+        let unlimited = with_log_rate(app(DesiredState::Started, &[(1, 64)]), -1);
+        assert_eq!(
+            process_errors(None, &unlimited, org_t(&org, NONE), None).as_deref(),
+            Some("log_rate_limit cannot be unlimited in organization 'o'.")
+        );
+        let free = limits(None, None, None);
+        assert_eq!(
+            process_errors(None, &unlimited, org_t(&free, NONE), None),
+            None
+        );
+        // Left alone, an unlimited process is not refused again (CC checks changes only).
+        assert_eq!(
+            process_errors(Some(&unlimited), &unlimited, org_t(&org, NONE), None),
+            None
+        );
+        let fewer = with_log_rate(app(DesiredState::Started, &[(1, 64)]), 300);
+        assert_eq!(
+            process_errors(Some(&started), &fewer, org_t(&org, others), None),
+            None,
+            "shrinking is never refused"
         );
     }
 }

@@ -360,3 +360,83 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
         );
     }
 }
+
+#[tokio::test]
+async fn log_rates_over_a_quota_are_refused_with_ccs_texts() {
+    let shim = Shim::start(&[]).await;
+    let admin = shim.token("admin").await;
+    let org = shim.org(&admin, "log-org").await;
+    let dev = shim.space(&admin, &org, "dev").await;
+    let (app, web) = app_with_droplet(&shim, &admin, &dev, "log-app").await;
+    let quota = made(
+        &shim,
+        &admin,
+        "/v3/organization_quotas",
+        json!({"name": "log-q", "apps": {"log_rate_limit_in_bytes_per_second": 1000}}),
+    )
+    .await;
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &format!("/v3/organization_quotas/{quota}/relationships/organizations"),
+        Some(json!({"data": [{"guid": org}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let start = format!("/v3/apps/{app}/actions/start");
+    let scale = format!("/v3/processes/{web}/actions/scale");
+
+    // CC's default log rate is unlimited, which a quota with a limit refuses.
+    let r = call(&shim, &admin, Method::POST, &start, None).await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (
+            422,
+            "log_rate_limit cannot be unlimited in organization 'log-org'."
+        ),
+        "{}",
+        r.body
+    );
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 2, "log_rate_limit_in_bytes_per_second": 600})),
+    )
+    .await;
+    assert_eq!(r.status, 202, "a stopped app scales freely: {}", r.body);
+    let r = call(&shim, &admin, Method::POST, &start, None).await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (422, "log_rate_limit exceeds organization log rate quota"),
+        "2 × 600 B/s over 1000: {}",
+        r.body
+    );
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"log_rate_limit_in_bytes_per_second": 500})),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = call(&shim, &admin, Method::POST, &start, None).await;
+    assert_eq!(r.status, 200, "2 × 500 B/s fits: {}", r.body);
+    let r = call(
+        &shim,
+        &admin,
+        Method::POST,
+        &scale,
+        Some(json!({"instances": 3})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.detail()),
+        (422, "log_rate_limit exceeds organization log rate quota"),
+        "{}",
+        r.body
+    );
+}
