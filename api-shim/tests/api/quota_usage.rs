@@ -11,6 +11,11 @@ async fn call(shim: &Shim, token: &str, m: Method, path: &str, body: Option<Valu
     shim.call(m, path, token, body).await
 }
 
+/// `POST path` with a JSON body.
+async fn post(shim: &Shim, token: &str, path: &str, body: Value) -> Reply {
+    call(shim, token, Method::POST, path, Some(body)).await
+}
+
 async fn made(shim: &Shim, token: &str, path: &str, body: Value) -> String {
     let r = call(shim, token, Method::POST, path, Some(body)).await;
     assert_eq!(r.status, 201, "POST {path}: {}", r.body);
@@ -160,12 +165,11 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
     assert_eq!(before, after);
     let scale = format!("/v3/processes/{web}/actions/scale");
     // Stopped: a scale changes no usage, whatever its size.
-    let r = call(
+    let r = post(
         &shim,
         &admin,
-        Method::POST,
         &scale,
-        Some(json!({"instances": 3, "memory_in_mb": 300})),
+        json!({"instances": 3, "memory_in_mb": 300}),
     )
     .await;
     assert_eq!(r.status, 202, "{}", r.body);
@@ -187,25 +191,17 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
     );
 
     // Within the space's limits it starts; growing past them again is refused.
-    let r = call(
+    let r = post(
         &shim,
         &admin,
-        Method::POST,
         &scale,
-        Some(json!({"instances": 2, "memory_in_mb": 256})),
+        json!({"instances": 2, "memory_in_mb": 256}),
     )
     .await;
     assert_eq!(r.status, 202, "{}", r.body);
     let r = call(&shim, &admin, Method::POST, &start, None).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = call(
-        &shim,
-        &admin,
-        Method::POST,
-        &scale,
-        Some(json!({"instances": 3})),
-    )
-    .await;
+    let r = post(&shim, &admin, &scale, json!({"instances": 3})).await;
     assert_eq!(
         (r.status, r.detail()),
         (422, "memory space_quota_exceeded"),
@@ -256,14 +252,7 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
         },
     )
     .await;
-    let r = call(
-        &shim,
-        &admin,
-        Method::POST,
-        &scale,
-        Some(json!({"instances": 5})),
-    )
-    .await;
+    let r = post(&shim, &admin, &scale, json!({"instances": 5})).await;
     assert_eq!(
         (r.status, r.detail()),
         (
@@ -273,23 +262,9 @@ async fn starts_scales_and_routes_over_quota_are_refused_with_ccs_texts() {
         "{}",
         r.body
     );
-    let r = call(
-        &shim,
-        &admin,
-        Method::POST,
-        &scale,
-        Some(json!({"instances": 4})),
-    )
-    .await;
+    let r = post(&shim, &admin, &scale, json!({"instances": 4})).await;
     assert_eq!(r.status, 202, "exactly the org's limits: {}", r.body);
-    let r = call(
-        &shim,
-        &admin,
-        Method::POST,
-        &scale,
-        Some(json!({"instances": 1})),
-    )
-    .await;
+    let r = post(&shim, &admin, &scale, json!({"instances": 1})).await;
     assert_eq!(r.status, 202, "shrinking: {}", r.body);
 
     // Routes: the org's limit of 3.
@@ -398,12 +373,11 @@ async fn log_rates_over_a_quota_are_refused_with_ccs_texts() {
         "{}",
         r.body
     );
-    let r = call(
+    let r = post(
         &shim,
         &admin,
-        Method::POST,
         &scale,
-        Some(json!({"instances": 2, "log_rate_limit_in_bytes_per_second": 600})),
+        json!({"instances": 2, "log_rate_limit_in_bytes_per_second": 600}),
     )
     .await;
     assert_eq!(r.status, 202, "a stopped app scales freely: {}", r.body);
@@ -414,25 +388,17 @@ async fn log_rates_over_a_quota_are_refused_with_ccs_texts() {
         "2 × 600 B/s over 1000: {}",
         r.body
     );
-    let r = call(
+    let r = post(
         &shim,
         &admin,
-        Method::POST,
         &scale,
-        Some(json!({"log_rate_limit_in_bytes_per_second": 500})),
+        json!({"log_rate_limit_in_bytes_per_second": 500}),
     )
     .await;
     assert_eq!(r.status, 202, "{}", r.body);
     let r = call(&shim, &admin, Method::POST, &start, None).await;
     assert_eq!(r.status, 200, "2 × 500 B/s fits: {}", r.body);
-    let r = call(
-        &shim,
-        &admin,
-        Method::POST,
-        &scale,
-        Some(json!({"instances": 3})),
-    )
-    .await;
+    let r = post(&shim, &admin, &scale, json!({"instances": 3})).await;
     assert_eq!(
         (r.status, r.detail()),
         (422, "log_rate_limit exceeds organization log rate quota"),
