@@ -100,15 +100,33 @@ impl Entry {
         }
     }
 
+    /// The entry keyed `key` as a user, if it is not a client's.
     fn to_user(&self, key: &str) -> Option<User> {
-        (!self.client).then(|| User {
+        (!self.client).then(|| self.as_user(key))
+    }
+
+    /// The user entry keyed `key` (the chart's key a user's name, the API's its GUID).
+    pub fn as_user(&self, key: &str) -> User {
+        User {
             guid: self.guid.clone(),
             name: self.user_name.clone().unwrap_or_else(|| key.to_owned()),
             origin: self.origin.clone(),
             admin: self.admin,
             password_hash: self.password_hash.clone(),
             registered: self.registered,
-        })
+        }
+    }
+
+    /// Whether the entry keyed `key` is the user `name` of `origin`: UAA's uniqueness, names
+    /// compared without case.
+    pub fn is_named(&self, key: &str, name: &str, origin: &str) -> bool {
+        !self.client
+            && self.origin == origin
+            && self
+                .user_name
+                .as_deref()
+                .unwrap_or(key)
+                .eq_ignore_ascii_case(name)
     }
 }
 

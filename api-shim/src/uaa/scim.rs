@@ -177,26 +177,14 @@ async fn create_user(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Resu
     };
     let guid = uuid::Uuid::new_v4().to_string();
     let entry = Entry::user(&guid, &name, &origin, password_hash);
-    let user = User {
-        guid: guid.clone(),
-        name: name.clone(),
-        origin: origin.clone(),
-        admin: false,
-        password_hash: String::new(),
-        registered: false,
-    };
+    let user = entry.as_user(&guid);
     state
         .users
         .change(&state.kube.own(), |entries: &mut Entries| {
-            let taken = entries.iter().any(|(key, e)| {
-                !e.client
-                    && e.origin == origin
-                    && e.user_name
-                        .as_deref()
-                        .unwrap_or(key)
-                        .eq_ignore_ascii_case(&name)
-            });
-            if taken {
+            if entries
+                .iter()
+                .any(|(key, e)| e.is_named(key, &name, &origin))
+            {
                 return Err(uaa_error(
                     StatusCode::CONFLICT,
                     "scim_resource_already_exists",
@@ -335,14 +323,7 @@ pub async fn delete(
         })
         .await
         .map_err(change_failed)?;
-    let user = User {
-        guid: entry.guid,
-        name: entry.user_name.unwrap_or(key),
-        origin: entry.origin,
-        admin: entry.admin,
-        password_hash: String::new(),
-        registered: entry.registered,
-    };
+    let user = entry.as_user(&key);
     state.lockout.clear(&user.name);
     Ok(Json(scim_user(&user)))
 }

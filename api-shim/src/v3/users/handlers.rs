@@ -43,19 +43,10 @@ pub fn register(entries: &mut Entries, req: &CreateUser) -> ApiResult<User> {
     let found = |entries: &Entries| -> Option<String> {
         entries
             .iter()
-            .find(|(key, e)| {
-                !e.client
-                    && match (&req.guid, &req.username, &req.origin) {
-                        (Some(guid), _, _) => &e.guid == guid,
-                        (None, Some(name), Some(origin)) => {
-                            &e.origin == origin
-                                && e.user_name
-                                    .as_deref()
-                                    .unwrap_or(key)
-                                    .eq_ignore_ascii_case(name)
-                        }
-                        _ => false,
-                    }
+            .find(|(key, e)| match (&req.guid, &req.username, &req.origin) {
+                (Some(guid), _, _) => !e.client && &e.guid == guid,
+                (None, Some(name), Some(origin)) => e.is_named(key, name, origin),
+                _ => false,
             })
             .map(|(key, _)| key.clone())
     };
@@ -89,14 +80,7 @@ pub fn register(entries: &mut Entries, req: &CreateUser) -> ApiResult<User> {
         }));
     }
     entry.registered = true;
-    Ok(User {
-        guid: entry.guid.clone(),
-        name: entry.user_name.clone().unwrap_or_else(|| key.clone()),
-        origin: entry.origin.clone(),
-        admin: entry.admin,
-        password_hash: String::new(),
-        registered: true,
-    })
+    Ok(entry.as_user(&key))
 }
 
 /// `DELETE /v3/users/:guid`: the user's roles go, and CC forgets the user; the CLI then
